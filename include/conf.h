@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The parsed, validated /etc/flowd.conf.  A struct conf is immutable once
+ * conf_load() returned it: a reload builds a new one and swaps it in only
+ * when it is valid, so the running state never sees a half-read file.
+ */
+#ifndef FLOWD_CONF_H
+#define FLOWD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Tunnel kinds flowd knows, as a bit mask for "which kinds to accelerate". */
+enum tunnel_kind {
+	TUNNEL_KIND_IPIP = 1u << 0,	/* IPv4 in IPv4 */
+	TUNNEL_KIND_SIT = 1u << 1,	/* IPv6 in IPv4 */
+	TUNNEL_KIND_IP6TNL = 1u << 2,	/* IPv6/IPv4 in IPv6 (ip6ip6, ipip6) */
+	TUNNEL_KIND_GRE = 1u << 3,	/* GRE over IPv4, layer 3 only */
+	TUNNEL_KIND_IP6GRE = 1u << 4,	/* GRE over IPv6, layer 3 only */
+};
+#define TUNNEL_KIND_ALL 0x1fu
+
+enum flow_l4 {
+	FLOW_L4_TCP = 1u << 0,
+	FLOW_L4_UDP = 1u << 1,
+};
+
+enum flow_family {
+	FLOW_FAMILY_IPV4 = 1u << 0,
+	FLOW_FAMILY_IPV6 = 1u << 1,
+};
+
+/* An address prefix; family is AF_INET or AF_INET6, addr in network order. */
+struct prefix {
+	int family;
+	uint8_t addr[16];
+	uint8_t len;
+};
+
+struct conf {
+	char *path;			/* the file this came from */
+
+	/* The table flowd owns. */
+	char *table_family;		/* "inet", "ip" or "ip6" */
+	char *table_name;		/* default "flowd" */
+
+	/* Its flowtable. */
+	char *flowtable_name;		/* default "ft" */
+	int flowtable_priority;		/* ingress hook priority, default 0 */
+	bool flowtable_counter;		/* NFT_FLOWTABLE_COUNTER */
+	bool flowtable_offload;		/* NFT_FLOWTABLE_HW_OFFLOAD */
+
+	/* Devices carrying traffic to offload: names or shell globs. */
+	char **devices;
+	size_t n_devices;
+
+	/* Tunnels to accelerate: any of these kinds, or any name/glob. */
+	unsigned int tunnel_kinds;	/* enum tunnel_kind bits */
+	char **tunnel_names;
+	size_t n_tunnel_names;
+
+	/* Which flows the forward chain offloads. */
+	unsigned int flow_l4;		/* enum flow_l4 bits, default tcp|udp */
+	unsigned int flow_families;	/* enum flow_family bits, default both */
+	struct prefix *exclude;		/* never offload flows from/to these */
+	size_t n_exclude;
+
+	/* The forward chain; default 10: after the usual filter (0). */
+	int chain_priority;
+
+	int log_level;			/* LOG_LEVEL_*, default info */
+	bool keep_table_on_exit;	/* default true: flows survive restarts */
+
+	/* Control socket. */
+	char *control_socket;		/* default /run/flowd/flowd.sock */
+	mode_t control_mode;		/* default 0660 */
+	char *control_group;		/* default "root" */
+};
+
+/*
+ * Read and validate a file.  On success returns 0 and a new conf in *out.
+ * On failure returns -1, leaves *out untouched and writes one message of
+ * the form "FILE:LINE: reason" (or "FILE: reason") into err.
+ */
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+void conf_free(struct conf *conf);
+
+/* Print the config back in normalized form (the `--check -d` output). */
+void conf_print(FILE *out, const struct conf *conf);
+
+/* Names for the bits above: "ipip", "tcp", "ipv4"...; NULL if unknown. */
+const char *tunnel_kind_name(enum tunnel_kind kind);
+/* "ipip" -> TUNNEL_KIND_IPIP, also rtnetlink kind names; 0 if unknown. */
+unsigned int tunnel_kind_from_name(const char *name);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The desired state of flowd's nftables table, computed purely from the
+ * config and the topology model.  nft.c diffs it against what the kernel
+ * has; flowctl shows the reasons.
+ */
+#ifndef FLOWD_PLAN_H
+#define FLOWD_PLAN_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "model.h"
+
+/* Why a device is in the flowtable; a device may have several reasons. */
+enum plan_reason {
+	PLAN_REASON_CONFIGURED = 1u << 0,	/* matched `devices` */
+	PLAN_REASON_TUNNEL = 1u << 1,		/* an accelerated tunnel */
+	PLAN_REASON_UNDERLAY = 1u << 2,		/* carries a tunnel's outer packets */
+};
+
+struct plan_device {
+	char name[IFNAMSIZ];
+	int ifindex;
+	unsigned int reasons;			/* enum plan_reason bits */
+	char tunnel[IFNAMSIZ];			/* for TUNNEL/UNDERLAY: the (first) tunnel */
+};
+
+/* Per tunnel: accelerated or not, and why. */
+struct plan_tunnel {
+	char name[IFNAMSIZ];
+	int ifindex;
+	bool selected;				/* config asks for it */
+	bool accelerated;			/* selected, up and resolved */
+	const char *why_not;			/* static text when !accelerated */
+	int underlay_ifindex;			/* the bottom device, 0 if unresolved */
+	char underlay[IFNAMSIZ];
+};
+
+struct plan {
+	struct plan_device *devices;		/* sorted by name, unique */
+	size_t n_devices;
+	struct plan_tunnel *tunnels;		/* sorted by name */
+	size_t n_tunnels;
+};
+
+/* conf + topology -> plan.  Returns 0, or -1 on allocation failure. */
+int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *out);
+void plan_free(struct plan *plan);
+/* Same device names in the same order. */
+bool plan_devices_equal(const struct plan *a, const struct plan *b);
+/* The `flowd --check` report: each device and why, each tunnel and why. */
+void plan_print(FILE *out, const struct plan *plan);
+
+#endif

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# PID 1 of the test VM.  The root file system is the host's /, shared
+# read-only over 9p, so every tool installed on the host and the project's
+# build tree are here.  The host passes the job through a second, writable
+# 9p share ("flowdout"), which also carries the script's log and exit
+# status back.  Whatever happens, the VM powers off at the end.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+
+out=/run/flowd-out
+
+poweroff_now() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 10
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs -o mode=0755 run /run
+mkdir -p /run/lock /run/tmp "$out"
+mount -t tmpfs shm /dev/shm 2>/dev/null
+mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 flowdout "$out"; then
+	echo "guest-init: cannot mount the job share" >&2
+	poweroff_now
+fi
+
+# shellcheck source=/dev/null
+. "$out/job"
+
+# A writable /tmp, unless the project itself lives under the host's /tmp
+# (a CI clone may): then the tree must stay visible and TMPDIR serves.
+case "$FLOWD_TOP/" in
+/tmp/*) ;;
+*) mount -t tmpfs tmp /tmp ;;
+esac
+mount -t tmpfs vartmp /var/tmp
+export TMPDIR=/run/tmp
+
+# No RTC in the guest: take the host's clock so logs and file times agree.
+[ -n "$FLOWD_HOST_TIME" ] && date -s "@$FLOWD_HOST_TIME" >/dev/null
+hostname flowd-vm
+ip link set lo up
+
+echo "guest-init: running $FLOWD_SCRIPT" >/dev/console
+cd "$FLOWD_TOP" || poweroff_now
+bash "$FLOWD_SCRIPT" "${FLOWD_ARGS[@]}" >"$out/log" 2>&1 </dev/null
+status=$?
+dmesg >"$out/dmesg" 2>/dev/null
+echo "$status" >"$out/status.tmp" && mv "$out/status.tmp" "$out/status"
+echo "guest-init: $FLOWD_SCRIPT exited $status" >/dev/console
+poweroff_now

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Boot the test kernel in QEMU, run one script inside and return its exit
+# status.  The script's output is printed (or kept in --out DIR).
+#
+#   tests/vm/run-vm.sh [OPTIONS] SCRIPT [ARGS...]
+#
+#   --kernel FLAVOUR   stock | patched (default) | debug, see build-kernel.sh
+#   --bzimage PATH     boot this image instead of building one
+#   --timeout SEC      kill a guest that runs longer (default 300)
+#   --icount           deterministic guest time for benchmarks (single vCPU
+#                      thread, 1 instruction = 1 ns of guest time)
+#   --mem MB, --smp N  guest size (default 1024 MB, 2 vCPUs)
+#   --out DIR          keep log, console and dmesg in DIR
+#   --quiet            do not print the script's log (status only)
+#
+# Exit status: the script's, or 124 when the guest hung, or 125 when the
+# kernel reported a bug (oops, WARNING, KASAN, UBSAN...) even though the
+# script passed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+flavour=patched bzimage= timeout=300 icount=0 mem=1024 smp=2 outdir= quiet=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) flavour=$2; shift 2 ;;
+	--bzimage) bzimage=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--out) outdir=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	--) shift; break ;;
+	-*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+if [ $# -lt 1 ]; then
+	echo "usage: run-vm.sh [OPTIONS] SCRIPT [ARGS...]" >&2
+	exit 2
+fi
+script=$(realpath "$1")
+shift
+[ -r "$script" ] || { echo "run-vm: $script not found" >&2; exit 2; }
+
+if [ -z "$bzimage" ]; then
+	bzimage=$("$here/build-kernel.sh" "$flavour") || exit 1
+fi
+
+if [ -n "$outdir" ]; then
+	mkdir -p "$outdir"
+	rm -f "$outdir"/{job,log,status,console.log,dmesg}
+	keep=1
+else
+	outdir=$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm.XXXXXX")
+	keep=0
+fi
+outdir=$(realpath "$outdir")
+cleanup() { [ $keep -eq 1 ] || rm -rf "$outdir"; }
+trap cleanup EXIT
+
+{
+	printf 'FLOWD_TOP=%q\n' "$top"
+	printf 'FLOWD_SCRIPT=%q\n' "$script"
+	printf 'FLOWD_ARGS=('
+	for a in "$@"; do printf '%q ' "$a"; done
+	printf ')\n'
+	printf 'FLOWD_HOST_TIME=%q\n' "$(date +%s)"
+	printf 'export FLOWD_TOP FLOWD_BUILD=%q FLOWD_KERNEL_FLAVOUR=%q\n' \
+		"${FLOWD_BUILD:-$top}" "$flavour"
+	# Benchmarks need to know whether guest time counts instructions.
+	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
+} >"$outdir/job"
+
+if [ $icount -eq 1 ]; then
+	accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp "$smp")
+else
+	accel=(-accel tcg,thread=multi -smp "$smp")
+fi
+
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+cmdline+=" ro init=$here/guest-init.sh panic=-1 oops=panic quiet loglevel=4"
+
+set +e
+timeout -k 5 "$timeout" qemu-system-x86_64 \
+	"${accel[@]}" -cpu max -m "$mem" \
+	-kernel "$bzimage" -append "$cmdline" \
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+	-fsdev local,id=out,path="$outdir",security_model=none \
+	-device virtio-9p-pci,fsdev=out,mount_tag=flowdout \
+	-device virtio-rng-pci \
+	-nic none -display none -monitor none -no-reboot \
+	-serial file:"$outdir/console.log" </dev/null
+qemu_rc=$?
+set -e
+
+name=$(basename "$script")
+if [ $quiet -eq 0 ] && [ -f "$outdir/log" ]; then
+	cat "$outdir/log"
+fi
+
+if [ $qemu_rc -eq 124 ] || [ $qemu_rc -eq 137 ]; then
+	echo "run-vm: $name: guest killed after ${timeout}s (hung)" >&2
+	tail -n 30 "$outdir/console.log" >&2 || true
+	exit 124
+fi
+if [ ! -f "$outdir/status" ]; then
+	echo "run-vm: $name: guest ended without a status (qemu exit $qemu_rc)" >&2
+	tail -n 40 "$outdir/console.log" >&2 || true
+	exit 1
+fi
+status=$(cat "$outdir/status")
+
+# A test that passed while the kernel complained has not passed.
+kernel_trouble='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|general protection fault|kernel BUG|RCU stall|refcount_t:|list_add corruption|list_del corruption'
+if grep -Eq "$kernel_trouble" "$outdir/console.log" "$outdir/dmesg" 2>/dev/null; then
+	echo "run-vm: $name: the kernel reported a problem:" >&2
+	grep -Eh -A 20 "$kernel_trouble" "$outdir/dmesg" "$outdir/console.log" 2>/dev/null | head -n 60 >&2
+	[ "$status" -eq 0 ] && status=125
+fi
+exit "$status"
