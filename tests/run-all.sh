@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The whole test suite, from a fresh Debian 12 machine (as root):
+#   packages -> build (-Werror) -> unit tests -> unit tests under ASan+UBSan
+#   -> make distcheck -> VM integration tests (builds the test kernel once,
+#   cached outside the tree).
+# Every step is reported; the last line is "N passed, N failed" where N
+# counts unit test cases, VM test runs and the other steps.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logs=${FLOWD_TEST_LOGS:-$top/build/test-logs}
+jobs=${FLOWD_JOBS:-$(nproc)}
+
+passed=0 failed=0 failed_steps=()
+
+# step NAME CMD...: run CMD with its output in $logs/NAME.log.
+step() {
+	local name=$1
+	shift
+	local log="$logs/$name.log" start rc
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok   $name ($(($(date +%s) - start))s)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name (exit $rc, $(($(date +%s) - start))s): last lines of $log"
+		tail -n 40 "$log" | sed 's/^/    | /'
+		failed=$((failed + 1))
+		failed_steps+=("$name")
+	fi
+	return $rc
+}
+
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)" per
+# program; add them up so the summary counts test cases, not programs.
+count_cmocka() {
+	local dir=$1 label=$2 p f
+	p=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | paste -sd+ | bc)
+	f=$(cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | paste -sd+ | bc)
+	echo "     $label: ${p:-0} test cases passed, ${f:-0} failed"
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+}
+
+finish() {
+	[ ${#failed_steps[@]} -gt 0 ] && echo "failed: ${failed_steps[*]}"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+mkdir -p "$logs"
+step setup-host "$top/tests/setup-host.sh" || finish
+
+# Out-of-tree builds only: a configured source tree would break them.
+if [ -f "$top/config.status" ]; then
+	echo "note: the source tree is configured in place; running make distclean there first"
+	make -C "$top" distclean >/dev/null 2>&1
+fi
+step autoreconf autoreconf -fi || finish
+
+build() {
+	local dir=$1
+	shift
+	mkdir -p "$dir" && cd "$dir" && "$top/configure" --enable-werror "$@" && make -j"$jobs"
+}
+step build build "$top/build" || finish
+step unit-tests make -C "$top/build" -j"$jobs" check
+count_cmocka "$top/build" "unit tests"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g -O1"
+if step build-asan build "$top/build-asan" CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"; then
+	step unit-tests-asan make -C "$top/build-asan" -j"$jobs" check
+	count_cmocka "$top/build-asan" "unit tests (ASan+UBSan)"
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+# The VM tests print their own per-test lines and "N passed, N failed".
+vm_log="$logs/vm-tests.log"
+echo "---- VM integration tests (log: $vm_log)"
+FLOWD_BUILD="$top/build" "$top/tests/vm/run-tests.sh" 2>&1 | tee "$vm_log" | grep -v ' passed, .* failed$'
+vm_p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$vm_log" | tail -n1)
+vm_f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$vm_log" | tail -n1)
+if [ -z "$vm_p" ]; then
+	echo "FAIL vm-tests: the runner gave no summary"
+	failed=$((failed + 1))
+	failed_steps+=(vm-tests)
+else
+	passed=$((passed + vm_p))
+	failed=$((failed + vm_f))
+	[ "$vm_f" -gt 0 ] && failed_steps+=(vm-tests)
+fi
+finish

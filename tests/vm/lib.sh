@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared helpers for the VM test scripts in tests/vm/tests/.  Sourced, not
+# run.  A test script:
+#
+#   . "$FLOWD_TOP/tests/vm/lib.sh"
+#   topo_up ipip
+#   check "traffic flows" ping_ok client 10.2.0.2
+#   ...
+#   done_testing
+#
+# check/check_not print TAP lines ("ok 3 - ...", "not ok 4 - ...") and
+# done_testing exits non-zero when any check failed, so a test script is
+# judged by its exit status and names what failed.
+
+set -u
+
+FLOWD_TOP=${FLOWD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FLOWD_BUILD=${FLOWD_BUILD:-$FLOWD_TOP}
+
+t_count=0
+t_failed=0
+
+note() { echo "# $*"; }
+
+check() {
+	local desc=$1
+	shift
+	t_count=$((t_count + 1))
+	if "$@"; then
+		echo "ok $t_count - $desc"
+	else
+		echo "not ok $t_count - $desc"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+# The same, for a command that must fail.
+check_not() {
+	local desc=$1
+	shift
+	t_count=$((t_count + 1))
+	if "$@"; then
+		echo "not ok $t_count - $desc"
+		t_failed=$((t_failed + 1))
+	else
+		echo "ok $t_count - $desc"
+	fi
+}
+
+# Stop right away: the rest of the test makes no sense without this.
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$t_count"
+	echo "# $((t_count - t_failed)) passed, $t_failed failed"
+	[ "$t_failed" -eq 0 ]
+}
+
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# Kernel flavour the VM booted (stock or patched), set by run-vm.sh.
+kernel_flavour() { echo "${FLOWD_KERNEL_FLAVOUR:-patched}"; }
+
+# --- topology -------------------------------------------------------------
+#
+#   client --- router ===(tunnel over underlay)=== remote --- server
+#   10.0.0.2   eth0 10.0.0.1                        eth2 10.2.0.1  10.2.0.2
+#   fd00:a::2  eth0 fd00:a::1                       eth2 fd00:b::1 fd00:b::2
+#              eth1 192.168.1.1 | fd00:1::1   eth1 192.168.1.2 | fd00:1::2
+#              tun0 192.168.100.1 fd00:100::1 tun1 192.168.100.2 fd00:100::2
+#
+# This is the seed document's topology: the router forwards between eth0
+# and tun0, and tun0's outer packets leave through eth1 (the underlay).
+# The tunnel kind decides the underlay family:
+#   ipip gre sit        IPv4 underlay
+#   ip6ip6 ipip6 ip6gre IPv6 underlay (ip6tnl is ip6ip6 and ipip6)
+# and which inner families it carries (TOPO_INNER: "4", "6" or "4 6").
+
+TOPO_NAMESPACES="client router remote server"
+
+topo_underlay_family() {
+	case $1 in
+	ipip | gre | sit) echo 4 ;;
+	ip6ip6 | ipip6 | ip6gre) echo 6 ;;
+	*) return 1 ;;
+	esac
+}
+
+topo_inner_families() {
+	case $1 in
+	ipip | ipip6) echo 4 ;;
+	sit | ip6ip6) echo 6 ;;
+	gre | ip6gre) echo "4 6" ;;
+	*) return 1 ;;
+	esac
+}
+
+# ip link arguments for a tunnel of KIND between LOCAL and REMOTE.
+topo_tunnel_args() {
+	local kind=$1 local=$2 remote=$3
+	case $kind in
+	ipip) echo "type ipip local $local remote $remote" ;;
+	gre) echo "type gre local $local remote $remote" ;;
+	sit) echo "type sit local $local remote $remote mode ip6ip" ;;
+	ip6ip6) echo "type ip6tnl mode ip6ip6 local $local remote $remote" ;;
+	ipip6) echo "type ip6tnl mode ipip6 local $local remote $remote" ;;
+	ip6gre) echo "type ip6gre local $local remote $remote" ;;
+	esac
+}
+
+# topo_up [KIND]: build the topology with a tunnel of KIND (default ipip).
+topo_up() {
+	local kind=${1:-ipip}
+	local ufam
+	ufam=$(topo_underlay_family "$kind") || bail "unknown tunnel kind $kind"
+	TOPO_KIND=$kind
+	TOPO_INNER=$(topo_inner_families "$kind")
+
+	local ns
+	for ns in $TOPO_NAMESPACES; do
+		ip netns add "$ns" || bail "ip netns add $ns"
+		in_ns "$ns" ip link set lo up
+		in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 ||
+			bail "sysctl in $ns"
+	done
+
+	ip -n client link add eth0 type veth peer name eth0 netns router || bail "veth client-router"
+	ip -n router link add eth1 type veth peer name eth1 netns remote || bail "veth router-remote"
+	ip -n remote link add eth2 type veth peer name eth0 netns server || bail "veth remote-server"
+
+	topo_addr client eth0 10.0.0.2/24 fd00:a::2/64
+	topo_addr router eth0 10.0.0.1/24 fd00:a::1/64
+	topo_addr router eth1 192.168.1.1/24 fd00:1::1/64
+	topo_addr remote eth1 192.168.1.2/24 fd00:1::2/64
+	topo_addr remote eth2 10.2.0.1/24 fd00:b::1/64
+	topo_addr server eth0 10.2.0.2/24 fd00:b::2/64
+
+	local rl rr
+	if [ "$ufam" = 4 ]; then rl=192.168.1.1 rr=192.168.1.2; else rl=fd00:1::1 rr=fd00:1::2; fi
+	# shellcheck disable=SC2046
+	ip -n router link add tun0 $(topo_tunnel_args "$kind" "$rl" "$rr") || bail "tun0 ($kind)"
+	# shellcheck disable=SC2046
+	ip -n remote link add tun1 $(topo_tunnel_args "$kind" "$rr" "$rl") || bail "tun1 ($kind)"
+	topo_addr router tun0 192.168.100.1/24 fd00:100::1/64
+	topo_addr remote tun1 192.168.100.2/24 fd00:100::2/64
+
+	in_ns client ip route add default via 10.0.0.1
+	in_ns client ip -6 route add default via fd00:a::1
+	in_ns server ip route add default via 10.2.0.1
+	in_ns server ip -6 route add default via fd00:b::1
+	# Inner traffic between the two LANs crosses the tunnel.
+	in_ns router ip route add 10.2.0.0/24 dev tun0
+	in_ns remote ip route add 10.0.0.0/24 dev tun1
+	in_ns router ip -6 route add fd00:b::/64 dev tun0
+	in_ns remote ip -6 route add fd00:a::/64 dev tun1
+}
+
+# topo_addr NS DEV ADDR4 ADDR6: bring DEV up with both addresses.
+topo_addr() {
+	local ns=$1 dev=$2
+	in_ns "$ns" ip addr add "$3" dev "$dev" || bail "addr $3 on $ns/$dev"
+	in_ns "$ns" ip -6 addr add "$4" dev "$dev" nodad 2>/dev/null ||
+		in_ns "$ns" ip -6 addr add "$4" dev "$dev" || bail "addr $4 on $ns/$dev"
+	in_ns "$ns" ip link set "$dev" up || bail "link up $ns/$dev"
+}
+
+topo_down() {
+	local ns
+	for ns in $TOPO_NAMESPACES; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# --- traffic ----------------------------------------------------------------
+
+# ping_ok NS DST: a few pings get answers.
+ping_ok() {
+	in_ns "$1" ping -q -c 3 -i 0.2 -W 2 "$2" >/dev/null 2>&1
+}
+
+# iperf3_server NS: start a server in NS (stopped by topo_down).
+iperf3_server() {
+	in_ns "$1" iperf3 -s -D -1 >/dev/null 2>&1 || bail "iperf3 server in $1"
+	local i
+	for i in $(seq 50); do
+		in_ns "$1" ss -ltn 2>/dev/null | grep -q ':5201 ' && return 0
+		sleep 0.1
+	done
+	bail "iperf3 server in $1 did not start"
+}
+
+# --- nftables and conntrack observations ----------------------------------
+
+# nft_counter NS FAMILY TABLE NAME: packets of a named counter.
+nft_counter() {
+	in_ns "$1" nft list counter "$2" "$3" "$4" 2>/dev/null |
+		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
+}
+
+# ct_offloaded NS [PATTERN]: conntrack entries in [OFFLOAD] state (matching).
+ct_offloaded() {
+	in_ns "$1" conntrack -L 2>/dev/null | grep -F '[OFFLOAD]' | grep -cE -- "${2:-.}"
+}
+
+# link_bytes NS DEV rx|tx: byte counter of a device.
+link_bytes() {
+	in_ns "$1" cat "/sys/class/net/$2/statistics/$3_bytes"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() {
+	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
