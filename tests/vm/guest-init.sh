@@ -11,10 +11,13 @@ export HOME=/root LANG=C.UTF-8
 
 out=/run/flowd-out
 
+# The kernel has no ACPI, so "power off" would only halt: reboot instead,
+# which QEMU's -no-reboot turns into an exit.  PID 1 must not exit (that
+# panics the kernel) while it happens: wait with builtins only.
 poweroff_now() {
 	sync
-	echo o >/proc/sysrq-trigger
-	sleep 10
+	echo b >/proc/sysrq-trigger
+	while :; do :; done
 }
 
 mount -t proc proc /proc
@@ -31,10 +34,10 @@ fi
 # shellcheck source=/dev/null
 . "$out/job"
 
-# A writable /tmp, unless the project itself lives under the host's /tmp
-# (a CI clone may): then the tree must stay visible and TMPDIR serves.
-case "$FLOWD_TOP/" in
-/tmp/*) ;;
+# A writable /tmp, unless the project or the script lives under the host's
+# /tmp (a CI clone may): then it must stay visible and TMPDIR serves.
+case "$FLOWD_TOP/:$FLOWD_SCRIPT" in
+/tmp/* | *:/tmp/*) ;;
 *) mount -t tmpfs tmp /tmp ;;
 esac
 mount -t tmpfs vartmp /var/tmp
