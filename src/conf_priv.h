@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals of the conf module, shared by its files and nothing else:
- * conf.c (load, free, compare), conf_read.c (libconfig tree -> struct conf),
- * conf_check.c (checks on single values) and conf_print.c.
+ * conf.c (load, free, compare), conf_read.c (the schema: libconfig tree ->
+ * struct conf) with conf_setting.c (type checks, error messages),
+ * conf_check.c (checks on single values), conf_names.c (names <-> bits)
+ * and conf_print.c.
  */
 #ifndef FLOWD_CONF_PRIV_H
 #define FLOWD_CONF_PRIV_H
@@ -70,6 +72,53 @@ bool conf_prefix_equal(const struct prefix *a, const struct prefix *b);
 
 /* A conf holding every default; table family decides the flow families. */
 struct conf *conf_new_defaults(void);
+
+/* ---- conf_setting.c: reading settings, reporting errors ---- */
+
+#define CONF_WHY_MAX 512		/* room for one reason */
+
+struct conf_reader {
+	const char *path;		/* the main file, for messages */
+	char *err;
+	size_t errlen;
+	/* flows.families as written, checked against the table family at the end */
+	const config_setting_t *families;
+};
+
+/* A key of a group and the function that reads its value into conf. */
+struct conf_key {
+	const char *name;
+	int (*read)(struct conf_reader *r, const config_setting_t *s, struct conf *conf);
+};
+
+/* Write "FILE:LINE: key.path: reason" into r->err; always returns -1. */
+int conf_fail(struct conf_reader *r, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int conf_fail_nomem(struct conf_reader *r);
+/* Element i of list repeats element j. */
+int conf_fail_duplicate(struct conf_reader *r, const config_setting_t *list, int i, int j,
+			const char *text);
+
+/* Each returns 0, or -1 after conf_fail(). */
+int conf_get_string(struct conf_reader *r, const config_setting_t *s, const char **out);
+int conf_set_string(struct conf_reader *r, char **field, const char *value);
+int conf_get_bool(struct conf_reader *r, const config_setting_t *s, bool *out);
+int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out);
+/* Check group is a group whose members are all in keys, and read each. */
+int conf_read_group(struct conf_reader *r, const config_setting_t *group,
+		    const struct conf_key *keys, size_t n, struct conf *conf);
+/* Check s is a list or an array; what says of what, for the message. */
+int conf_check_list(struct conf_reader *r, const config_setting_t *s, const char *what);
+/* Element i of list as a non-empty string; NULL after conf_fail(). */
+const char *conf_elem_string(struct conf_reader *r, const config_setting_t *list, int i);
+/* Interface names or globs, checked, without repeats; replaces *out. */
+int conf_get_ifname_list(struct conf_reader *r, const config_setting_t *s,
+			 char ***out, size_t *n_out);
+/* Names from set, without repeats, as a bit mask. */
+int conf_get_bit_list(struct conf_reader *r, const config_setting_t *s,
+		      const struct conf_bit_names *set, const char *what, unsigned int *out);
+
+/* ---- conf_read.c ---- */
 
 /*
  * Fill conf from a parsed libconfig tree.  On error returns -1 with the
