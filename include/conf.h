@@ -91,9 +91,20 @@ void conf_free(struct conf *conf);
 /* Print the config back in normalized form (the `--check -d` output). */
 void conf_print(FILE *out, const struct conf *conf);
 
+/*
+ * True when a and b configure the same thing (path aside): a reload that
+ * changes nothing needs no work.
+ */
+bool conf_equal(const struct conf *a, const struct conf *b);
+
 /* Names for the bits above: "ipip", "tcp", "ipv4"...; NULL if unknown. */
 const char *tunnel_kind_name(enum tunnel_kind kind);
 /* "ipip" -> TUNNEL_KIND_IPIP, also rtnetlink kind names; 0 if unknown. */
 unsigned int tunnel_kind_from_name(const char *name);
+/* "tcp"/"udp" and "ipv4"/"ipv6", the same way. */
+const char *flow_l4_name(enum flow_l4 l4);
+unsigned int flow_l4_from_name(const char *name);
+const char *flow_family_name(enum flow_family family);
+unsigned int flow_family_from_name(const char *name);
 
 #endif
