@@ -72,22 +72,42 @@ static void nft_extack_parse(const struct nlmsghdr *nlh, const struct nlmsgerr *
 	mnl_attr_parse(nlh, (unsigned int)off, nft_extack_cb, x);
 }
 
-/* The attribute at offset offs of our own message m, if it is a device name. */
-static const char *nft_bad_device(const struct nft_batch *b, const struct nft_batch_msg *m,
-				  uint32_t offs)
+/*
+ * Name the attribute at offset offs of our own message m, walking its real
+ * attribute boundaries: " (device eth3)" for a flowtable device, " (table
+ * flowd)" for the table an object refers to.  "" when unknown.
+ */
+static void nft_bad_attr(const struct nft_batch *b, const struct nft_batch_msg *m,
+			 uint32_t offs, char *hint, size_t hintlen)
 {
-	const struct nlattr *attr;
-	size_t len;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + m->offset);
+	const char *base = (const char *)nlh;
+	const struct nlattr *attr, *hattr, *dattr;
+	bool flowtable = m->type == NFT_MSG_NEWFLOWTABLE || m->type == NFT_MSG_DELFLOWTABLE;
+	bool table = m->type == NFT_MSG_NEWTABLE || m->type == NFT_MSG_DELTABLE;
 
-	if (offs < MNL_NLMSG_HDRLEN || offs > m->len || m->len - offs < sizeof(struct nlattr))
-		return NULL;
-	attr = (const struct nlattr *)(b->buf + m->offset + offs);
-	len = attr->nla_len;
-	if (len <= sizeof(*attr) || len > m->len - offs ||
-	    mnl_attr_get_type(attr) != NFTA_DEVICE_NAME ||
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-		return NULL;
-	return mnl_attr_get_str(attr);
+	hint[0] = '\0';
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		if ((uint32_t)((const char *)attr - base) == offs) {
+			/* Attribute 1 is the table name in every object message. */
+			if (mnl_attr_get_type(attr) == 1 && !table)
+				snprintf(hint, hintlen, " (table %s)", mnl_attr_get_str(attr));
+			return;
+		}
+		if (!flowtable || mnl_attr_get_type(attr) != NFTA_FLOWTABLE_HOOK)
+			continue;
+		mnl_attr_for_each_nested(hattr, attr) {
+			if (mnl_attr_get_type(hattr) != NFTA_FLOWTABLE_HOOK_DEVS)
+				continue;
+			mnl_attr_for_each_nested(dattr, hattr) {
+				if ((uint32_t)((const char *)dattr - base) == offs) {
+					snprintf(hint, hintlen, " (device %s)",
+						 mnl_attr_get_str(dattr));
+					return;
+				}
+			}
+		}
+	}
 }
 
 /* "eth1, eth3": the devices our flowtable message m carries. */
@@ -124,14 +144,13 @@ static void nft_describe(const struct nft_batch *b, uint32_t seq, int error,
 {
 	const struct nft_batch_msg *m = nft_batch_find(b, seq);
 	const char *what = m ? m->what : seq == b->seq_begin ? "batch" : "batch end";
-	const char *dev = NULL;
 	char hint[160] = "";
 	int used;
 
 	if (m && x->has_offs)
-		dev = nft_bad_device(b, m, x->offs);
-	if (dev) {
-		snprintf(hint, sizeof(hint), " (device %s)", dev);
+		nft_bad_attr(b, m, x->offs, hint, sizeof(hint));
+	if (hint[0]) {
+		/* the kernel pointed at it */
 	} else if (m && m->type == NFT_MSG_NEWFLOWTABLE && error == ENOENT) {
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + m->offset);
 		char devs[128];
@@ -165,7 +184,7 @@ int nft_acks_parse(const struct nft_batch *batch, const void *buf, size_t len,
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; nft_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		const struct nlmsgerr *e;
 		struct nft_extack x = { 0 };
 		int error;

@@ -5,10 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/netlink.h>
 
 #include "nft.h"
-
-struct nlmsghdr;
 
 /* Which objects a read-back is about. */
 struct nft_target {
@@ -49,6 +48,17 @@ typedef int (*nft_msg_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int nft_ctx_query(struct nft_ctx *ctx, struct nlmsghdr *req, nft_msg_cb cb, void *arg);
 uint32_t nft_ctx_seq(struct nft_ctx *ctx, uint32_t count);
+
+/*
+ * mnl_nlmsg_ok() casts nlmsg_len to int: a length >= 2^31 from a hostile
+ * buffer passes its check.  This one compares unsigned.
+ */
+static inline bool nft_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(struct nlmsghdr) &&
+	       nlh->nlmsg_len >= sizeof(struct nlmsghdr) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
 
 /* Safe bounded string copy: always NUL-terminates; false if truncated. */
 bool nft_strlcpy(char *dst, const char *src, size_t size);

@@ -155,7 +155,7 @@ int nft_ctx_query(struct nft_ctx *ctx, struct nlmsghdr *req, nft_msg_cb cb, void
 		if (n < 0)
 			return (int)n;
 		rem = (int)n;
-		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		for (; nft_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ctx->portid)
 				continue;	/* stale: an earlier, abandoned request */
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)

@@ -149,7 +149,7 @@ static void nft_watch_account(struct nft_watch *w, const void *buf, size_t len)
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; nft_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		uint32_t pid = 0;
 
 		switch (nft_event_classify(nlh, w->family, w->table, &pid)) {
