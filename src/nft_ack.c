@@ -144,7 +144,7 @@ static void nft_describe(const struct nft_batch *b, uint32_t seq, int error,
 {
 	const struct nft_batch_msg *m = nft_batch_find(b, seq);
 	const char *what = m ? m->what : seq == b->seq_begin ? "batch" : "batch end";
-	char hint[160] = "";
+	char hint[256] = "";
 	int used;
 
 	if (m && x->has_offs)

@@ -307,6 +307,14 @@ static int nft_get_gen(struct nft_ctx *ctx, uint32_t *gen)
 	return nft_ctx_query(ctx, nlh, nft_gen_cb, gen);
 }
 
+/* A dump of a table or chain that vanished meanwhile: read it all again. */
+static int nft_dump(struct nft_ctx *ctx, struct nlmsghdr *nlh, struct nft_read_arg *a)
+{
+	int ret = nft_ctx_query(ctx, nlh, nft_read_cb, a);
+
+	return ret == -ENOENT ? -EINTR : ret;
+}
+
 static int nft_read_once(struct nft_ctx *ctx, const struct nft_target *t, struct nft_state *st)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -333,14 +341,14 @@ static int nft_read_once(struct nft_ctx *ctx, const struct nft_target *t, struct
 	mnl_attr_put_strz(nlh, NFTA_FLOWTABLE_TABLE, t->table);
 	a.parse = nft_parse_flowtable;
 	a.type = NFT_MSG_NEWFLOWTABLE;
-	if ((ret = nft_ctx_query(ctx, nlh, nft_read_cb, &a)) < 0)
+	if ((ret = nft_dump(ctx, nlh, &a)) < 0)
 		return ret;
 
 	nlh = nft_req(buf, NFT_MSG_GETCHAIN, t->family, true);
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, t->table);
 	a.parse = nft_parse_chain;
 	a.type = NFT_MSG_NEWCHAIN;
-	if ((ret = nft_ctx_query(ctx, nlh, nft_read_cb, &a)) < 0)
+	if ((ret = nft_dump(ctx, nlh, &a)) < 0)
 		return ret;
 
 	if (st->chain) {
@@ -349,7 +357,7 @@ static int nft_read_once(struct nft_ctx *ctx, const struct nft_target *t, struct
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, t->chain);
 		a.parse = nft_parse_rule;
 		a.type = NFT_MSG_NEWRULE;
-		if ((ret = nft_ctx_query(ctx, nlh, nft_read_cb, &a)) < 0)
+		if ((ret = nft_dump(ctx, nlh, &a)) < 0)
 			return ret;
 	}
 check_gen:

@@ -108,6 +108,7 @@ static void test_desired_rejects_bad_input(void **state)
 	struct fixture *f = *state;
 	char err[128] = "";
 
+	nft_desired_free(&f->want);	/* out is overwritten, not freed */
 	f->conf.table_family = (char *)"bridge";
 	assert_int_equal(nft_desired_build(&f->conf, &f->plan, &f->want, err, sizeof(err)),
 			 -EINVAL);
