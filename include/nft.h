@@ -241,7 +241,11 @@ typedef void (*nft_watch_cb)(void *arg, const char *why);
 
 struct nft_watch;
 
-/* Subscribe to NFNLGRP_NFTABLES.  0, -EINVAL (bad family/name) or -errno. */
+/*
+ * Subscribe to NFNLGRP_NFTABLES.  0, -EINVAL (bad family/name) or -errno.
+ * Open the watch BEFORE the first nft_read_state(): a change between the
+ * read and the subscription would otherwise go unnoticed.
+ */
 int nft_watch_open(const struct conf *conf, nft_watch_cb cb, void *arg, struct nft_watch **out);
 /*
  * Don't report transactions committed by this process (flowd's own

@@ -219,6 +219,13 @@ static int nft_send_batch(struct nft_ctx *ctx, const struct nft_batch *b, char *
 
 	nft_acks_init(&acks);
 	nft_grow_rcvbuf(ctx, b->n_msgs + 2);
+	/* netlink refuses a datagram larger than the send buffer (EMSGSIZE). */
+	if (b->len > 128 * 1024) {
+		int fd = mnl_socket_get_fd(ctx->nl), size = (int)(b->len * 2);
+
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
 	/* Throw away anything stale first (answers to an abandoned request). */
 	while (nft_recv(ctx, MSG_DONTWAIT) > 0)
 		;
