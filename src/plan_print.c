@@ -27,8 +27,10 @@ const char *plan_reasons_str(unsigned int reasons, char *buf, size_t len)
 		if (!(reasons & reason_names[i].bit))
 			continue;
 		n = snprintf(buf + off, len - off, "%s%s", off ? "," : "", reason_names[i].name);
-		if (n < 0 || (size_t)n >= len - off)
+		if (n < 0 || (size_t)n >= len - off) {
+			buf[off] = '\0';	/* whole names only */
 			break;
+		}
 		off += (size_t)n;
 	}
 	if (buf[0] == '\0')
