@@ -48,6 +48,9 @@
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/object.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
 #include <netlink/socket.h>
 
 #include "link_parse.h"
@@ -386,13 +389,38 @@ static int open_libnl(struct topo_ctx *ctx)
 		return -1;
 	}
 	set_rcvbuf(nl_cache_mngr_get_fd(ctx->mngr), TOPO_EVENT_RCVBUF);
+	/*
+	 * Empty caches (NULL socket: allocated, not filled) from libnl-route's
+	 * own allocators, not nl_cache_mngr_add() by name: nothing else would
+	 * reference libnl-route, so with --as-needed it would not be linked and
+	 * its cache types would be unknown ("route/link": invalid cache type).
+	 */
 	for (size_t i = 0; i < N_CACHES; i++) {
-		err = nl_cache_mngr_add(ctx->mngr, topo_caches[i], cache_changed, ctx,
-					&ctx->caches[i]);
+		struct nl_cache *cache = NULL;
+
+		switch (i) {
+		case 0:
+			err = rtnl_link_alloc_cache_flags(NULL, AF_UNSPEC, &cache, 0);
+			break;
+		case 1:
+			err = rtnl_addr_alloc_cache(NULL, &cache);
+			break;
+		default:
+			err = rtnl_route_alloc_cache(NULL, AF_UNSPEC, 0, &cache);
+			break;
+		}
 		if (err < 0) {
 			log_warnx("libnl cache %s: %s", topo_caches[i], nl_geterror(err));
 			return -1;
 		}
+		/* Subscribes, then fills: events queue up meanwhile, no gap. */
+		err = nl_cache_mngr_add_cache(ctx->mngr, cache, cache_changed, ctx);
+		if (err < 0) {
+			log_warnx("libnl cache %s: %s", topo_caches[i], nl_geterror(err));
+			nl_cache_free(cache);
+			return -1;
+		}
+		ctx->caches[i] = cache;
 	}
 	return 0;
 }
