@@ -48,7 +48,7 @@ struct tunnel_params {
 	uint8_t hop_limit;		/* IPv6 kinds */
 	uint8_t encap_limit;		/* IPv6 kinds */
 	uint32_t flowinfo;		/* IPv6 kinds (network order) */
-	uint32_t flags;			/* IPv6 kinds: IP6_TNL_F_* */
+	uint32_t flags;			/* IPv6 kinds: IP6_TNL_F_*; sit: SIT_ISATAP */
 	uint8_t proto;			/* inner protocol: ip6tnl IPPROTO_IPIP/_IPV6/0 = any,
 					 * sit IPPROTO_IPV6 (default)/_IPIP/0, ipip _IPIP */
 	uint16_t iflags, oflags;	/* GRE: ntohs(GRE_KEY|GRE_CSUM|GRE_SEQ) */

@@ -65,7 +65,9 @@ const char *addr_ntop(const struct addr *addr, char *buf, size_t len)
 {
 	if (len == 0)
 		return buf;
-	if (!addr_is_set(addr) || inet_ntop(addr->family, addr->bytes, buf, len) == NULL)
+	if (!addr_is_set(addr))
 		snprintf(buf, len, "any");
+	else if (inet_ntop(addr->family, addr->bytes, buf, len) == NULL)
+		snprintf(buf, len, "?");	/* buf too small: never pass for "any" */
 	return buf;
 }

@@ -690,6 +690,36 @@ static void test_reasons_str(void **state)
 					     sizeof(tiny)), "tunnel");
 }
 
+static void test_model_helpers(void **state)
+{
+	struct topo_builder b;
+	struct topo t;
+	struct addr a = { 0 }, c = { 0 };
+	char text[ADDR_STRLEN];
+
+	seed(&b);
+	t = topo_of(&b);
+	assert_string_equal(topo_link_by_ifindex(&t, 3)->name, "eth1");
+	assert_null(topo_link_by_ifindex(&t, 0));
+	assert_null(topo_link_by_ifindex(&t, 42));
+	assert_int_equal(topo_link_by_name(&t, "tun0")->ifindex, 5);
+	assert_null(topo_link_by_name(&t, "tun9"));
+	assert_int_equal(topo_route_by_tunnel(&t, 5)->oif, 3);
+	assert_null(topo_route_by_tunnel(&t, 3));
+
+	assert_false(addr_is_set(&a));
+	assert_string_equal(addr_ntop(&a, text, sizeof(text)), "any");
+	assert_true(addr_equal(&a, &c));
+	a = b.links[3].tun.remote;
+	assert_true(addr_is_set(&a));
+	assert_false(addr_equal(&a, &c));
+	c = a;
+	assert_true(addr_equal(&a, &c));
+	c.v4.s_addr ^= 1;
+	assert_false(addr_equal(&a, &c));
+	assert_string_equal(addr_ntop(&a, text, 4), "?");	/* too small: not "any" */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_devices_equal),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_reasons_str),
+		cmocka_unit_test(test_model_helpers),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
