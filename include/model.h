@@ -48,11 +48,13 @@ struct tunnel_params {
 	uint8_t hop_limit;		/* IPv6 kinds */
 	uint8_t encap_limit;		/* IPv6 kinds */
 	uint32_t flowinfo;		/* IPv6 kinds (network order) */
-	uint32_t flags;			/* IPv6 kinds: IP6_TNL_F_* */
-	uint8_t proto;			/* ip6tnl: IPPROTO_IPIP, _IPV6 or 0 = any */
-	uint16_t iflags, oflags;	/* GRE: GRE_KEY, GRE_CSUM, GRE_SEQ (host order) */
+	uint32_t flags;			/* IPv6 kinds: IP6_TNL_F_*; sit: SIT_ISATAP */
+	uint8_t proto;			/* inner protocol: ip6tnl IPPROTO_IPIP/_IPV6/0 = any,
+					 * sit IPPROTO_IPV6 (default)/_IPIP/0, ipip _IPIP */
+	uint16_t iflags, oflags;	/* GRE: ntohs(GRE_KEY|GRE_CSUM|GRE_SEQ) */
 	uint32_t ikey, okey;		/* GRE keys (network order) */
 	uint32_t fwmark;
+	bool collect_md;		/* external: no fixed endpoints (lwt) */
 };
 
 struct link {
@@ -64,6 +66,7 @@ struct link {
 	int lower_ifindex;		/* IFLA_LINK for VLAN/PPP, 0 if none */
 	int master_ifindex;		/* IFLA_MASTER, 0 if none */
 	uint16_t vlan_id;
+	uint16_t vlan_proto;		/* ETH_P_8021Q or ETH_P_8021AD (host order) */
 	struct tunnel_params tun;	/* valid when type == LINK_TYPE_TUNNEL */
 };
 
@@ -89,5 +92,16 @@ struct topo {
 
 const struct link *topo_link_by_ifindex(const struct topo *topo, int ifindex);
 const struct link *topo_link_by_name(const struct topo *topo, const char *name);
+/* The route entry of a tunnel, NULL if topo has none for it. */
+const struct tunnel_route *topo_route_by_tunnel(const struct topo *topo, int tunnel_ifindex);
+/* Frees the arrays of a topo filled by topo_snapshot() and zeroes it. */
+void topo_free(struct topo *topo);
+
+/* Enough for any address as text, and for "any". */
+#define ADDR_STRLEN INET6_ADDRSTRLEN
+/* Text form of an address, "any" for family 0; returns buf. */
+const char *addr_ntop(const struct addr *addr, char *buf, size_t len);
+bool addr_is_set(const struct addr *addr);
+bool addr_equal(const struct addr *a, const struct addr *b);
 
 #endif

@@ -18,7 +18,7 @@
 /* Why a device is in the flowtable; a device may have several reasons. */
 enum plan_reason {
 	PLAN_REASON_CONFIGURED = 1u << 0,	/* matched `devices` */
-	PLAN_REASON_TUNNEL = 1u << 1,		/* an accelerated tunnel */
+	PLAN_REASON_TUNNEL = 1u << 1,		/* a selected tunnel device */
 	PLAN_REASON_UNDERLAY = 1u << 2,		/* carries a tunnel's outer packets */
 };
 
@@ -37,8 +37,14 @@ struct plan_tunnel {
 	bool accelerated;			/* selected, up and resolved */
 	const char *why_not;			/* static text when !accelerated */
 	int underlay_ifindex;			/* the bottom device, 0 if unresolved */
-	char underlay[IFNAMSIZ];
+	char underlay[IFNAMSIZ];		/* for a bridge: the bridge */
+	char kind[16];				/* IFLA_INFO_KIND */
+	bool l2;				/* gretap & co: listed, never accelerated */
+	struct addr local, remote;
 };
+
+/* Walking down stacked devices gives up after this many levels. */
+#define PLAN_MAX_DEPTH 8
 
 struct plan {
 	struct plan_device *devices;		/* sorted by name, unique */
@@ -47,9 +53,14 @@ struct plan {
 	size_t n_tunnels;
 };
 
-/* conf + topology -> plan.  Returns 0, or -1 on allocation failure. */
+/*
+ * conf + topology -> plan.  Pure: no I/O, no logging.  Returns 0, or -1 on
+ * allocation failure (*out then empty).  Free with plan_free().
+ */
 int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *out);
 void plan_free(struct plan *plan);
+/* "configured,underlay": the reason bits as text, into buf; returns buf. */
+const char *plan_reasons_str(unsigned int reasons, char *buf, size_t len);
 /* Same device names in the same order. */
 bool plan_devices_equal(const struct plan *a, const struct plan *b);
 /* The `flowd --check` report: each device and why, each tunnel and why. */

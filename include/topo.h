@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The router's topology from rtnetlink.  libnl's cache manager (links,
+ * addresses, routes) is the event source; the link array itself comes from
+ * flowd's own RTM_GETLINK dump parsed by link_parse.c, and each tunnel's
+ * underlay from an RTM_GETROUTE lookup (tunnel_route.c).
+ *
+ * Events never hand out partial state: the callback only says "something
+ * changed"; the daemon debounces and then takes a topo_snapshot().
+ */
+#ifndef FLOWD_TOPO_H
+#define FLOWD_TOPO_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+struct ev_loop;
+struct topo_ctx;
+
+/* Called after a batch of events or a resync changed something. */
+typedef void (*topo_changed_cb)(void *arg);
+
+struct topo_stats {
+	uint64_t events;		/* cache changes seen */
+	uint64_t resyncs;		/* full refills after lost events (ENOBUFS) */
+	uint64_t resync_failures;	/* refills that failed and were retried */
+	uint64_t link_dumps;		/* RTM_GETLINK dumps */
+	uint64_t dump_retries;		/* dumps redone after NLM_F_DUMP_INTR */
+	uint64_t bad_links;		/* RTM_NEWLINK messages link_parse() refused */
+};
+
+/*
+ * Open the sockets and fill the caches.  With a loop, topo watches its own
+ * fd and timers there; with loop NULL (flowd --check, tests) the caller
+ * polls topo_fd() and calls topo_dispatch(), or only takes snapshots.
+ * cb may be NULL.  Returns 0, or -1 (logged).
+ */
+int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, void *arg);
+void topo_fini(struct topo_ctx *ctx);
+
+/* The event socket, for callers without a loop. */
+int topo_fd(const struct topo_ctx *ctx);
+/*
+ * Read pending events; calls cb once if anything changed.  Lost events
+ * trigger a full resync (refill of every cache, links re-dumped).
+ * Returns 0, or -1 when the resync itself failed (it is retried later
+ * with a loop, or on the next topo_dispatch()/topo_resync() without).
+ */
+int topo_dispatch(struct topo_ctx *ctx);
+/* Refill every cache and mark the links stale; calls cb. Returns 0 or -1. */
+int topo_resync(struct topo_ctx *ctx);
+
+/*
+ * The current topology: links (re-dumped when a link event came in since
+ * the last snapshot, otherwise copied) and one route per tunnel (looked
+ * up afresh each time).  *out is overwritten; free it with topo_free().
+ * Returns 0, or -1 with *out empty.
+ */
+int topo_snapshot(struct topo_ctx *ctx, struct topo *out);
+
+void topo_get_stats(const struct topo_ctx *ctx, struct topo_stats *out);
+
+#endif

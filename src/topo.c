@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Topology from rtnetlink.
+ *
+ * Events: a libnl cache manager keeps route/link, route/addr and
+ * route/route caches and tells us, through change callbacks, that
+ * something moved.  We never read partial state from those callbacks:
+ * they only mark "changed" (and "links stale" for link objects), and the
+ * daemon, after its debounce, takes a topo_snapshot().
+ *
+ * Links: libnl hides IFLA_INFO_DATA and lacks getters for some tunnel
+ * kinds, so the struct link array comes from our own RTM_GETLINK dump
+ * (libmnl + link_parse.c), redone on the first snapshot after any link
+ * event.  A router has tens of links, so a full dump (a few KB) per link
+ * change costs less than keeping a second, incremental link model in step
+ * with libnl's; the price is one extra round trip per debounced change.
+ *
+ * Routes: every snapshot redoes one RTM_GETROUTE per tunnel instead of
+ * evaluating libnl's route cache ourselves: the kernel applies policy
+ * rules, marks, oif binding and multipath exactly as the tunnel would.
+ * The route/route and route/addr caches are there for their events (a new
+ * default route or a local address appearing can resolve a tunnel).  On
+ * full-table routers caching every route costs memory; subscribing to the
+ * route groups without a cache would be the cheaper alternative.  Also
+ * note IPv4 routes the kernel flushes on link down produce no event; the
+ * link event that caused it covers that.
+ *
+ * Order at start: the caches subscribe to their groups before their first
+ * dump, and our own link dump happens after that (at snapshot time), so
+ * any change after our dump shows up as an event: no gap.
+ *
+ * Lost events (ENOBUFS shows as -NLE_NOMEM, or any receive error): the
+ * state is unknown, so every cache is refilled, links re-dumped, the
+ * daemon notified, and the resync counted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/object.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+
+#include "link_parse.h"
+#include "log.h"
+#include "pppoe.h"
+#include "topo.h"
+#include "tunnel_route.h"
+
+#define TOPO_EVENT_RCVBUF (4 * 1024 * 1024)
+#define TOPO_DUMP_BUFSIZE (64 * 1024)
+#define TOPO_DUMP_TRIES 4
+#define TOPO_RESYNC_DELAY 0.1		/* seconds: coalesce an event storm */
+#define TOPO_RESYNC_RETRY 1.0
+#define TOPO_PPPOE_MAX (64 * 1024)
+
+static const char *const topo_caches[] = { "route/link", "route/addr", "route/route" };
+#define N_CACHES (sizeof(topo_caches) / sizeof(topo_caches[0]))
+
+struct topo_ctx {
+	struct ev_loop *loop;
+	ev_io io;
+	ev_timer resync_timer;
+	topo_changed_cb cb;
+	void *cb_arg;
+
+	struct nl_cache_mngr *mngr;
+	struct nl_sock *sync_sk;		/* refills after lost events */
+	struct nl_cache *caches[N_CACHES];
+
+	struct mnl_socket *mnl;			/* link dumps and route lookups */
+	uint32_t seq;
+
+	struct link *links;			/* last dump */
+	size_t n_links;
+	bool links_stale;
+	bool changed;				/* set by cache callbacks */
+	bool resync_pending;
+	struct topo_stats stats;
+};
+
+static void topo_notify(struct topo_ctx *ctx)
+{
+	ctx->changed = false;
+	if (ctx->cb != NULL)
+		ctx->cb(ctx->cb_arg);
+}
+
+static void cache_changed(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct topo_ctx *ctx = arg;
+	const char *type = obj != NULL ? nl_object_get_type(obj) : NULL;
+
+	ctx->stats.events++;
+	ctx->changed = true;
+	if (type == NULL || strcmp(type, "route/link") == 0)
+		ctx->links_stale = true;
+}
+
+/* --- our own link dump --- */
+
+static int links_append(struct link **v, size_t *n, size_t *cap, const struct link *l)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct link *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *l;
+	return 0;
+}
+
+/* One RTM_GETLINK dump; *intr says the kernel flagged it inconsistent. */
+static int dump_links_once(struct topo_ctx *ctx, char *buf, struct link **out, size_t *n_out,
+			   bool *intr)
+{
+	char req[128];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ifinfomsg *ifi;
+	unsigned int portid = mnl_socket_get_portid(ctx->mnl);
+	struct link *v = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t seq = ++ctx->seq;
+
+	*intr = false;
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (mnl_socket_sendto(ctx->mnl, nlh, nlh->nlmsg_len) < 0) {
+		log_warn("link dump: send");
+		return -1;
+	}
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(ctx->mnl, buf, TOPO_DUMP_BUFSIZE);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int rem = (int)len;
+
+		if (len < 0) {
+			log_warn("link dump: receive");
+			goto fail;
+		}
+		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			struct link l;
+
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
+				continue;	/* a late answer to an earlier request */
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = true;
+			if (m->nlmsg_type == NLMSG_DONE) {
+				*out = v;
+				*n_out = n;
+				return 0;
+			}
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+				errno = m->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(*e) && e->error < 0 ?
+						-e->error : EPROTO;
+				log_warn("link dump");
+				goto fail;
+			}
+			if (m->nlmsg_type != RTM_NEWLINK)
+				continue;
+			if (link_parse(m, &l) < 0) {
+				ctx->stats.bad_links++;
+				log_warn("link dump: skipping a malformed RTM_NEWLINK");
+				continue;
+			}
+			if (links_append(&v, &n, &cap, &l) < 0) {
+				log_warn("link dump");
+				goto fail;
+			}
+		}
+	}
+fail:
+	free(v);
+	return -1;
+}
+
+/* Best effort: a missing /proc/net/pppoe (no pppoe module) is normal. */
+static void links_pppoe(struct link *links, size_t n)
+{
+	char *text;
+	ssize_t len;
+	int fd;
+
+	for (size_t i = 0; i < n; i++)
+		if (links[i].type == LINK_TYPE_PPP && links[i].lower_ifindex == 0)
+			goto read;
+	return;
+read:
+	fd = open(PPPOE_PROC_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	text = malloc(TOPO_PPPOE_MAX);
+	if (text != NULL) {
+		len = read(fd, text, TOPO_PPPOE_MAX - 1);
+		if (len >= 0) {
+			text[len] = '\0';
+			if (pppoe_assign_lower(links, n, text) == 1)
+				log_debug("ppp lower device taken from %s", PPPOE_PROC_PATH);
+		}
+		free(text);
+	}
+	close(fd);
+}
+
+static int dump_links(struct topo_ctx *ctx)
+{
+	char *buf = malloc(TOPO_DUMP_BUFSIZE);
+	struct link *v = NULL;
+	size_t n = 0;
+	bool intr = true;
+
+	if (buf == NULL) {
+		log_warn("link dump");
+		return -1;
+	}
+	/* A dump interrupted by a concurrent change may be inconsistent: redo it. */
+	for (int try = 0; try < TOPO_DUMP_TRIES && intr; try++) {
+		free(v);
+		v = NULL;
+		if (try > 0)
+			ctx->stats.dump_retries++;
+		if (dump_links_once(ctx, buf, &v, &n, &intr) < 0) {
+			free(buf);
+			return -1;
+		}
+	}
+	free(buf);
+	if (intr)
+		log_warnx("link dump still interrupted after %d tries; using it", TOPO_DUMP_TRIES);
+	links_pppoe(v, n);
+	free(ctx->links);
+	ctx->links = v;
+	ctx->n_links = n;
+	ctx->links_stale = false;
+	ctx->stats.link_dumps++;
+	return 0;
+}
+
+/* --- resync --- */
+
+static int refill_caches(struct topo_ctx *ctx)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < N_CACHES; i++) {
+		int err = nl_cache_refill(ctx->sync_sk, ctx->caches[i]);
+
+		if (err < 0) {
+			log_warnx("refilling %s: %s", topo_caches[i], nl_geterror(err));
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+int topo_resync(struct topo_ctx *ctx)
+{
+	int ret = refill_caches(ctx);
+
+	ctx->links_stale = true;
+	if (ret < 0) {
+		ctx->stats.resync_failures++;
+		ctx->resync_pending = true;
+		if (ctx->loop != NULL) {
+			ev_timer_set(&ctx->resync_timer, TOPO_RESYNC_RETRY, 0.);
+			ev_timer_start(ctx->loop, &ctx->resync_timer);
+		}
+	} else {
+		ctx->resync_pending = false;
+	}
+	/* Even a failed refill leaves stale links to re-dump: say so. */
+	topo_notify(ctx);
+	return ret;
+}
+
+static void resync_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct topo_ctx *ctx = w->data;
+
+	(void)topo_resync(ctx);
+}
+
+static int events_lost(struct topo_ctx *ctx, int err)
+{
+	ctx->stats.resyncs++;
+	log_warnx("topology events lost (%s): full resync", nl_geterror(err));
+	ctx->links_stale = true;
+	if (ctx->loop == NULL)
+		return topo_resync(ctx);
+	ctx->resync_pending = true;
+	if (!ev_is_active(&ctx->resync_timer)) {
+		ev_timer_set(&ctx->resync_timer, TOPO_RESYNC_DELAY, 0.);
+		ev_timer_start(ctx->loop, &ctx->resync_timer);
+	}
+	return 0;
+}
+
+int topo_dispatch(struct topo_ctx *ctx)
+{
+	int err = nl_cache_mngr_data_ready(ctx->mngr);
+	int ret = 0;
+
+	if (err < 0)
+		ret = events_lost(ctx, err);
+	else if (ctx->resync_pending && ctx->loop == NULL)
+		ret = topo_resync(ctx);
+	if (ctx->changed)
+		topo_notify(ctx);
+	return ret;
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)topo_dispatch(w->data);
+}
+
+/* --- setup --- */
+
+static void set_rcvbuf(int fd, int size)
+{
+	/* FORCE needs CAP_NET_ADMIN, which flowd has; else take what rmem_max allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		log_warn("event socket receive buffer");
+}
+
+static int open_mnl(struct topo_ctx *ctx)
+{
+	struct timeval tv = { .tv_sec = 2 };
+
+	ctx->mnl = mnl_socket_open(NETLINK_ROUTE);
+	if (ctx->mnl == NULL) {
+		log_warn("rtnetlink socket");
+		return -1;
+	}
+	if (mnl_socket_bind(ctx->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		log_warn("rtnetlink bind");
+		return -1;
+	}
+	/* The kernel answers at once; a timeout keeps a lost answer from hanging the loop. */
+	if (setsockopt(mnl_socket_get_fd(ctx->mnl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		log_warn("rtnetlink receive timeout");
+		return -1;
+	}
+	ctx->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+static int open_libnl(struct topo_ctx *ctx)
+{
+	int err;
+
+	ctx->sync_sk = nl_socket_alloc();
+	if (ctx->sync_sk == NULL) {
+		log_warnx("libnl: cannot allocate a socket");
+		return -1;
+	}
+	err = nl_connect(ctx->sync_sk, NETLINK_ROUTE);
+	if (err < 0) {
+		log_warnx("libnl connect: %s", nl_geterror(err));
+		return -1;
+	}
+	/* Flags 0: no NL_AUTO_PROVIDE, these caches stay ours, not process-wide. */
+	err = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, 0, &ctx->mngr);
+	if (err < 0) {
+		log_warnx("libnl cache manager: %s", nl_geterror(err));
+		return -1;
+	}
+	set_rcvbuf(nl_cache_mngr_get_fd(ctx->mngr), TOPO_EVENT_RCVBUF);
+	/*
+	 * Empty caches (NULL socket: allocated, not filled) from libnl-route's
+	 * own allocators, not nl_cache_mngr_add() by name: nothing else would
+	 * reference libnl-route, so with --as-needed it would not be linked and
+	 * its cache types would be unknown ("route/link": invalid cache type).
+	 */
+	for (size_t i = 0; i < N_CACHES; i++) {
+		struct nl_cache *cache = NULL;
+
+		switch (i) {
+		case 0:
+			err = rtnl_link_alloc_cache_flags(NULL, AF_UNSPEC, &cache, 0);
+			break;
+		case 1:
+			err = rtnl_addr_alloc_cache(NULL, &cache);
+			break;
+		default:
+			err = rtnl_route_alloc_cache(NULL, AF_UNSPEC, 0, &cache);
+			break;
+		}
+		if (err < 0) {
+			log_warnx("libnl cache %s: %s", topo_caches[i], nl_geterror(err));
+			return -1;
+		}
+		/* Subscribes, then fills: events queue up meanwhile, no gap. */
+		err = nl_cache_mngr_add_cache(ctx->mngr, cache, cache_changed, ctx);
+		if (err < 0) {
+			log_warnx("libnl cache %s: %s", topo_caches[i], nl_geterror(err));
+			nl_cache_free(cache);
+			return -1;
+		}
+		ctx->caches[i] = cache;
+	}
+	return 0;
+}
+
+int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, void *arg)
+{
+	struct topo_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	*out = NULL;
+	if (ctx == NULL) {
+		log_warn("topology");
+		return -1;
+	}
+	ctx->loop = loop;
+	ctx->cb = cb;
+	ctx->cb_arg = arg;
+	ctx->links_stale = true;
+	if (open_libnl(ctx) < 0 || open_mnl(ctx) < 0) {
+		topo_fini(ctx);
+		return -1;
+	}
+	ev_timer_init(&ctx->resync_timer, resync_timer_cb, TOPO_RESYNC_DELAY, 0.);
+	ctx->resync_timer.data = ctx;
+	ev_io_init(&ctx->io, io_cb, nl_cache_mngr_get_fd(ctx->mngr), EV_READ);
+	ctx->io.data = ctx;
+	if (loop != NULL)
+		ev_io_start(loop, &ctx->io);
+	*out = ctx;
+	return 0;
+}
+
+void topo_fini(struct topo_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->loop != NULL) {
+		ev_io_stop(ctx->loop, &ctx->io);
+		ev_timer_stop(ctx->loop, &ctx->resync_timer);
+	}
+	/* The manager frees the caches it holds. */
+	if (ctx->mngr != NULL)
+		nl_cache_mngr_free(ctx->mngr);
+	if (ctx->sync_sk != NULL)
+		nl_socket_free(ctx->sync_sk);
+	if (ctx->mnl != NULL)
+		mnl_socket_close(ctx->mnl);
+	free(ctx->links);
+	free(ctx);
+}
+
+int topo_fd(const struct topo_ctx *ctx)
+{
+	return nl_cache_mngr_get_fd(ctx->mngr);
+}
+
+int topo_snapshot(struct topo_ctx *ctx, struct topo *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((ctx->links_stale || ctx->links == NULL) && dump_links(ctx) < 0)
+		return -1;
+	out->links = calloc(ctx->n_links ? ctx->n_links : 1, sizeof(*out->links));
+	if (out->links == NULL) {
+		log_warn("topology snapshot");
+		return -1;
+	}
+	if (ctx->n_links > 0)
+		memcpy(out->links, ctx->links, ctx->n_links * sizeof(*out->links));
+	out->n_links = ctx->n_links;
+	if (tunnel_route_resolve_all(ctx->mnl, out, &ctx->seq) < 0) {
+		log_warn("topology snapshot");
+		topo_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void topo_get_stats(const struct topo_ctx *ctx, struct topo_stats *out)
+{
+	*out = ctx->stats;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Tunnel underlay resolution: one RTM_GETROUTE per tunnel, shaped like the
+ * flow the tunnel driver itself routes on transmit (ip_tunnel_xmit,
+ * ip6_tnl_xmit): destination = remote, source = local, oif = the bound
+ * link, mark = fwmark, and for IPv4 a fixed tos.  libnl's
+ * rtnl_route_lookup() sends RTA_DST only, hence libmnl here.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>		/* before <linux/if*.h>: glibc and uapi clash otherwise */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/ip6_tunnel.h>
+#include <linux/rtnetlink.h>
+
+#include "log.h"
+#include "nlattr_util.h"
+#include "tunnel_route.h"
+
+const char TUNNEL_ROUTE_NO_REMOTE[] = "no remote address";
+const char TUNNEL_ROUTE_COLLECT_MD[] = "external/collect_md tunnel";
+const char TUNNEL_ROUTE_NO_ROUTE[] = "no route to remote";
+const char TUNNEL_ROUTE_THROUGH_SELF[] = "route to remote goes through the tunnel itself";
+const char TUNNEL_ROUTE_UNREACHABLE[] = "remote is unreachable (unreachable route)";
+const char TUNNEL_ROUTE_PROHIBITED[] = "route to remote is prohibited";
+const char TUNNEL_ROUTE_INVALID[] =
+	"route lookup refused (blackhole route, or local address not on this host)";
+const char TUNNEL_ROUTE_NO_LINK[] = "tunnel's bound device does not exist";
+const char TUNNEL_ROUTE_LOCAL_REMOTE[] = "remote is an address of this host";
+const char TUNNEL_ROUTE_NOT_UNICAST[] = "route to remote is not unicast";
+const char TUNNEL_ROUTE_NO_OIF[] = "route to remote has no output device";
+const char TUNNEL_ROUTE_LOOKUP_FAILED[] = "route lookup failed";
+const char TUNNEL_ROUTE_NOT_TUNNEL[] = "not a layer 3 tunnel";
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? sizeof(struct in6_addr) : sizeof(struct in_addr);
+}
+
+static void route_unresolved(struct tunnel_route *out, int tunnel_ifindex, const char *why)
+{
+	memset(out, 0, sizeof(*out));
+	out->tunnel_ifindex = tunnel_ifindex;
+	out->why_not = why;
+}
+
+const char *tunnel_route_precheck(const struct link *tun)
+{
+	const struct tunnel_params *tp = &tun->tun;
+
+	if (tun->type != LINK_TYPE_TUNNEL ||
+	    (tp->outer_family != AF_INET && tp->outer_family != AF_INET6))
+		return TUNNEL_ROUTE_NOT_TUNNEL;
+	if (tp->collect_md)
+		return TUNNEL_ROUTE_COLLECT_MD;
+	if (tp->remote.family != tp->outer_family)
+		return TUNNEL_ROUTE_NO_REMOTE;
+	return NULL;
+}
+
+struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct link *tun,
+					    uint32_t seq)
+{
+	const struct tunnel_params *tp = &tun->tun;
+	size_t alen = addr_len(tp->outer_family);
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if (tunnel_route_precheck(tun) != NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Headers plus DST, SRC (16 + 4 each), OIF and MARK (4 + 4 each). */
+	if (len < TUNNEL_ROUTE_REQ_SIZE) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	memset(buf, 0, TUNNEL_ROUTE_REQ_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = tp->outer_family;
+	rtm->rtm_dst_len = alen * 8;
+	/* Answer with the table the FIB lookup used, not RT_TABLE_MAIN. */
+	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+	/*
+	 * IPv4 tunnels route with their fixed tos (DSCP bits); tos bit 0
+	 * means "inherit from the inner packet", so no single value applies.
+	 */
+	if (tp->outer_family == AF_INET && !(tp->tos & 0x1))
+		rtm->rtm_tos = tp->tos & 0xfc;
+
+	mnl_attr_put(nlh, RTA_DST, alen, tp->remote.bytes);
+	if (tp->local.family == tp->outer_family) {
+		rtm->rtm_src_len = alen * 8;
+		mnl_attr_put(nlh, RTA_SRC, alen, tp->local.bytes);
+	}
+	if (tp->link_ifindex > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)tp->link_ifindex);
+	/* With USE_ORIG_FWMARK an ip6 tunnel routes by each packet's mark. */
+	if (tp->fwmark != 0 &&
+	    !(tp->outer_family == AF_INET6 && (tp->flags & IP6_TNL_F_USE_ORIG_FWMARK)))
+		mnl_attr_put_u32(nlh, RTA_MARK, tp->fwmark);
+	return nlh;
+}
+
+static const char *errno_reason(int err)
+{
+	switch (err) {
+	case ENETUNREACH:
+		return TUNNEL_ROUTE_NO_ROUTE;
+	case EHOSTUNREACH:
+		return TUNNEL_ROUTE_UNREACHABLE;
+	case EACCES:
+	case EPERM:
+		return TUNNEL_ROUTE_PROHIBITED;
+	case EINVAL:
+		return TUNNEL_ROUTE_INVALID;
+	case ENODEV:
+		return TUNNEL_ROUTE_NO_LINK;
+	default:
+		return TUNNEL_ROUTE_LOOKUP_FAILED;
+	}
+}
+
+static int parse_error(const struct nlmsghdr *nlh, struct tunnel_route *out)
+{
+	const struct nlmsgerr *err;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*err)) {
+		errno = EINVAL;
+		return -1;
+	}
+	err = mnl_nlmsg_get_payload(nlh);
+	/* A bare ack (error 0) is no answer to a lookup. */
+	if (err->error >= 0 || err->error == INT_MIN) {
+		errno = EINVAL;
+		return -1;
+	}
+	out->why_not = errno_reason(-err->error);
+	return 0;
+}
+
+static int get_addr(const struct nlattr *attr, int family, struct addr *dst)
+{
+	size_t alen = addr_len(family);
+
+	if (nlattr_len_is(attr, alen) < 0)
+		return -1;
+	memset(dst, 0, sizeof(*dst));
+	dst->family = family;
+	memcpy(dst->bytes, mnl_attr_get_payload(attr), alen);
+	return 0;
+}
+
+/* RTA_VIA: an IPv4 route with an IPv6 next hop (RFC 5549), or the reverse. */
+static int get_via(const struct nlattr *attr, struct addr *dst)
+{
+	const struct rtvia *via;
+	size_t plen = mnl_attr_get_payload_len(attr);
+
+	if (plen < sizeof(*via)) {
+		errno = ERANGE;
+		return -1;
+	}
+	via = mnl_attr_get_payload(attr);
+	if ((via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6) ||
+	    plen != sizeof(*via) + addr_len(via->rtvia_family)) {
+		errno = ERANGE;
+		return -1;
+	}
+	memset(dst, 0, sizeof(*dst));
+	dst->family = via->rtvia_family;
+	memcpy(dst->bytes, via->rtvia_addr, addr_len(via->rtvia_family));
+	return 0;
+}
+
+static int parse_route(const struct nlmsghdr *nlh, const struct link *tun,
+		       struct tunnel_route *out)
+{
+	const struct tunnel_params *tp = &tun->tun;
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm;
+	uint32_t oif;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*rtm))) {
+		errno = EINVAL;
+		return -1;
+	}
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != tp->outer_family) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+		return -1;
+
+	if (tb[RTA_OIF] != NULL) {
+		if (mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) < 0)
+			return -1;
+		oif = mnl_attr_get_u32(tb[RTA_OIF]);
+		out->oif = oif <= INT_MAX ? (int)oif : 0;
+	}
+	if (tb[RTA_GATEWAY] != NULL && get_addr(tb[RTA_GATEWAY], tp->outer_family, &out->nexthop) < 0)
+		return -1;
+	if (tb[RTA_GATEWAY] == NULL && tb[RTA_VIA] != NULL && get_via(tb[RTA_VIA], &out->nexthop) < 0)
+		return -1;
+	if (tb[RTA_PREFSRC] != NULL &&
+	    get_addr(tb[RTA_PREFSRC], tp->outer_family, &out->prefsrc) < 0)
+		return -1;
+
+	if (rtm->rtm_type == RTN_LOCAL) {
+		out->why_not = TUNNEL_ROUTE_LOCAL_REMOTE;
+		return 0;
+	}
+	if (rtm->rtm_type != RTN_UNICAST) {
+		out->why_not = TUNNEL_ROUTE_NOT_UNICAST;
+		return 0;
+	}
+	if (out->oif == 0) {
+		out->why_not = TUNNEL_ROUTE_NO_OIF;
+		return 0;
+	}
+	if (out->oif == tun->ifindex) {
+		out->why_not = TUNNEL_ROUTE_THROUGH_SELF;
+		return 0;
+	}
+	/* On-link: the next hop is the remote itself. */
+	if (!addr_is_set(&out->nexthop))
+		out->nexthop = tp->remote;
+	out->resolved = true;
+	return 0;
+}
+
+int tunnel_route_parse_reply(const struct nlmsghdr *nlh, const struct link *tun,
+			     struct tunnel_route *out)
+{
+	int ret;
+
+	route_unresolved(out, tun->ifindex, NULL);
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN) {
+		errno = EINVAL;
+		ret = -1;
+	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+		ret = parse_error(nlh, out);
+	} else if (nlh->nlmsg_type == RTM_NEWROUTE) {
+		ret = parse_route(nlh, tun, out);
+	} else {
+		errno = EINVAL;
+		ret = -1;
+	}
+	if (ret < 0) {
+		int saved = errno;
+
+		route_unresolved(out, tun->ifindex, TUNNEL_ROUTE_LOOKUP_FAILED);
+		errno = saved;
+	}
+	return ret;
+}
+
+int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
+			struct tunnel_route *out)
+{
+	char req[TUNNEL_ROUTE_REQ_SIZE];
+	char *buf;
+	const char *why = tunnel_route_precheck(tun);
+	unsigned int portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	route_unresolved(out, tun->ifindex, why);
+	if (why != NULL)
+		return 0;
+	nlh = tunnel_route_build_request(req, sizeof(req), tun, seq);
+	if (nlh == NULL)
+		goto fail;
+	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	if (buf == NULL)
+		goto fail;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		log_warn("%s: route lookup", tun->name);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+		const struct nlmsghdr *rep = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0) {
+			log_warn("%s: route lookup reply", tun->name);
+			goto out;
+		}
+		for (; mnl_nlmsg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
+			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
+				continue;
+			if (tunnel_route_parse_reply(rep, tun, out) < 0) {
+				log_warnx("%s: malformed route lookup reply", tun->name);
+				goto out;
+			}
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	free(buf);
+fail:
+	if (ret < 0)
+		route_unresolved(out, tun->ifindex, TUNNEL_ROUTE_LOOKUP_FAILED);
+	return ret;
+}
+
+int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq)
+{
+	struct tunnel_route *routes;
+	size_t n = 0;
+
+	for (size_t i = 0; i < topo->n_links; i++)
+		if (topo->links[i].type == LINK_TYPE_TUNNEL)
+			n++;
+	routes = calloc(n > 0 ? n : 1, sizeof(*routes));
+	if (routes == NULL)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < topo->n_links; i++) {
+		const struct link *l = &topo->links[i];
+
+		if (l->type != LINK_TYPE_TUNNEL)
+			continue;
+		/* Failures are in routes[n]: one bad lookup must not hide the others. */
+		(void)tunnel_route_lookup(nl, l, ++*seq, &routes[n]);
+		n++;
+	}
+	free(topo->routes);
+	topo->routes = routes;
+	topo->n_routes = n;
+	return 0;
+}
