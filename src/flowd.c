@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "conf.h"
+#include "daemon.h"
 #include "log.h"
+#include "plan.h"
+#include "topo.h"
 #include "version.h"
 
 #define FLOWD_DEFAULT_CONF SYSCONFDIR "/flowd.conf"
@@ -83,13 +87,71 @@ static int parse_options(int argc, char **argv, struct flowd_options *opt)
 	return 0;
 }
 
+/*
+ * --check: the config is valid or not (exit 0/1); when it is, show what
+ * flowd would put in the flowtable on this machine right now.  Reads
+ * rtnetlink, never writes anything.
+ */
+static int check_config(const struct flowd_options *opt)
+{
+	struct conf *conf = NULL;
+	struct topo_ctx *topo = NULL;
+	struct topo snap = { 0 };
+	struct plan plan = { 0 };
+	char err[512];
+
+	if (conf_load(opt->conf_path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "flowd: %s\n", err);
+		return 1;
+	}
+	printf("%s: configuration OK\n", opt->conf_path);
+	if (opt->debug) {
+		printf("\n# normalized configuration\n");
+		conf_print(stdout, conf);
+	}
+	if (topo_init(&topo, NULL, NULL, NULL) < 0 || topo_snapshot(topo, &snap) < 0) {
+		printf("(no plan: cannot read this machine's topology)\n");
+	} else if (plan_compute(conf, &snap, &plan) < 0) {
+		printf("(no plan: out of memory)\n");
+	} else {
+		printf("\nPlan for table %s %s, flowtable %s:\n", conf->table_family,
+		       conf->table_name, conf->flowtable_name);
+		plan_print(stdout, &plan);
+	}
+	plan_free(&plan);
+	topo_free(&snap);
+	if (topo)
+		topo_fini(topo);
+	conf_free(conf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct flowd_options opt = { .conf_path = FLOWD_DEFAULT_CONF };
+	struct flowd fd;
+	struct conf *conf = NULL;
+	char err[512];
+	int status;
 
 	if (parse_options(argc, argv, &opt) < 0)
 		return 2;
-	log_init("flowd", true, opt.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	log_err("the daemon core is not built yet (see issue: flowd core)");
-	return 1;
+	log_init("flowd", opt.foreground || opt.check_only,
+		 opt.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (opt.check_only)
+		return check_config(&opt);
+
+	/* A bad file stops the start before anything touches the kernel. */
+	if (conf_load(opt.conf_path, &conf, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		log_err("not starting: fix the configuration (check it with flowd -n -c FILE)");
+		return 1;
+	}
+	if (daemon_init(&fd, opt.conf_path, conf, opt.debug) < 0) {
+		daemon_fini(&fd);
+		return 1;
+	}
+	status = daemon_run(&fd);
+	daemon_fini(&fd);
+	return status;
 }

@@ -295,8 +295,15 @@ static int plan_tunnel(struct plan_ctx *pc, const struct link *l)
 		pt->why_not = WHY_NOT_SELECTED;
 		return 0;
 	}
-	/* Stock kernels accelerate the inner flow only; that needs the tunnel itself. */
-	if (dev_add(&pc->devs, l, PLAN_REASON_TUNNEL, l->name) < 0)
+	/*
+	 * Stock kernels accelerate the inner flow only; that needs the tunnel
+	 * itself.  Not when it is down (the modules' fallback devices tunl0,
+	 * gre0, sit0... always exist and are down: no traffic to offload) nor
+	 * for a flow-based (external) tunnel, whose xmit needs per-packet
+	 * metadata the flowtable would not supply.
+	 */
+	if (l->up && !l->tun.collect_md &&
+	    dev_add(&pc->devs, l, PLAN_REASON_TUNNEL, l->name) < 0)
 		return -1;
 	pt->why_not = tunnel_precheck(pc, l, &route);
 	if (pt->why_not != NULL)

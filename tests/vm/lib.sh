@@ -228,3 +228,97 @@ wait_until() {
 	done
 	return 0
 }
+
+# --- flowd ------------------------------------------------------------------
+
+FLOWD_BIN=${FLOWD_BIN:-$FLOWD_BUILD/flowd}
+FLOWCTL_BIN=${FLOWCTL_BIN:-$FLOWD_BUILD/flowctl}
+
+# flowd_conf FILE [EXTRA...]: a config for the router in the seed topology:
+# eth0 configured, every tunnel kind accelerated; EXTRA lines appended.
+flowd_conf() {
+	local file=$1
+	shift
+	{
+		echo 'devices = [ "eth0" ];'
+		echo 'tunnels = "all";'
+		echo 'log: { level = "debug"; };'
+		echo "control: { socket = \"$TMPDIR/flowd.sock\"; };"
+		local line
+		for line in "$@"; do echo "$line"; done
+	} >"$file"
+}
+
+# flowd_start NS CONF: run flowd in NS in the background (log in
+# $TMPDIR/flowd.log) and wait until its table exists.
+flowd_start() {
+	local ns=$1 conf=$2
+	# Not through in_ns: backgrounding a function forks a subshell, and
+	# $! must be flowd itself (ip netns exec execs it).
+	ip netns exec "$ns" "$FLOWD_BIN" -f -c "$conf" >>"$TMPDIR/flowd.log" 2>&1 &
+	FLOWD_PID=$!
+	wait_until 5 flowd_table_exists "$ns" || {
+		note "flowd did not create its table; log:"
+		sed 's/^/#   /' "$TMPDIR/flowd.log"
+		return 1
+	}
+}
+
+flowd_stop() {
+	[ -n "${FLOWD_PID:-}" ] || return 0
+	kill -TERM "$FLOWD_PID" 2>/dev/null
+	wait "$FLOWD_PID"
+	local rc=$?
+	FLOWD_PID=
+	return $rc
+}
+
+flowd_table_exists() {
+	in_ns "$1" nft list table inet flowd >/dev/null 2>&1
+}
+
+# flowtable_devices NS [TABLE]: the flowtable's devices, sorted, one line.
+flowtable_devices() {
+	in_ns "$1" nft list flowtable inet "${2:-flowd}" ft 2>/dev/null |
+		sed -n 's/.*devices = { \(.*\) }.*/\1/p' | tr -d ' ' | tr ',' '\n' | sort | paste -sd' '
+}
+
+# flowtable_is NS "DEV DEV...": the device list is exactly that (sorted).
+flowtable_is() {
+	[ "$(flowtable_devices "$1")" = "$2" ]
+}
+
+# slow_path_counter_up NS: a table counting TCP packets that reach the
+# forward hook after flowd's chain: only the slow path moves it.
+slow_path_counter_up() {
+	in_ns "$1" nft -f - <<'NFT'
+table inet test {
+	counter slow { }
+	chain forward {
+		type filter hook forward priority 20; policy accept;
+		meta l4proto tcp counter name slow
+	}
+}
+NFT
+}
+
+# stream_start SECONDS: an iperf3 TCP stream client -> server in the
+# background ($STREAM_PID).
+stream_start() {
+	iperf3_server server
+	in_ns client iperf3 -c 10.2.0.2 -t "$1" -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	STREAM_PID=$!
+}
+
+stream_offloaded() {
+	[ "$(ct_offloaded router 'dport=5201')" -gt 0 ]
+}
+
+# slow_delta NS SECONDS: slow-path packets counted over SECONDS.
+slow_delta() {
+	local c1 c2
+	c1=$(nft_counter "$1" inet test slow)
+	sleep "$2"
+	c2=$(nft_counter "$1" inet test slow)
+	echo $((c2 - c1))
+}

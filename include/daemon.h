@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The running daemon: one struct flowd holds the loop, the modules and the
+ * counters.  Data flows one way:
+ *
+ *	rtnetlink / nftables events -> debounce -> topo_snapshot -> plan
+ *	-> desired table -> diff against the kernel -> one nftables batch
+ */
+#ifndef FLOWD_DAEMON_H
+#define FLOWD_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "plan.h"
+
+struct topo_ctx;
+struct nft_ctx;
+struct nft_watch;
+
+struct flowd_counters {
+	uint64_t rtnl_events;		/* topology change notifications */
+	uint64_t nft_events;		/* changes to our table by others */
+	uint64_t reconciles;		/* plan + diff runs */
+	uint64_t batches;		/* nftables batches sent */
+	uint64_t batch_errors;		/* batches the kernel refused */
+	uint64_t restores;		/* our table repaired after outside changes */
+	uint64_t reloads;		/* successful config reloads */
+	uint64_t reload_errors;
+	uint64_t errors;		/* anything logged as an error */
+};
+
+struct flowd {
+	struct ev_loop *loop;
+	const char *conf_path;
+	struct conf *conf;
+	time_t conf_loaded;
+	time_t started;
+	bool debug;			/* -d: keep debug logging across reloads */
+
+	struct topo_ctx *topo;
+	struct nft_ctx *nft;
+	struct nft_watch *watch;
+	ev_io watch_io;
+
+	/* Debounce: reconcile 20 ms after the last event, 100 ms after the first. */
+	ev_timer debounce;
+	ev_tstamp burst_start;
+	bool reconcile_pending;
+	bool nft_changed;		/* our table changed behind our back */
+	unsigned int retry_backoff;	/* failed reconciles in a row */
+
+	ev_signal sig_term, sig_int, sig_hup;
+	ev_timer watchdog;
+
+	struct plan plan;		/* the last plan applied */
+	bool in_sync;			/* the kernel matches it */
+	struct flowd_counters counters;
+	char last_error[512];
+};
+
+/* Set up every module for an already loaded config; 0 or -1 (logged). */
+int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool debug);
+/* Run until SIGTERM/SIGINT; returns the exit status. */
+int daemon_run(struct flowd *fd);
+void daemon_fini(struct flowd *fd);
+
+/* Ask for a reconcile soon (debounced). */
+void daemon_schedule(struct flowd *fd);
+/* Reload the config file (SIGHUP); 0, or -1 with the reason in err. */
+int daemon_reload(struct flowd *fd, char *err, size_t errlen);
+/* (Re)subscribe to nftables events for the configured table; 0 or -1. */
+int daemon_watch_open(struct flowd *fd);
+/* The debounce timer's callback (reconcile.c). */
+void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* Record an error for `flowctl status` and log it. */
+void daemon_error(struct flowd *fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The daemon's life cycle: start, signals, reload, watchdog, stop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "nft.h"
+#include "notify.h"
+#include "topo.h"
+
+static void topo_changed(void *arg)
+{
+	struct flowd *fd = arg;
+
+	fd->counters.rtnl_events++;
+	daemon_schedule(fd);
+}
+
+static void nft_table_changed(void *arg, const char *why)
+{
+	struct flowd *fd = arg;
+
+	fd->counters.nft_events++;
+	fd->nft_changed = true;
+	log_info("table %s %s changed outside flowd (%s): checking it", fd->conf->table_family,
+		 fd->conf->table_name, why);
+	daemon_schedule(fd);
+}
+
+static void watch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct flowd *fd = w->data;
+	int r = nft_watch_dispatch(fd->watch);
+
+	if (r < 0) {
+		/* The socket is unusable: re-read everything and reopen it. */
+		daemon_error(fd, "nftables event socket failed: %s", strerror(-r));
+		ev_io_stop(loop, w);
+		nft_watch_close(fd->watch);
+		fd->watch = NULL;
+		fd->nft_changed = true;
+		daemon_schedule(fd);
+	}
+}
+
+/*
+ * The watch opens before the first read of the table, so that a change
+ * between the read and the subscription cannot be missed.
+ */
+int daemon_watch_open(struct flowd *fd)
+{
+	int r = nft_watch_open(fd->conf, nft_table_changed, fd, &fd->watch);
+
+	if (r < 0) {
+		daemon_error(fd, "cannot subscribe to nftables events: %s", strerror(-r));
+		return -1;
+	}
+	nft_watch_ignore_pid(fd->watch, getpid());
+	ev_io_init(&fd->watch_io, watch_io_cb, nft_watch_fd(fd->watch), EV_READ);
+	fd->watch_io.data = fd;
+	ev_io_start(fd->loop, &fd->watch_io);
+	return 0;
+}
+
+static void watch_close(struct flowd *fd)
+{
+	if (!fd->watch)
+		return;
+	ev_io_stop(fd->loop, &fd->watch_io);
+	nft_watch_close(fd->watch);
+	fd->watch = NULL;
+}
+
+static void apply_log_level(struct flowd *fd)
+{
+	log_set_level(fd->debug ? LOG_LEVEL_DEBUG : fd->conf->log_level);
+}
+
+/* Same table identity: a reload can update it in place. */
+static bool same_table(const struct conf *a, const struct conf *b)
+{
+	return strcmp(a->table_family, b->table_family) == 0 &&
+	       strcmp(a->table_name, b->table_name) == 0 &&
+	       strcmp(a->flowtable_name, b->flowtable_name) == 0;
+}
+
+int daemon_reload(struct flowd *fd, char *err, size_t errlen)
+{
+	struct conf *next = NULL;
+	struct conf *prev = fd->conf;
+
+	notify_reloading();
+	if (conf_load(fd->conf_path, &next, err, errlen) < 0) {
+		fd->counters.reload_errors++;
+		daemon_error(fd, "reload failed, keeping the running configuration: %s", err);
+		notify_ready("reload failed: running configuration kept");
+		return -1;
+	}
+	if (conf_equal(prev, next)) {
+		log_info("reload: %s unchanged", fd->conf_path);
+		conf_free(next);
+		fd->conf_loaded = time(NULL);
+		fd->counters.reloads++;
+		notify_ready("configuration unchanged");
+		return 0;
+	}
+	if (!same_table(prev, next)) {
+		/*
+		 * A new table (or flowtable) name: the old one would be left
+		 * behind, offloading flows nobody maintains.  Remove it; its
+		 * offloaded flows return to the slow path.
+		 */
+		log_info("reload: table moves from %s %s to %s %s", prev->table_family,
+			 prev->table_name, next->table_family, next->table_name);
+		if (nft_delete_table(fd->nft, prev, err, errlen) < 0)
+			daemon_error(fd, "removing the old table failed: %s", err);
+	}
+	watch_close(fd);
+	fd->conf = next;
+	conf_free(prev);
+	fd->conf_loaded = time(NULL);
+	fd->counters.reloads++;
+	apply_log_level(fd);
+	daemon_watch_open(fd);
+	log_info("reloaded %s", fd->conf_path);
+	daemon_schedule(fd);
+	notify_ready("configuration reloaded");
+	return 0;
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct flowd *fd = w->data;
+	char err[512];
+
+	if (w->signum == SIGHUP) {
+		log_info("SIGHUP: reloading %s", fd->conf_path);
+		daemon_reload(fd, err, sizeof(err));
+		return;
+	}
+	log_info("%s: stopping", strsignal(w->signum));
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	notify_watchdog();
+}
+
+static void signal_start(struct flowd *fd, ev_signal *w, int signum)
+{
+	ev_signal_init(w, signal_cb, signum);
+	w->data = fd;
+	ev_signal_start(fd->loop, w);
+}
+
+int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool debug)
+{
+	uint64_t wd_usec;
+	int r;
+
+	memset(fd, 0, sizeof(*fd));
+	fd->conf_path = conf_path;
+	fd->conf = conf;
+	fd->debug = debug;
+	fd->conf_loaded = fd->started = time(NULL);
+	apply_log_level(fd);
+
+	fd->loop = ev_default_loop(EVFLAG_AUTO);
+	if (!fd->loop) {
+		log_err("cannot create the event loop");
+		return -1;
+	}
+	ev_timer_init(&fd->debounce, reconcile_timer_cb, 0, 0);
+	fd->debounce.data = fd;
+
+	r = nft_ctx_open(&fd->nft);
+	if (r < 0) {
+		log_err("cannot open a netfilter netlink socket: %s", strerror(-r));
+		return -1;
+	}
+	if (daemon_watch_open(fd) < 0)
+		return -1;
+	if (topo_init(&fd->topo, fd->loop, topo_changed, fd) < 0) {
+		log_err("cannot read the topology from rtnetlink");
+		return -1;
+	}
+
+	signal_start(fd, &fd->sig_term, SIGTERM);
+	signal_start(fd, &fd->sig_int, SIGINT);
+	signal_start(fd, &fd->sig_hup, SIGHUP);
+	/* A client that vanishes mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	wd_usec = notify_watchdog_usec();
+	if (wd_usec > 0) {
+		/* Twice per interval, as systemd recommends. */
+		ev_timer_init(&fd->watchdog, watchdog_cb, 0, wd_usec / 2e6);
+		fd->watchdog.data = fd;
+		ev_timer_again(fd->loop, &fd->watchdog);
+	}
+	return 0;
+}
+
+int daemon_run(struct flowd *fd)
+{
+	char err[512];
+
+	/* The first reconcile adopts an existing table: only the difference. */
+	daemon_schedule(fd);
+	notify_ready("running");
+	log_info("started: table %s %s, config %s", fd->conf->table_family, fd->conf->table_name,
+		 fd->conf_path);
+	ev_run(fd->loop, 0);
+
+	notify_stopping();
+	if (!fd->conf->keep_table_on_exit) {
+		if (nft_delete_table(fd->nft, fd->conf, err, sizeof(err)) < 0)
+			log_err("removing table %s %s failed: %s", fd->conf->table_family,
+				fd->conf->table_name, err);
+		else
+			log_info("removed table %s %s", fd->conf->table_family,
+				 fd->conf->table_name);
+	} else {
+		log_info("leaving table %s %s in place: offloaded flows keep flowing",
+			 fd->conf->table_family, fd->conf->table_name);
+	}
+	return 0;
+}
+
+void daemon_fini(struct flowd *fd)
+{
+	if (fd->loop) {
+		ev_timer_stop(fd->loop, &fd->debounce);
+		ev_timer_stop(fd->loop, &fd->watchdog);
+		ev_signal_stop(fd->loop, &fd->sig_term);
+		ev_signal_stop(fd->loop, &fd->sig_int);
+		ev_signal_stop(fd->loop, &fd->sig_hup);
+	}
+	watch_close(fd);
+	if (fd->topo)
+		topo_fini(fd->topo);
+	if (fd->nft)
+		nft_ctx_close(fd->nft);
+	plan_free(&fd->plan);
+	conf_free(fd->conf);
+	fd->conf = NULL;
+	if (fd->loop)
+		ev_loop_destroy(fd->loop);
+	fd->loop = NULL;
+}

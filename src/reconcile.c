@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reconcile: make the kernel's copy of flowd's table match the plan.
+ *
+ * Events only schedule work; the work runs from a debounce timer so that a
+ * burst (a flapping link, a routing daemon installing 10k routes) costs one
+ * reconcile.  The timer fires 20 ms after the last event of a burst, and
+ * never later than 100 ms after its first, which bounds the latency while
+ * events keep coming.
+ *
+ * Each reconcile reads the table back from the kernel instead of trusting
+ * a cached copy: someone may have flushed the ruleset, and the kernel
+ * silently drops deleted devices from a flowtable.  When nothing differs,
+ * nothing is sent.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "nft.h"
+#include "topo.h"
+
+#define DEBOUNCE_QUIET	0.020	/* s after the last event */
+#define DEBOUNCE_MAX	0.100	/* s after the first event of a burst */
+#define RETRY_MIN	0.2	/* s, doubled per failure in a row */
+#define RETRY_MAX	30.0
+
+void daemon_error(struct flowd *fd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fd->last_error, sizeof(fd->last_error), fmt, ap);
+	va_end(ap);
+	fd->counters.errors++;
+	log_err("%s", fd->last_error);
+}
+
+void daemon_schedule(struct flowd *fd)
+{
+	ev_tstamp now = ev_now(fd->loop);
+	ev_tstamp at;
+
+	if (!fd->reconcile_pending) {
+		fd->reconcile_pending = true;
+		fd->burst_start = now;
+	}
+	at = now + DEBOUNCE_QUIET;
+	if (at > fd->burst_start + DEBOUNCE_MAX)
+		at = fd->burst_start + DEBOUNCE_MAX;
+	ev_timer_stop(fd->loop, &fd->debounce);
+	ev_timer_set(&fd->debounce, at > now ? at - now : 0, 0);
+	ev_timer_start(fd->loop, &fd->debounce);
+}
+
+/* After a failure: try again later, backing off while it keeps failing. */
+static void schedule_retry(struct flowd *fd)
+{
+	double delay = RETRY_MIN;
+
+	for (unsigned int i = 0; i < fd->retry_backoff && delay < RETRY_MAX; i++)
+		delay *= 2;
+	if (delay > RETRY_MAX)
+		delay = RETRY_MAX;
+	fd->retry_backoff++;
+	ev_timer_stop(fd->loop, &fd->debounce);
+	ev_timer_set(&fd->debounce, delay, 0);
+	ev_timer_start(fd->loop, &fd->debounce);
+	fd->reconcile_pending = true;
+	fd->burst_start = ev_now(fd->loop);
+	log_info("retrying in %.1f s", delay);
+}
+
+static void log_plan_change(const struct plan *old, const struct plan *new)
+{
+	char reasons[128];
+
+	for (size_t i = 0; i < new->n_devices; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < old->n_devices && !found; j++)
+			found = strcmp(old->devices[j].name, new->devices[i].name) == 0;
+		if (!found)
+			log_info("device %s joins the flowtable (%s)", new->devices[i].name,
+				 plan_reasons_str(new->devices[i].reasons, reasons, sizeof(reasons)));
+	}
+	for (size_t j = 0; j < old->n_devices; j++) {
+		bool found = false;
+
+		for (size_t i = 0; i < new->n_devices && !found; i++)
+			found = strcmp(old->devices[j].name, new->devices[i].name) == 0;
+		if (!found)
+			log_info("device %s leaves the flowtable", old->devices[j].name);
+	}
+}
+
+/*
+ * One pass: snapshot -> plan -> desired -> read back -> diff -> batch.
+ * Returns 0 when the kernel matches the plan afterwards, -1 otherwise.
+ */
+static int reconcile_once(struct flowd *fd)
+{
+	struct topo topo = { 0 };
+	struct plan plan = { 0 };
+	struct nft_desired want = { 0 };
+	struct nft_state have;
+	struct nft_changes changes = { 0 };
+	char err[512];
+	int ret = -1, r;
+
+	nft_state_init(&have);
+	fd->counters.reconciles++;
+
+	if (topo_snapshot(fd->topo, &topo) < 0) {
+		daemon_error(fd, "cannot read the topology from rtnetlink");
+		goto out;
+	}
+	if (plan_compute(fd->conf, &topo, &plan) < 0) {
+		daemon_error(fd, "planning failed: out of memory");
+		goto out;
+	}
+	r = nft_desired_build(fd->conf, &plan, &want, err, sizeof(err));
+	if (r < 0) {
+		daemon_error(fd, "building the desired table failed: %s", err);
+		goto out;
+	}
+	r = nft_read_state(fd->nft, fd->conf, &have);
+	if (r < 0) {
+		daemon_error(fd, "reading table %s %s back failed: %s", fd->conf->table_family,
+			     fd->conf->table_name, strerror(-r));
+		goto out;
+	}
+	r = nft_compute_changes(&want, &have, &changes);
+	if (r < 0) {
+		daemon_error(fd, "computing the table difference failed: %s", strerror(-r));
+		goto out;
+	}
+	if (changes.n > 0) {
+		log_info("updating table %s %s: %s (%zu change%s)", fd->conf->table_family,
+			 fd->conf->table_name, changes.reason, changes.n, changes.n == 1 ? "" : "s");
+		fd->counters.batches++;
+		if (fd->nft_changed && have.table)
+			fd->counters.restores++;
+		r = nft_apply(fd->nft, &changes, err, sizeof(err));
+		if (r < 0) {
+			fd->counters.batch_errors++;
+			daemon_error(fd, "nftables batch failed, kernel unchanged: %s", err);
+			goto out;
+		}
+	}
+	log_plan_change(&fd->plan, &plan);
+	plan_free(&fd->plan);
+	fd->plan = plan;
+	memset(&plan, 0, sizeof(plan));
+	ret = 0;
+out:
+	nft_changes_free(&changes);
+	nft_state_free(&have);
+	nft_desired_free(&want);
+	plan_free(&plan);
+	topo_free(&topo);
+	return ret;
+}
+
+void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct flowd *fd = w->data;
+
+	fd->reconcile_pending = false;
+	/* A failed event socket was closed: subscribe again before reading. */
+	if (!fd->watch)
+		daemon_watch_open(fd);
+	if (reconcile_once(fd) < 0) {
+		fd->in_sync = false;
+		schedule_retry(fd);
+		return;
+	}
+	fd->in_sync = true;
+	fd->nft_changed = false;
+	fd->retry_backoff = 0;
+}
