@@ -255,11 +255,11 @@ flowd_start() {
 	local ns=$1 conf=$2
 	# Not through in_ns: backgrounding a function forks a subshell, and
 	# $! must be flowd itself (ip netns exec execs it).
-	ip netns exec "$ns" "$FLOWD_BIN" -f -c "$conf" >>"$TMPDIR/flowd.log" 2>&1 &
+	ip netns exec "$ns" "$FLOWD_BIN" -f -c "$conf" >>"${FLOWD_LOG:-$TMPDIR/flowd.log}" 2>&1 &
 	FLOWD_PID=$!
 	wait_until 5 flowd_table_exists "$ns" || {
 		note "flowd did not create its table; log:"
-		sed 's/^/#   /' "$TMPDIR/flowd.log"
+		sed 's/^/#   /' "${FLOWD_LOG:-$TMPDIR/flowd.log}"
 		return 1
 	}
 }

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-kernel: patched
+#
+# Bad configuration never reaches the kernel: flowd refuses to start on a
+# bad file (naming file, line and reason) and a bad reload keeps the
+# running state; a good reload applies.  flowd --check prints the plan.
+. "$FLOWD_TOP/tests/vm/lib.sh"
+
+topo_up ipip
+bad=$TMPDIR/bad.conf
+printf 'devices = [ "eth0" ];\nflows: { protocols = [ "tcp", "sctp" ]; };\n' >"$bad"
+
+# --- bad config at start ---
+out=$(in_ns router "$FLOWD_BIN" -f -c "$bad" 2>&1)
+rc=$?
+note "flowd said: $out"
+check "bad config at start: exit status 1" [ "$rc" -eq 1 ]
+check "the error names file, line and reason" \
+	grep -qF "$bad:2: flows.protocols[1]: unknown protocol \"sctp\"" <<<"$out"
+check "the kernel is untouched (no table at all)" \
+	bash -c '[ -z "$(ip netns exec router nft list tables)" ]'
+check "flowd -n on the bad file: exit 1" bash -c "! ip netns exec router '$FLOWD_BIN' -n -c '$bad' >/dev/null 2>&1"
+
+# --- --check on a good file shows the plan ---
+flowd_conf "$TMPDIR/flowd.conf"
+plan=$(in_ns router "$FLOWD_BIN" -n -c "$TMPDIR/flowd.conf" 2>&1)
+check "flowd -n on the good file: exit 0" in_ns router "$FLOWD_BIN" -n -c "$TMPDIR/flowd.conf"
+echo "$plan" | sed 's/^/#   /'
+check "the plan lists eth1 as the underlay of tun0" grep -qE '^eth1 +[0-9]+ +underlay +tun0' <<<"$plan"
+check "the plan lists eth0 as configured" grep -qE '^eth0 +[0-9]+ +configured' <<<"$plan"
+check "--check created nothing in the kernel" \
+	bash -c '[ -z "$(ip netns exec router nft list tables)" ]'
+
+# --- bad reload keeps the running state ---
+flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
+before=$(in_ns router nft list table inet flowd)
+cp "$bad" "$TMPDIR/flowd.conf"
+kill -HUP "$FLOWD_PID"
+check "a bad reload is reported" wait_until 2 grep -q 'reload failed, keeping the running configuration' "$TMPDIR/flowd.log"
+sleep 0.3
+check "flowd keeps running after a bad reload" kill -0 "$FLOWD_PID"
+check "the table is unchanged after a bad reload" \
+	bash -c '[ "$(ip netns exec router nft list table inet flowd)" = "$1" ]' _ "$before"
+
+# --- a good reload applies ---
+in_ns router ip link add dummy0 type dummy
+in_ns router ip link set dummy0 up
+flowd_conf "$TMPDIR/flowd.conf"
+sed -i 's/devices = \[ "eth0" \];/devices = [ "eth0", "dummy*" ];/' "$TMPDIR/flowd.conf"
+kill -HUP "$FLOWD_PID"
+check "a good reload adds dummy0 (glob) within 1 s" wait_until 1 flowtable_is router "dummy0 eth0 eth1 tun0"
+check "flowd stops cleanly" flowd_stop
+
+topo_down
+done_testing

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vm-kernel: both
+#
+# flowd runs the seed topology from a config file: its table holds the
+# configured device, the tunnel and the tunnel's underlay; the tunnel's TCP
+# stream is offloaded (proved by conntrack and a slow-path counter that
+# stays flat); a restart of flowd adopts the table without touching it,
+# and the offloaded flow survives it.
+. "$FLOWD_TOP/tests/vm/lib.sh"
+
+topo_up ipip
+slow_path_counter_up router
+flowd_conf "$TMPDIR/flowd.conf"
+
+FLOWD_LOG=$TMPDIR/flowd-1.log
+flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
+check "flowtable = configured eth0 + tunnel tun0 + underlay eth1" \
+	flowtable_is router "eth0 eth1 tun0"
+check "the forward chain offloads tcp and udp" \
+	bash -c '[ "$(ip netns exec router nft list chain inet flowd forward | grep -c "flow add @ft")" -eq 4 ]'
+check "the down fallback device tunl0 is left out" \
+	bash -c '! ip netns exec router nft list flowtable inet flowd ft | grep -q tunl0'
+
+stream_start 14
+check "the stream through tun0 is [OFFLOAD] within 5 s" wait_until 5 stream_offloaded
+sleep 1
+delta=$(slow_delta router 2)
+note "slow-path packets in 2 s while offloaded: $delta"
+check "slow-path counter stays flat while offloaded" [ "$delta" -le 2 ]
+
+# --- restart: the table stays, the flow stays offloaded ---
+check "flowd stops cleanly on SIGTERM" flowd_stop
+check "the table survives the stop (on_exit = keep)" flowtable_is router "eth0 eth1 tun0"
+check "the flow stays [OFFLOAD] while flowd is down" stream_offloaded
+FLOWD_LOG=$TMPDIR/flowd-2.log
+flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not restart"
+sleep 1
+check "the restarted flowd adopts the table: no batch sent" \
+	bash -c "! grep -q 'updating table' '$FLOWD_LOG'"
+check "the flow is still [OFFLOAD] after the restart" stream_offloaded
+delta=$(slow_delta router 2)
+note "slow-path packets in 2 s after the restart: $delta"
+check "slow-path counter still flat after the restart" [ "$delta" -le 2 ]
+check "iperf3 stream completes" wait "$STREAM_PID"
+
+# --- on_exit = remove takes the table away ---
+flowd_stop
+flowd_conf "$TMPDIR/flowd.conf" 'on_exit = "remove";'
+flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
+flowd_stop
+check_not "on_exit = remove deletes the table on SIGTERM" flowd_table_exists router
+
+topo_down
+done_testing
