@@ -1,54 +1,65 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Runs inside the VM for tests/demo.sh: the seed topology, a flowtable on
-# the router, a TCP stream through the IPIP tunnel, and what proves the
-# stream took the fast path.
+# Runs inside the VM for tests/demo.sh: the seed topology, flowd running
+# the router's flowtable from a config file, a TCP stream through the IPIP
+# tunnel, and what proves the stream took the fast path.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 section() { printf '\n===== %s =====\n' "$*"; }
 
 topo_up ipip
-in_ns router nft -f - <<'NFT' || bail "loading the router ruleset"
-table inet filter {
-	counter slow_path { }
-	flowtable ft {
-		hook ingress priority 0
-		devices = { eth0, eth1, tun0 }
-	}
-	chain forward {
-		type filter hook forward priority 0; policy accept;
-		meta l4proto { tcp, udp } flow add @ft
-		meta l4proto tcp counter name slow_path
-	}
-}
-NFT
+slow_path_counter_up router
 
 section "router: addresses and routes"
 in_ns router ip -br addr
 in_ns router ip route
-section "router: nft list ruleset"
-in_ns router nft list ruleset
+
+conf=$TMPDIR/flowd.conf
+cat >"$conf" <<CONF
+# The router's LAN side is eth0; every tunnel is accelerated.
+devices = [ "eth0" ];
+tunnels = "all";
+control: { socket = "$TMPDIR/flowd.sock"; };
+CONF
+section "/etc/flowd.conf (demo)"
+cat "$conf"
+section "flowd --check: the plan on this router"
+in_ns router "$FLOWD_BIN" -n -c "$conf"
+
+section "flowd starts"
+flowd_start router "$conf" || exit 1
+sleep 0.5
+sed 's/^/  /' "$TMPDIR/flowd.log"
+section "router: nft list table inet flowd (written by flowd)"
+in_ns router nft list table inet flowd
+
+if [ -x "$FLOWCTL_BIN" ] && in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" status >/dev/null 2>&1; then
+	have_flowctl=1
+else
+	have_flowctl=0
+fi
 
 section "iperf3: client 10.0.0.2 -> server 10.2.0.2 through tun0 (10 s)"
-iperf3_server server
-in_ns client iperf3 -c 10.2.0.2 -t 10 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
-iperf=$!
+stream_start 10
 sleep 4
 section "router: conntrack -L during the stream"
 in_ns router conntrack -L 2>/dev/null
-c1=$(nft_counter router inet filter slow_path)
-sleep 3
-c2=$(nft_counter router inet filter slow_path)
-wait $iperf
+if [ $have_flowctl -eq 1 ]; then
+	section "flowctl status"
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" status
+fi
+n=$(ct_offloaded router 'dport=5201')
+delta=$(slow_delta router 3)
+wait "$STREAM_PID"
 tail -n 4 "$TMPDIR/iperf.out"
 
 section "offload proof"
-n=$(ct_offloaded router 'dport=5201')
-echo "flows in [OFFLOAD] state:              $n"
-echo "slow-path forward counter over 3 s:    $((c2 - c1)) packets (flat = fast path)"
-if [ "$n" -gt 0 ] && [ $((c2 - c1)) -le 2 ]; then
-	echo "RESULT: the tunnel's TCP stream is offloaded to the flowtable"
+echo "flows in [OFFLOAD] state:                    $n"
+echo "slow-path forward counter over 3 s of stream: $delta packets (flat = fast path)"
+flowd_stop
+if [ "$n" -gt 0 ] && [ "$delta" -le 2 ]; then
+	echo "RESULT: flowd put the tunnel's TCP stream on the flowtable fast path"
 else
 	echo "RESULT: NOT offloaded"
 	exit 1
