@@ -3,7 +3,7 @@
 #
 # The whole test suite, from a fresh Debian 12 machine (as root):
 #   packages -> build (-Werror) -> unit tests -> unit tests under ASan+UBSan
-#   -> make distcheck -> VM integration tests (builds the test kernel once,
+#   -> man pages and service unit -> make distcheck -> VM integration tests (builds the test kernel once,
 #   cached outside the tree).
 # Every step is reported; the last line is "N passed, N failed" where N
 # counts unit test cases, VM test runs and the other steps.
@@ -81,6 +81,7 @@ if step build-asan build "$top/build-asan" CFLAGS="$san" LDFLAGS="-fsanitize=add
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+step docs-service "$top/tests/check-docs-service.sh" "$top/build"
 step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 # The VM tests print their own per-test lines and "N passed, N failed".
