@@ -41,6 +41,9 @@ struct plan_tunnel {
 	char kind[16];				/* IFLA_INFO_KIND */
 	bool l2;				/* gretap & co: listed, never accelerated */
 	struct addr local, remote;
+	struct addr nexthop;			/* where outer packets go, when resolved */
+	int *underlay_ifindexes;		/* every device added as its underlay */
+	size_t n_underlay_ifindexes;
 };
 
 /* Walking down stacked devices gives up after this many levels. */
@@ -59,6 +62,9 @@ struct plan {
  */
 int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *out);
 void plan_free(struct plan *plan);
+/* Is dev one of the devices carrying tunnel t's outer packets? */
+bool plan_tunnel_uses(const struct plan *plan, const struct plan_tunnel *t,
+		      const struct plan_device *dev);
 /* "configured,underlay": the reason bits as text, into buf; returns buf. */
 const char *plan_reasons_str(unsigned int reasons, char *buf, size_t len);
 /* Same device names in the same order. */

@@ -256,12 +256,18 @@ static int tunnel_underlay(struct plan_ctx *pc, const struct link *l,
 		pt->why_not = w->why != NULL ? w->why : WHY_UNDERLAY_MISSING;
 		return 0;
 	}
+	pt->underlay_ifindexes = calloc(w->n_found, sizeof(*pt->underlay_ifindexes));
+	if (pt->underlay_ifindexes == NULL)
+		return -1;
+	memcpy(pt->underlay_ifindexes, w->found, w->n_found * sizeof(*w->found));
+	pt->n_underlay_ifindexes = w->n_found;
 	for (size_t i = 0; i < w->n_found; i++)
 		if (dev_add(&pc->devs, topo_link_by_ifindex(pc->topo, w->found[i]),
 			    PLAN_REASON_UNDERLAY, l->name) < 0)
 			return -1;
 	pt->accelerated = true;
 	pt->why_not = NULL;
+	pt->nexthop = r->nexthop;
 	pt->underlay_ifindex = bottom->ifindex;
 	copy_name(pt->underlay, bottom->name);
 	return 0;
@@ -381,6 +387,8 @@ int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *
 	free(pc.walk.found);
 	if (ret < 0) {
 		free(pc.devs.v);
+		for (size_t i = 0; i < pc.n_tunnels; i++)
+			free(pc.tunnels[i].underlay_ifindexes);
 		free(pc.tunnels);
 		return -1;
 	}
@@ -400,8 +408,20 @@ void plan_free(struct plan *plan)
 	if (plan == NULL)
 		return;
 	free(plan->devices);
+	for (size_t i = 0; i < plan->n_tunnels; i++)
+		free(plan->tunnels[i].underlay_ifindexes);
 	free(plan->tunnels);
 	memset(plan, 0, sizeof(*plan));
+}
+
+bool plan_tunnel_uses(const struct plan *plan, const struct plan_tunnel *t,
+		      const struct plan_device *dev)
+{
+	(void)plan;
+	for (size_t i = 0; i < t->n_underlay_ifindexes; i++)
+		if (t->underlay_ifindexes[i] == dev->ifindex)
+			return true;
+	return false;
 }
 
 bool plan_devices_equal(const struct plan *a, const struct plan *b)
