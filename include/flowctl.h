@@ -13,7 +13,11 @@
 
 #include "proto.h"
 
-#define FLOWCTL_DEFAULT_SOCKET RUNSTATEDIR "/flowd/flowd.sock"
+/*
+ * flowd's default control socket (CONF_DEFAULT_CONTROL_SOCKET in conf):
+ * fixed, not from --runstatedir, so the two always agree.
+ */
+#define FLOWCTL_DEFAULT_SOCKET "/run/flowd/flowd.sock"
 #define FLOWCTL_TIMEOUT_MS 10000	/* connect, send and receive, in total */
 
 /* Exit codes, documented in flowctl(8). */
