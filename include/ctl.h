@@ -39,7 +39,9 @@ struct ctl_peer {
  * Called once per valid, permitted request.  Returns a new reference to
  * the result object (ctl sends it and drops the reference), or NULL with
  * err set: e.g. not-found for an unknown tunnel, reload-failed with the
- * config error.  NULL with err untouched is reported as internal.
+ * config error.  NULL with err untouched is reported as internal.  It runs
+ * on the loop, synchronously: it must not block for long, and must not
+ * call ctl_close().
  */
 typedef json_t *(*ctl_handler_fn)(void *arg, const struct proto_request *req,
 				  const struct ctl_peer *peer, struct proto_error *err);
