@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * flowctl's single output path.  The daemon sends data; this file decides
+ * how it looks: pretty JSON as received for --json, or a header and
+ * aligned tables for people.  Every field is optional here: a missing or
+ * null one prints as "-", unknown ones are ignored, so flowctl and flowd
+ * from different releases still get along.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flowctl.h"
+
+#define CELL 256	/* plenty for names, addresses and reasons */
+
+/* json_object_foreach() and friends take non-const pointers. */
+#define MUT(v) ((json_t *)(v))
+
+static const json_t *get(const json_t *obj, const char *key)
+{
+	return json_is_object(obj) ? json_object_get(obj, key) : NULL;
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Any JSON value as one cell: null and missing are "-", booleans yes/no. */
+static const char *fmt_value(const json_t *v, char *buf, size_t len)
+{
+	char *text;
+	size_t i;
+	json_t *e;
+
+	if (!v)
+		return "-";
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_length(v) ? json_string_value(v) : "-";
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, len, "%g", json_real_value(v));
+		return buf;
+	case JSON_TRUE:
+		return "yes";
+	case JSON_FALSE:
+		return "no";
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return "-";
+		buf[0] = '\0';
+		json_array_foreach(MUT(v), i, e) {
+			char tmp[CELL];
+
+			append(buf, len, "%s%s", i ? "," : "", fmt_value(e, tmp, sizeof(tmp)));
+		}
+		return buf;
+	case JSON_OBJECT:
+		text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		snprintf(buf, len, "%s", text ? text : "-");
+		free(text);
+		return buf;
+	case JSON_NULL:
+		break;
+	}
+	return "-";
+}
+
+static const char *fmt_duration(const json_t *v, char *buf, size_t len)
+{
+	long long s, d, h, m;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return fmt_value(v, buf, len);
+	s = json_integer_value(v);
+	d = s / 86400;
+	h = s / 3600 % 24;
+	m = s / 60 % 60;
+	s %= 60;
+	if (d)
+		snprintf(buf, len, "%lldd %02lldh %02lldm %02llds", d, h, m, s);
+	else if (h)
+		snprintf(buf, len, "%lldh %02lldm %02llds", h, m, s);
+	else if (m)
+		snprintf(buf, len, "%lldm %02llds", m, s);
+	else
+		snprintf(buf, len, "%llds", s);
+	return buf;
+}
+
+/* "2026-11-25T17:01:02Z" -> local "2026-11-25 17:01:02"; anything else as is. */
+static const char *fmt_time(const json_t *v, char *buf, size_t len)
+{
+	const char *s = json_string_value(v), *end;
+	struct tm tm;
+	time_t t;
+
+	if (!s)
+		return fmt_value(v, buf, len);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end || (t = timegm(&tm)) == (time_t)-1 || !localtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		return fmt_value(v, buf, len);
+	return buf;
+}
+
+/* {"sw":3,"hw":1} -> "4 (1 hw)"; {"sw":3,"hw":0} -> "3". */
+static const char *fmt_offloaded(const json_t *v, char *buf, size_t len)
+{
+	const json_t *sw = get(v, "sw"), *hw = get(v, "hw");
+	json_int_t nsw, nhw;
+
+	if (!json_is_integer(sw) && !json_is_integer(hw))
+		return fmt_value(v, buf, len);
+	nsw = json_is_integer(sw) ? json_integer_value(sw) : 0;
+	nhw = json_is_integer(hw) ? json_integer_value(hw) : 0;
+	if (nhw)
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT " hw)",
+			 nsw + nhw, nhw);
+	else
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, nsw);
+	return buf;
+}
+
+/*
+ * "configured", "tunnel tun0" (the device is that tunnel), "underlay of
+ * tun0,tun1" (it carries their outer packets); unknown reasons as sent.
+ */
+static const char *fmt_reasons(const json_t *dev, char *buf, size_t len)
+{
+	const json_t *reasons = get(dev, "reasons"), *tunnels = get(dev, "tunnels");
+	const char *self = json_string_value(get(dev, "name"));
+	json_t *r, *t;
+	size_t i, j;
+
+	if (!json_is_array(reasons) || json_array_size(reasons) == 0)
+		return fmt_value(reasons, buf, len);
+	buf[0] = '\0';
+	json_array_foreach(MUT(reasons), i, r) {
+		const char *reason = json_string_value(r);
+		char tmp[CELL];
+		bool first = true;
+
+		if (i)
+			append(buf, len, ", ");
+		if (reason && strcmp(reason, "tunnel") == 0 && self) {
+			append(buf, len, "tunnel %s", self);
+		} else if (reason && strcmp(reason, "underlay") == 0) {
+			append(buf, len, "underlay");
+			json_array_foreach(MUT(tunnels), j, t) {
+				const char *name = json_string_value(t);
+
+				/* A stacked tunnel lists itself too; that is the "tunnel" reason. */
+				if (!name || (self && strcmp(name, self) == 0))
+					continue;
+				append(buf, len, "%s%s", first ? " of " : ",", name);
+				first = false;
+			}
+		} else {
+			append(buf, len, "%s", fmt_value(r, tmp, sizeof(tmp)));
+		}
+	}
+	return buf;
+}
+
+static const char *fmt_accelerated(const json_t *tun, char *buf, size_t len)
+{
+	const json_t *acc = get(tun, "accelerated");
+	const char *why = json_string_value(get(tun, "why_not"));
+
+	if (!json_is_false(acc))
+		return fmt_value(acc, buf, len);
+	if (!why || !why[0])
+		return "no";
+	snprintf(buf, len, "no (%s)", why);
+	return buf;
+}
+
+static void print_header(FILE *out, const json_t *st)
+{
+	const json_t *daemon = get(st, "daemon"), *config = get(st, "config");
+	const json_t *table = get(st, "table"), *uptime = get(daemon, "uptime_s");
+	const json_t *loaded = get(config, "loaded"), *sync = get(table, "in_sync");
+	char a[CELL], b[CELL], c[CELL];
+
+	fprintf(out, "flowd %s", fmt_value(get(daemon, "version"), a, sizeof(a)));
+	if (uptime && !json_is_null(uptime))
+		fprintf(out, ", up %s", fmt_duration(uptime, a, sizeof(a)));
+	fprintf(out, "\nconfig %s", fmt_value(get(config, "path"), a, sizeof(a)));
+	if (loaded && !json_is_null(loaded))
+		fprintf(out, ", loaded %s", fmt_time(loaded, a, sizeof(a)));
+	fprintf(out, "\ntable %s %s, flowtable %s", fmt_value(get(table, "family"), a, sizeof(a)),
+		fmt_value(get(table, "name"), b, sizeof(b)),
+		fmt_value(get(table, "flowtable"), c, sizeof(c)));
+	if (json_is_boolean(sync))
+		fputs(json_is_true(sync) ? ", in sync" : ", out of sync", out);
+	fputc('\n', out);
+}
+
+static void print_section(FILE *out, const char *title, const struct flowctl_table *t)
+{
+	fprintf(out, "\n%s\n", title);
+	if (t->nrows)
+		flowctl_table_print(out, t);
+	else
+		fputs("(none)\n", out);
+}
+
+static int print_devices(FILE *out, const json_t *devices)
+{
+	static const char *const head[] = { "DEVICE", "IFINDEX", "REASON", "OFFLOADED" };
+	struct flowctl_table t;
+	const json_t *d;
+	size_t i;
+	int rc = 0;
+
+	flowctl_table_init(&t, 4, head, "lrlr");
+	json_array_foreach(MUT(devices), i, d) {
+		char c0[CELL], c1[CELL], c2[CELL], c3[CELL];
+		const char *row[] = {
+			fmt_value(get(d, "name"), c0, sizeof(c0)),
+			fmt_value(get(d, "ifindex"), c1, sizeof(c1)),
+			fmt_reasons(d, c2, sizeof(c2)),
+			fmt_offloaded(get(d, "offloaded"), c3, sizeof(c3)),
+		};
+
+		if (flowctl_table_add(&t, row) < 0)
+			rc = -1;
+	}
+	print_section(out, "FLOWTABLE DEVICES", &t);
+	flowctl_table_free(&t);
+	return rc;
+}
+
+static int print_tunnels(FILE *out, const json_t *tunnels)
+{
+	static const char *const head[] = { "NAME", "KIND", "LOCAL", "REMOTE", "UNDERLAY",
+					    "NEXTHOP", "ACCELERATED", "OFFLOADED" };
+	static const char *const keys[] = { "name", "kind", "local", "remote", "underlay",
+					    "nexthop" };
+	struct flowctl_table t;
+	const json_t *tun;
+	size_t i;
+	int rc = 0;
+
+	flowctl_table_init(&t, 8, head, "lllllllr");
+	json_array_foreach(MUT(tunnels), i, tun) {
+		char cell[8][CELL];
+		const char *row[8];
+
+		for (size_t k = 0; k < 6; k++)
+			row[k] = fmt_value(get(tun, keys[k]), cell[k], CELL);
+		row[6] = fmt_accelerated(tun, cell[6], CELL);
+		row[7] = fmt_offloaded(get(tun, "offloaded"), cell[7], CELL);
+		if (flowctl_table_add(&t, row) < 0)
+			rc = -1;
+	}
+	print_section(out, "TUNNELS", &t);
+	flowctl_table_free(&t);
+	return rc;
+}
+
+static int print_counters(FILE *out, const json_t *counters)
+{
+	struct flowctl_table t;
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	flowctl_table_init(&t, 2, NULL, "lr");
+	if (json_is_object(counters)) {
+		json_object_foreach(MUT(counters), key, v) {
+			char cell[CELL];
+			const char *row[] = { key, fmt_value(v, cell, sizeof(cell)) };
+
+			if (flowctl_table_add(&t, row) < 0)
+				rc = -1;
+		}
+	}
+	print_section(out, "COUNTERS", &t);
+	flowctl_table_free(&t);
+	return rc;
+}
+
+static int print_status(FILE *out, const json_t *st)
+{
+	char buf[1024];
+	int rc = 0;
+
+	print_header(out, st);
+	rc |= print_devices(out, get(st, "devices"));
+	rc |= print_tunnels(out, get(st, "tunnels"));
+	rc |= print_counters(out, get(st, "counters"));
+	fprintf(out, "\nLAST ERROR\n%s\n", fmt_value(get(st, "last_error"), buf, sizeof(buf)));
+	return rc;
+}
+
+/* {"tunnel":"tun0"} -> "tunnel tun0", {"all":true} -> "all". */
+static const char *fmt_target(const json_t *target, char *buf, size_t len)
+{
+	const char *key;
+	json_t *v;
+
+	if (json_is_object(target) && json_object_size(target) == 1) {
+		json_object_foreach(MUT(target), key, v) {
+			if (json_is_true(v))
+				snprintf(buf, len, "%s", key);
+			else if (json_is_string(v))
+				snprintf(buf, len, "%s %s", key, json_string_value(v));
+			else
+				break;
+			return buf;
+		}
+	}
+	return fmt_value(target, buf, len);
+}
+
+static void print_flush(FILE *out, const json_t *res)
+{
+	const json_t *n = get(res, "flushed");
+	char a[CELL], b[CELL];
+
+	fprintf(out, "flushed %s offloaded flow%s (%s)\n", fmt_value(n, a, sizeof(a)),
+		json_is_integer(n) && json_integer_value(n) == 1 ? "" : "s",
+		fmt_target(get(res, "target"), b, sizeof(b)));
+}
+
+static void print_reload(FILE *out, const json_t *res)
+{
+	const json_t *reloaded = get(res, "reloaded"), *changed = get(res, "changed");
+
+	if (json_is_false(reloaded))
+		fputs("configuration not reloaded\n", out);
+	else if (json_is_false(changed))
+		fputs("configuration reloaded (no changes)\n", out);
+	else
+		fputs("configuration reloaded\n", out);
+}
+
+int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool json)
+{
+	int rc = 0;
+
+	if (json) {
+		rc = json_dumpf(result, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out);
+	} else if (cmd == PROTO_CMD_STATUS) {
+		rc = print_status(out, result);
+	} else if (cmd == PROTO_CMD_FLUSH) {
+		print_flush(out, result);
+	} else {
+		print_reload(out, result);
+	}
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1;
+	return rc ? -1 : 0;
+}
+
+int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err)
+{
+	switch (err->code) {
+	case PROTO_ERR_PERMISSION_DENIED:
+		fprintf(out, "flowctl: permission denied: %s\n", err->message);
+		return FLOWCTL_EXIT_DENIED;
+	case PROTO_ERR_RELOAD_FAILED:
+		fprintf(out, "flowctl: reload failed: %s\n", err->message);
+		return FLOWCTL_EXIT_FAILED;
+	case PROTO_ERR_BAD_REQUEST:
+	case PROTO_ERR_UNSUPPORTED_VERSION:
+		/* Only a flowctl/flowd version mismatch gets here. */
+		fprintf(out, "flowctl: flowd rejected the %s request: %s\n",
+			proto_command_name(cmd), err->message);
+		return FLOWCTL_EXIT_FAILED;
+	case PROTO_ERR_NOT_FOUND:
+	case PROTO_ERR_INTERNAL:
+		break;
+	}
+	fprintf(out, "flowctl: %s\n", err->message);
+	return FLOWCTL_EXIT_FAILED;
+}

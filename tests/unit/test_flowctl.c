@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * flowctl tests without a daemon: argv parsing (a table of command lines
+ * and what each must give), status rendering against golden files in
+ * tests/unit/flowctl (NAME.json rendered must equal NAME.txt byte for
+ * byte, alignment included), and the smaller outputs inline.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flowctl.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define DATA_DIR TEST_SRCDIR "/flowctl"
+#define MAX_ARGS 8
+
+struct args_case {
+	const char *argv[MAX_ARGS];	/* after "flowctl", NULL-terminated */
+	int rc;
+	const char *err;		/* rc -1: a substring of the message */
+	enum flowctl_action action;
+	enum proto_command cmd;
+	enum proto_target_kind target;
+	const char *name;
+	bool json;
+	const char *socket;		/* NULL: the default */
+};
+
+#define RUN(c) .action = FLOWCTL_RUN, .cmd = PROTO_CMD_##c
+#define FLUSH(k, n) .action = FLOWCTL_RUN, .cmd = PROTO_CMD_FLUSH, .target = PROTO_TARGET_##k, \
+	.name = (n)
+#define USAGE(m) .rc = -1, .err = (m)
+
+static const struct args_case args_cases[] = {
+	/* Commands and their unique prefixes. */
+	{ { "status" }, RUN(STATUS) },
+	{ { "st" }, RUN(STATUS) },
+	{ { "s" }, RUN(STATUS) },
+	{ { "reload" }, RUN(RELOAD) },
+	{ { "rel" }, RUN(RELOAD) },
+	{ { "flush" }, FLUSH(ALL, "") },
+	{ { "flush", "all" }, FLUSH(ALL, "") },
+	{ { "f", "a" }, FLUSH(ALL, "") },
+	{ { "flush", "tunnel", "tun0" }, FLUSH(TUNNEL, "tun0") },
+	{ { "fl", "tun", "gre-lab" }, FLUSH(TUNNEL, "gre-lab") },
+	{ { "flush", "device", "eth1.100" }, FLUSH(DEVICE, "eth1.100") },
+	{ { "flush", "d", "eth1" }, FLUSH(DEVICE, "eth1") },
+	/* Options. */
+	{ { "-j", "status" }, RUN(STATUS), .json = true },
+	{ { "--json", "status" }, RUN(STATUS), .json = true },
+	{ { "-s", "/tmp/x.sock", "status" }, RUN(STATUS), .socket = "/tmp/x.sock" },
+	{ { "--socket=/tmp/y.sock", "-j", "reload" }, RUN(RELOAD), .json = true, .socket = "/tmp/y.sock" },
+	{ { "-js", "rel.sock", "status" }, RUN(STATUS), .json = true, .socket = "rel.sock" },
+	{ { "-h" }, .action = FLOWCTL_HELP },
+	{ { "--help", "bogus" }, .action = FLOWCTL_HELP },
+	{ { "-V" }, .action = FLOWCTL_VERSION },
+	{ { "--version" }, .action = FLOWCTL_VERSION },
+	/* Usage errors. */
+	{ { NULL }, USAGE("no command given") },
+	{ { "-j" }, USAGE("no command given") },
+	{ { "bogus" }, USAGE("unknown command 'bogus'") },
+	{ { "" }, USAGE("unknown command ''") },
+	{ { "statusx" }, USAGE("unknown command 'statusx'") },
+	{ { "status", "now" }, USAGE("status: unexpected argument 'now'") },
+	{ { "reload", "-j" }, USAGE("reload: unexpected argument '-j'") },
+	{ { "flush", "tunnel" }, USAGE("flush tunnel: missing NAME") },
+	{ { "flush", "device" }, USAGE("flush device: missing NAME") },
+	{ { "flush", "everything" }, USAGE("unknown target 'everything'") },
+	{ { "flush", "all", "tun0" }, USAGE("flush all: unexpected argument 'tun0'") },
+	{ { "flush", "tunnel", "tun0", "x" }, USAGE("unexpected argument 'x'") },
+	{ { "flush", "tunnel", "sixteen-chars-xx" }, USAGE("not a valid interface name") },
+	{ { "flush", "device", "a/b" }, USAGE("not a valid interface name") },
+	{ { "-x", "status" }, USAGE("unknown option '-x'") },
+	{ { "--bogus", "status" }, USAGE("unknown option '--bogus'") },
+	{ { "-s" }, USAGE("option '-s' needs an argument") },
+	{ { "--socket" }, USAGE("option '--socket' needs an argument") },
+	{ { "-s", "", "status" }, USAGE("empty socket path") },
+};
+
+static void test_args_table(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(args_cases); i++) {
+		const struct args_case *c = &args_cases[i];
+		char *argv[MAX_ARGS + 2] = { "flowctl" };
+		struct flowctl_args a;
+		char err[256] = "";
+		int argc = 1, rc;
+
+		for (size_t k = 0; k < MAX_ARGS && c->argv[k]; k++)
+			argv[argc++] = (char *)c->argv[k];
+		rc = flowctl_parse_args(argc, argv, &a, err, sizeof(err));
+		if (rc != c->rc)
+			fail_msg("case %zu (%s ...): rc %d, want %d (%s)", i,
+				 c->argv[0] ? c->argv[0] : "", rc, c->rc, err);
+		if (rc < 0) {
+			if (!strstr(err, c->err))
+				fail_msg("case %zu: message \"%s\", want \"...%s...\"", i, err, c->err);
+			continue;
+		}
+		assert_int_equal(a.action, c->action);
+		assert_string_equal(a.socket_path, c->socket ? c->socket : FLOWCTL_DEFAULT_SOCKET);
+		if (a.action != FLOWCTL_RUN)
+			continue;
+		assert_int_equal(a.json, c->json);
+		assert_int_equal(a.req.command, c->cmd);
+		if (c->cmd == PROTO_CMD_FLUSH) {
+			assert_int_equal(a.req.target.kind, c->target);
+			assert_string_equal(a.req.target.name, c->name);
+		}
+	}
+}
+
+/* Render into a string; the caller frees it. */
+static char *render(enum proto_command cmd, const json_t *result, bool json)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_int_equal(flowctl_print(out, cmd, result, json), 0);
+	fclose(out);
+	return text;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static json_t *load_json(const char *path)
+{
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+
+	if (!j)
+		fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
+	return j;
+}
+
+/* Compare line by line, so a failure names the first line that differs. */
+static void assert_text_equal(const char *got, const char *want, const char *what)
+{
+	for (int line = 1;; line++) {
+		size_t gl = strcspn(got, "\n"), wl = strcspn(want, "\n");
+
+		if (gl != wl || memcmp(got, want, gl) != 0)
+			fail_msg("%s, line %d:\n  got  \"%.*s\"\n  want \"%.*s\"", what, line,
+				 (int)gl, got, (int)wl, want);
+		if (!got[gl] || !want[wl]) {
+			assert_int_equal(got[gl], want[wl]);
+			return;
+		}
+		got += gl + 1;
+		want += wl + 1;
+	}
+}
+
+static void check_golden(const char *name)
+{
+	char jpath[512], tpath[512];
+	json_t *result;
+	char *got, *want;
+
+	snprintf(jpath, sizeof(jpath), "%s/%s.json", DATA_DIR, name);
+	snprintf(tpath, sizeof(tpath), "%s/%s.txt", DATA_DIR, name);
+	result = load_json(jpath);
+	want = read_file(tpath);
+	got = render(PROTO_CMD_STATUS, result, false);
+	assert_text_equal(got, want, name);
+	free(got);
+	free(want);
+	json_decref(result);
+}
+
+static void test_status_full(void **state)
+{
+	check_golden("status-full");
+}
+
+static void test_status_missing_fields(void **state)
+{
+	check_golden("status-minimal");
+	check_golden("status-empty");
+}
+
+/* The key lines spelled out here too, so the golden file cannot drift silently. */
+static void test_status_key_lines(void **state)
+{
+	json_t *result = load_json(DATA_DIR "/status-full.json");
+	char *got = render(PROTO_CMD_STATUS, result, false);
+
+	assert_non_null(strstr(got, "flowd 0.1.0, up 2h 03m 11s\n"
+				    "config /etc/flowd.conf, loaded 2026-11-25 17:01:02\n"
+				    "table inet flowd, flowtable ft, in sync\n"));
+	assert_non_null(strstr(got,
+		"DEVICE    IFINDEX  REASON                                OFFLOADED\n"
+		"eth1            3  configured, underlay of tun0,gre-lab          3\n"));
+	assert_non_null(strstr(got,
+		"ip6t     ip6tnl  2001:db8::1  2001:db8:ffff::2  -         -              "
+		"no (no route to remote)          0\n"));
+	assert_non_null(strstr(got, "\nLAST ERROR\n-\n"));
+	free(got);
+	json_decref(result);
+}
+
+static void test_status_json_is_the_result(void **state)
+{
+	json_t *result = load_json(DATA_DIR "/status-full.json"), *back;
+	char *got = render(PROTO_CMD_STATUS, result, true);
+
+	/* Pretty-printed, every field kept, unknown ones included. */
+	assert_non_null(strstr(got, "\n  \"daemon\": {\n    \"version\": \"0.1.0\","));
+	back = json_loads(got, 0, NULL);
+	assert_true(json_equal(back, result));
+	json_decref(back);
+	free(got);
+	json_decref(result);
+}
+
+static void test_uptime_forms(void **state)
+{
+	static const struct {
+		json_int_t s;
+		const char *want;
+	} cases[] = {
+		{ 0, "up 0s" }, { 59, "up 59s" }, { 61, "up 1m 01s" }, { 3600, "up 1h 00m 00s" },
+		{ 90061, "up 1d 01h 01m 01s" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *r = json_pack("{s:{s:s,s:I}}", "daemon", "version", "1", "uptime_s",
+				      cases[i].s);
+		char *got = render(PROTO_CMD_STATUS, r, false);
+
+		if (!strstr(got, cases[i].want))
+			fail_msg("%" JSON_INTEGER_FORMAT " s: want \"%s\" in:\n%s", cases[i].s,
+				 cases[i].want, got);
+		free(got);
+		json_decref(r);
+	}
+}
+
+static void test_flush_and_reload_text(void **state)
+{
+	static const struct {
+		enum proto_command cmd;
+		const char *result;
+		const char *want;
+	} cases[] = {
+		{ PROTO_CMD_FLUSH, "{\"flushed\":12,\"target\":{\"tunnel\":\"tun0\"}}",
+		  "flushed 12 offloaded flows (tunnel tun0)\n" },
+		{ PROTO_CMD_FLUSH, "{\"flushed\":1,\"target\":{\"device\":\"eth1\"}}",
+		  "flushed 1 offloaded flow (device eth1)\n" },
+		{ PROTO_CMD_FLUSH, "{\"flushed\":0,\"target\":{\"all\":true}}",
+		  "flushed 0 offloaded flows (all)\n" },
+		{ PROTO_CMD_FLUSH, "{}", "flushed - offloaded flows (-)\n" },
+		{ PROTO_CMD_RELOAD, "{\"reloaded\":true,\"changed\":true}",
+		  "configuration reloaded\n" },
+		{ PROTO_CMD_RELOAD, "{\"reloaded\":true,\"changed\":false}",
+		  "configuration reloaded (no changes)\n" },
+		{ PROTO_CMD_RELOAD, "{\"reloaded\":true}", "configuration reloaded\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *r = json_loads(cases[i].result, 0, NULL);
+		char *got = render(cases[i].cmd, r, false);
+
+		assert_string_equal(got, cases[i].want);
+		free(got);
+		json_decref(r);
+	}
+}
+
+static void test_error_exit_codes(void **state)
+{
+	static const struct {
+		enum proto_command cmd;
+		enum proto_errcode code;
+		const char *message;
+		int rc;
+		const char *want;
+	} cases[] = {
+		{ PROTO_CMD_FLUSH, PROTO_ERR_PERMISSION_DENIED, "flush needs root", FLOWCTL_EXIT_DENIED,
+		  "flowctl: permission denied: flush needs root\n" },
+		{ PROTO_CMD_RELOAD, PROTO_ERR_RELOAD_FAILED, "/etc/flowd.conf:3: bad key",
+		  FLOWCTL_EXIT_FAILED, "flowctl: reload failed: /etc/flowd.conf:3: bad key\n" },
+		{ PROTO_CMD_FLUSH, PROTO_ERR_NOT_FOUND, "no tunnel \"tun7\"", FLOWCTL_EXIT_FAILED,
+		  "flowctl: no tunnel \"tun7\"\n" },
+		{ PROTO_CMD_STATUS, PROTO_ERR_INTERNAL, "out of memory", FLOWCTL_EXIT_FAILED,
+		  "flowctl: out of memory\n" },
+		{ PROTO_CMD_STATUS, PROTO_ERR_UNSUPPORTED_VERSION, "version 1 is not supported",
+		  FLOWCTL_EXIT_FAILED,
+		  "flowctl: flowd rejected the status request: version 1 is not supported\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct proto_error e;
+		char *text = NULL;
+		size_t len;
+		FILE *out = open_memstream(&text, &len);
+
+		proto_error_set(&e, cases[i].code, "%s", cases[i].message);
+		assert_int_equal(flowctl_print_error(out, cases[i].cmd, &e), cases[i].rc);
+		fclose(out);
+		assert_string_equal(text, cases[i].want);
+		free(text);
+	}
+}
+
+static void test_table_alignment(void **state)
+{
+	static const char *const head[] = { "NAME", "N", "NOTE" };
+	static const char *const r1[] = { "a", "1", "short" };
+	static const char *const r2[] = { "müller", "1234", NULL };
+	struct flowctl_table t;
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	flowctl_table_init(&t, 3, head, "lrl");
+	assert_int_equal(flowctl_table_add(&t, r1), 0);
+	assert_int_equal(flowctl_table_add(&t, r2), 0);
+	flowctl_table_print(out, &t);
+	fclose(out);
+	/* Widths count characters, not bytes; the last column has no padding. */
+	assert_string_equal(text, "NAME       N  NOTE\n"
+				  "a          1  short\n"
+				  "müller  1234  -\n");
+	free(text);
+	flowctl_table_free(&t);
+}
+
+static int setup(void **state)
+{
+	/* Times in the fixtures are UTC; render them in UTC too. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_args_table),
+		cmocka_unit_test(test_status_full),
+		cmocka_unit_test(test_status_missing_fields),
+		cmocka_unit_test(test_status_key_lines),
+		cmocka_unit_test(test_status_json_is_the_result),
+		cmocka_unit_test(test_uptime_forms),
+		cmocka_unit_test(test_flush_and_reload_text),
+		cmocka_unit_test(test_error_exit_codes),
+		cmocka_unit_test(test_table_alignment),
+	};
+
+	return cmocka_run_group_tests_name("flowctl", tests, setup, NULL);
+}
