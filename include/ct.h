@@ -22,10 +22,19 @@
  *    teardown or a flowtable rebuild, and IPS_HW_OFFLOAD (set later by a
  *    workqueue).  A NEW event never shows the bit (offload needs a
  *    confirmed entry).  A DESTROY of an offloaded flow still shows it.
+ *  - With net.netfilter.nf_conntrack_events = 2 (the default) an entry
+ *    created while no ctnetlink listener existed gets no event extension
+ *    and never sends any event, not even DESTROY (seen on the host: our
+ *    deletes of such entries came back silent).  So after a start or a
+ *    restart, flows older than the subscription are known from dumps only.
  *  - A dump filtered with CTA_STATUS/CTA_STATUS_MASK = IPS_OFFLOAD returns
  *    exactly the offloaded entries (the kernel still walks the whole
  *    conntrack table; older kernels ignore the filter, so we check the bit
  *    again).  Offloaded entries come without CTA_TIMEOUT and CTA_PROTOINFO.
+ *
+ *  - Deletes: a DELETE with the original tuple and CTA_ID removes the
+ *    entry only when the id matches (ENOENT otherwise).  Neither
+ *    libnetfilter_conntrack builder sends CTA_ID, so we build the request.
  *
  * So events are hints and the filtered dump is the truth: DESTROY removes
  * a flow, NEW/UPDATE with the bit add it, UPDATE without the bit removes
@@ -230,6 +239,7 @@ struct ct_stats {
 	uint64_t lost;			/* ENOBUFS: events lost */
 	uint64_t resyncs;		/* full dumps after lost events */
 	uint64_t refreshes;		/* filtered dumps (resyncs included) */
+	uint64_t dumped;		/* entries those dumps returned */
 	uint64_t refresh_errors;
 	uint64_t seen;			/* offloads seen (a re-offload counts again) */
 	uint64_t flushed;		/* flows deleted or rebuilt by flowd */
@@ -399,5 +409,14 @@ enum ct_msg_type {
  * missing tuple or id, bad family).  Never reads outside [nlh, nlh+len).
  */
 int ct_msg_parse(const void *nlh, size_t len, struct ct_flow *f, uint32_t *status);
+
+/* Room one delete request needs. */
+#define CT_DELETE_MSG_MAX 160
+/*
+ * An IPCTNL_MSG_CT_DELETE request (NLM_F_ACK) for f's original tuple,
+ * zone and CTA_ID into buf; returns its length, 0 if buf is too small.
+ * The kernel deletes the entry only when the id matches (ENOENT else).
+ */
+size_t ct_msg_build_delete(void *buf, size_t len, const struct ct_flow *f, uint32_t seq);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "ct.h"
 
+struct mnl_socket;
 struct nfct_handle;
 struct nfct_filter_dump;
 
@@ -86,8 +87,10 @@ struct ct_ctx {
 
 	/* Sockets (ct_watch.c); NULL without. */
 	struct nfct_handle *evh;	/* events */
-	struct nfct_handle *dumph;	/* dumps and deletes */
+	struct nfct_handle *dumph;	/* dumps */
 	struct nfct_filter_dump *filter;
+	struct mnl_socket *mnl;		/* deletes: libnfct cannot send CTA_ID */
+	uint32_t seq;
 	char *rbuf;
 	size_t rbuf_len;
 };

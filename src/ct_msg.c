@@ -168,3 +168,59 @@ int ct_msg_parse(const void *buf, size_t len, struct ct_flow *f, uint32_t *statu
 		f->flags |= CT_FLOW_DNAT;
 	return kind;
 }
+
+static void put_tuple(struct nlmsghdr *nlh, const struct ct_flow *f)
+{
+	struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	struct nlattr *proto;
+
+	if (f->family == AF_INET) {
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, f->src);
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, f->dst);
+	} else {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, f->src);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, f->dst);
+	}
+	mnl_attr_nest_end(nlh, ip);
+	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, f->l4proto);
+	switch (f->l4proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+	case IPPROTO_GRE:
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, f->sport);
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, f->dport);
+		break;
+	default:
+		break;
+	}
+	mnl_attr_nest_end(nlh, proto);
+	mnl_attr_nest_end(nlh, tuple);
+}
+
+size_t ct_msg_build_delete(void *buf, size_t len, const struct ct_flow *f, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+
+	if (len < CT_DELETE_MSG_MAX)
+		return 0;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = f->family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	put_tuple(nlh, f);
+	if (f->zone != 0)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(f->zone));
+	/* Neither libnetfilter_conntrack builder sends CTA_ID: we do. */
+	mnl_attr_put_u32(nlh, CTA_ID, htonl(f->id));
+	return nlh->nlmsg_len;
+}

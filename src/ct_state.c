@@ -245,25 +245,36 @@ static void apply(struct ct_ctx *ct, int kind, struct ct_flow *f, uint32_t statu
 		ct_flows_delete(ct->flows, f);
 }
 
+/*
+ * Not mnl_nlmsg_ok(): it takes an nlmsg_len >= 2^31 for a negative length
+ * and walks off the buffer.  The kernel never sends that; we still check.
+ */
 void ct_feed(struct ct_ctx *ct, const void *buf, size_t len, double now)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
+	const char *p = buf;
+	size_t off = 0;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(p + off);
+		size_t mlen = nlh->nlmsg_len;
 		struct ct_flow f;
 		uint32_t status;
 		int kind;
 
 		ct->stats.events++;
-		kind = ct_msg_parse(nlh, (size_t)rem, &f, &status);
-		if (kind < 0) {
+		if (mlen < sizeof(*nlh) || mlen > len - off) {
 			ct->stats.malformed++;
-			continue;
+			return;		/* the rest cannot be framed */
 		}
-		apply(ct, kind, &f, status, now);
+		kind = ct_msg_parse(nlh, mlen, &f, &status);
+		if (kind < 0)
+			ct->stats.malformed++;
+		else
+			apply(ct, kind, &f, status, now);
+		mlen = NLMSG_ALIGN(mlen);
+		off = mlen < len - off ? off + mlen : len;
 	}
-	if (rem > 0)
+	if (off < len)
 		ct->stats.malformed++;	/* trailing bytes that are no message */
 }
 
@@ -281,6 +292,7 @@ void ct_dump_msg(struct ct_ctx *ct, const void *nlh, size_t len)
 	uint32_t status;
 	int kind = ct_msg_parse(nlh, len, &f, &status);
 
+	ct->stats.dumped++;
 	if (kind < 0) {
 		ct->stats.malformed++;
 		return;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The conntrack sockets: one subscribed to NEW/UPDATE/DESTROY events, one
- * for filtered dumps and deletes (never query a handle whose callbacks may
- * be running).
+ * for filtered dumps (never query a handle whose callbacks may be running)
+ * and a libmnl one for deletes.
  *
  * Events are read with recvfrom() on nfct_fd() and parsed by ct_msg.c, the
  * same code the unit tests feed; nfct_catch() would hide malformed
@@ -24,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <libnfnetlink/libnfnetlink.h>
 #include <linux/netlink.h>
@@ -132,6 +134,116 @@ int ct_dispatch(struct ct_ctx *ct, double now)
 	return 0;
 }
 
+/* --- deletes --- */
+
+/*
+ * Deletes go out in batches on a plain libmnl socket: libnetfilter_conntrack
+ * never puts CTA_ID in a request (checked: a wrong id deleted the entry),
+ * and the id is what keeps us off a newer entry with the same tuple.  The
+ * acks are capped (NETLINK_CAP_ACK) and a batch is small enough for them
+ * all to fit the receive buffer; a receive timeout bounds the wait.
+ */
+#define CT_DELETE_BATCH	64
+#define CT_ACK_TIMEOUT	5	/* s */
+
+static int open_delete_socket(struct ct_ctx *ct)
+{
+	struct timeval tv = { .tv_sec = CT_ACK_TIMEOUT };
+	int one = 1, rcvbuf = 1024 * 1024, fd;
+
+	ct->mnl = mnl_socket_open(NETLINK_NETFILTER);
+	if (ct->mnl == NULL)
+		return -errno;
+	if (mnl_socket_bind(ct->mnl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	fd = mnl_socket_get_fd(ct->mnl);
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+/* Send one batch; res[i] = 0 or -errno per flow.  0, or -errno if it could not be sent. */
+static int delete_batch(struct ct_ctx *ct, const struct ct_flow *flows, size_t n, int *res)
+{
+	char buf[CT_DELETE_BATCH * CT_DELETE_MSG_MAX] __attribute__((aligned(4)));
+	unsigned int portid = mnl_socket_get_portid(ct->mnl);
+	uint32_t first = ct->seq + 1;
+	size_t off = 0, pending = n;
+
+	for (size_t i = 0; i < n; i++) {
+		res[i] = -ETIMEDOUT;
+		off += ct_msg_build_delete(buf + off, sizeof(buf) - off, &flows[i], ++ct->seq);
+	}
+	if (mnl_socket_sendto(ct->mnl, buf, off) < 0)
+		return -errno;
+	while (pending > 0) {
+		ssize_t len = mnl_socket_recvfrom(ct->mnl, ct->rbuf, ct->rbuf_len);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)ct->rbuf;
+		int rem = (int)len;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;	/* the rest stay -ETIMEDOUT (or lost acks) */
+		}
+		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+			uint32_t k = m->nlmsg_seq - first;
+
+			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || k >= n ||
+			    m->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+				continue;
+			if (res[k] == -ETIMEDOUT)
+				pending--;
+			res[k] = e->error;
+		}
+	}
+	return 0;
+}
+
+int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel)
+{
+	int res[CT_DELETE_BATCH];
+	int deleted = 0, first_err = 0;
+
+	if (ct->mnl == NULL || ct->rbuf == NULL)
+		return -ENOTCONN;
+	for (size_t start = 0; start < sel->n; start += CT_DELETE_BATCH) {
+		size_t n = sel->n - start < CT_DELETE_BATCH ? sel->n - start : CT_DELETE_BATCH;
+		int r = delete_batch(ct, sel->flows + start, n, res);
+
+		if (r < 0) {
+			ct->stats.delete_errors += n;
+			if (first_err == 0)
+				first_err = r;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct ct_flow *f = &sel->flows[start + i];
+
+			if (res[i] == 0) {
+				deleted++;
+				ct_count_flushed(ct, f);
+			} else if (res[i] != -ENOENT) {
+				/* ENOENT: gone already, or a newer entry has the tuple. */
+				ct->stats.delete_errors++;
+				if (first_err == 0)
+					first_err = res[i];
+				continue;
+			}
+			ct_flows_delete(ct->flows, f);
+		}
+	}
+	if (first_err != 0) {
+		log_warnx("conntrack: deleting %zu flows: %s", sel->n, strerror(-first_err));
+		if (deleted == 0)
+			return first_err;
+	}
+	return deleted;
+}
+
 int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out)
 {
 	struct nfct_filter_dump_mark status;
@@ -187,6 +299,11 @@ int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out)
 		goto fail;
 	}
 	status.val = status.mask = ct->cfg.offload_bit;
+	r = open_delete_socket(ct);
+	if (r < 0) {
+		log_warnx("conntrack: cannot open a netlink socket: %s", strerror(-r));
+		goto fail;
+	}
 	nfct_filter_dump_set_attr(ct->filter, NFCT_FILTER_DUMP_STATUS, &status);
 
 	/* 3. Routes (without them flows have no path yet), then the dump. */
@@ -211,91 +328,11 @@ void ct_close(struct ct_ctx *ct)
 		nfct_close(ct->dumph);
 	if (ct->filter != NULL)
 		nfct_filter_dump_destroy(ct->filter);
+	if (ct->mnl != NULL)
+		mnl_socket_close(ct->mnl);
 	free(ct->rbuf);
 	ct_state_free(ct);
 	free(ct);
-}
-
-/* --- deletes --- */
-
-static bool has_ports(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
-	case IPPROTO_GRE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The entry with f's original tuple, zone AND id: 0, or -errno. */
-static int delete_one(struct ct_ctx *ct, const struct ct_flow *f)
-{
-	struct nf_conntrack *obj = nfct_new();
-	int r = 0;
-
-	if (obj == NULL)
-		return -ENOMEM;
-	nfct_set_attr_u8(obj, ATTR_L3PROTO, f->family);
-	if (f->family == AF_INET) {
-		uint32_t a;
-
-		memcpy(&a, f->src, 4);
-		nfct_set_attr_u32(obj, ATTR_IPV4_SRC, a);
-		memcpy(&a, f->dst, 4);
-		nfct_set_attr_u32(obj, ATTR_IPV4_DST, a);
-	} else {
-		nfct_set_attr(obj, ATTR_IPV6_SRC, f->src);
-		nfct_set_attr(obj, ATTR_IPV6_DST, f->dst);
-	}
-	nfct_set_attr_u8(obj, ATTR_L4PROTO, f->l4proto);
-	if (has_ports(f->l4proto)) {
-		nfct_set_attr_u16(obj, ATTR_PORT_SRC, f->sport);
-		nfct_set_attr_u16(obj, ATTR_PORT_DST, f->dport);
-	}
-	nfct_set_attr_u32(obj, ATTR_ID, f->id);
-	if (f->zone != 0)
-		nfct_set_attr_u16(obj, ATTR_ZONE, f->zone);
-	errno = 0;
-	if (nfct_query(ct->dumph, NFCT_Q_DESTROY, obj) < 0)
-		r = errno ? -errno : -EIO;
-	nfct_destroy(obj);
-	return r;
-}
-
-int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel)
-{
-	int deleted = 0, first_err = 0;
-
-	if (ct->dumph == NULL)
-		return -ENOTCONN;
-	for (size_t i = 0; i < sel->n; i++) {
-		const struct ct_flow *f = &sel->flows[i];
-		int r = delete_one(ct, f);
-
-		if (r == 0) {
-			deleted++;
-			ct_count_flushed(ct, f);
-		} else if (r != -ENOENT) {
-			/* ENOENT: gone already, or a newer entry has the tuple. */
-			ct->stats.delete_errors++;
-			if (first_err == 0)
-				first_err = r;
-			continue;
-		}
-		ct_flows_delete(ct->flows, f);
-	}
-	if (first_err != 0) {
-		log_warnx("conntrack: deleting %zu flows: %s", sel->n, strerror(-first_err));
-		if (deleted == 0)
-			return first_err;
-	}
-	return deleted;
 }
 
 int ct_flush(struct ct_ctx *ct, const struct ct_target *target, bool force_delete,
