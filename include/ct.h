@@ -38,8 +38,8 @@
  *
  * So events are hints and the filtered dump is the truth: DESTROY removes
  * a flow, NEW/UPDATE with the bit add it, UPDATE without the bit removes
- * it, NEW arms a refresh (a dump) about a second later, and a periodic
- * refresh while flows exist catches silent teardowns.  The daemon asks
+ * it, a TCP/UDP/GRE NEW arms a refresh (a dump) about a second later, and
+ * a periodic refresh while flows exist catches silent teardowns.  The daemon asks
  * ct_refresh_due() when to call ct_refresh(), and refreshes before it
  * answers `flowctl status`.  Lost events (ENOBUFS) make a resync: the same
  * filtered dump, applied as mark-and-sweep, so it rebuilds the set exactly

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -228,7 +229,9 @@ static void apply(struct ct_ctx *ct, int kind, struct ct_flow *f, uint32_t statu
 		return;
 	case CT_MSG_NEW:
 		ct->stats.events_new++;
-		if (!ct->new_pending) {
+		/* The flowtable takes TCP, UDP and (6.12) GRE only. */
+		if (!ct->new_pending && (f->l4proto == IPPROTO_TCP || f->l4proto == IPPROTO_UDP ||
+					 f->l4proto == IPPROTO_GRE)) {
 			ct->new_pending = true;
 			ct->first_new = now;
 		}

@@ -150,12 +150,12 @@ static void test_memory_per_flow(void **state)
 {
 	const uint32_t n = 100000;
 	struct ct_flows *t;
-	size_t before = 0, mem;
+	size_t mem;
 	bool created;
-
 #ifndef UNDER_ASAN
-	before = mallinfo2().uordblks + mallinfo2().hblkhd;
+	size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
 #endif
+
 	t = ct_flows_new();
 	for (uint32_t i = 0; i < n; i++) {
 		struct ct_flow f = mkflow(i);

@@ -252,9 +252,16 @@ static void test_events(void **state)
 	struct ct_stats st;
 	const struct ct_flow *f;
 
-	/* NEW never carries the bit: nothing tracked, a refresh armed. */
+	/* NEW never carries the bit: nothing tracked, a refresh armed... */
 	s.status = IPS_CONFIRMED;
 	assert_true(ct_refresh_due(ct, 100.0) < 0);
+	/* ...but not for protocols the flowtable never offloads. */
+	s.proto = IPPROTO_ICMP;
+	s.sport = s.dport = 0;
+	feed(ct, FX_NEW, &s, 99.0);
+	assert_true(ct_refresh_due(ct, 99.0) < 0);
+	s = ct_fx_seed_flow();
+	s.status = IPS_CONFIRMED;
 	feed(ct, FX_NEW, &s, 100.0);
 	assert_int_equal(ct_flows_count(ct_table(ct)), 0);
 	assert_true(ct_refresh_due(ct, 100.0) == 1.0);
@@ -302,8 +309,8 @@ static void test_events(void **state)
 	assert_int_equal(ct_flows_count(ct_table(ct)), 1);
 
 	ct_get_stats(ct, &st);
-	assert_int_equal(st.events, 12);
-	assert_int_equal(st.events_new, 2);
+	assert_int_equal(st.events, 13);
+	assert_int_equal(st.events_new, 3);
 	assert_int_equal(st.events_update, 7);
 	assert_int_equal(st.events_destroy, 3);
 	assert_int_equal(st.malformed, 0);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ct_fixture.h"
@@ -570,6 +571,70 @@ static void test_stale(void **state)
 	ct_close(ct);
 }
 
+static double secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 100k offloaded flows: dump, counts, re-resolution, selection; timings printed. */
+static void test_scale(void **state)
+{
+	enum { N = 100000 };
+	struct ct_ctx *ct = seed_tracker();
+	struct ct_target t = { CT_TARGET_DEVICE, "eth1" };
+	struct ct_selection sel;
+	struct ct_counts c;
+	char src[32];
+	double t0, t_dump, t_counts, t_routes, t_sel;
+	struct ct_route routes[] = { route4("10.0.0.0", 8, 2), route4("10.2.0.0", 24, 5),
+				     route4("0.0.0.0", 0, 3) };
+
+	t0 = secs();
+	ct_dump_begin(ct);
+	for (int i = 0; i < N; i++) {
+		union ctbuf buf;
+		size_t off = 0;
+		struct ctspec s = flow_a;
+
+		snprintf(src, sizeof(src), "10.%d.%d.%d", 100 + i / 65536, (i / 256) % 256, i % 256);
+		s.src = src;
+		s.id = (uint32_t)i + 1;
+		ct_fx_put(&buf, &off, FX_DUMP, &s);
+		ct_dump_msg(ct, buf.b, off);
+	}
+	ct_dump_end(ct, 1.0, false);
+	t_dump = secs() - t0;
+	assert_int_equal(ct_flows_count(ct_table(ct)), N);
+
+	t0 = secs();
+	assert_int_equal(ct_counts(ct, &c), 0);
+	t_counts = secs() - t0;
+	assert_count(count_of(c.tunnels, 1, "tun0"), N, 0);
+	assert_count(count_of(c.devices, 3, "eth1"), N, 0);
+	assert_count(count_of(c.devices, 3, "eth0"), 0, 0);	/* 10.100+ is outside /24 */
+	ct_counts_free(&c);
+
+	t0 = secs();
+	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	t_routes = secs() - t0;
+	assert_int_equal(ct_counts(ct, &c), 0);
+	assert_count(count_of(c.devices, 3, "eth0"), N, 0);
+	ct_counts_free(&c);
+
+	t0 = secs();
+	assert_int_equal(ct_select(ct, &t, &sel), 0);
+	t_sel = secs() - t0;
+	assert_int_equal(sel.n, N);
+	ct_selection_free(&sel);
+	printf("# %d flows: dump+parse %.0f ms (incl. building), counts %.1f ms, "
+	       "re-resolve %.1f ms, select %.1f ms\n", N, t_dump * 1e3, t_counts * 1e3,
+	       t_routes * 1e3, t_sel * 1e3);
+	ct_close(ct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_flush_advice_ratio),
 		cmocka_unit_test(test_note_rebuild),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
