@@ -10,6 +10,7 @@
 #define FLOWD_DAEMON_H
 
 #include <ev.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +21,9 @@
 struct topo_ctx;
 struct nft_ctx;
 struct nft_watch;
+struct ctl;
+struct proto_target;
+struct proto_error;
 
 struct flowd_counters {
 	uint64_t rtnl_events;		/* topology change notifications */
@@ -53,6 +57,10 @@ struct flowd {
 	bool nft_changed;		/* our table changed behind our back */
 	unsigned int retry_backoff;	/* failed reconciles in a row */
 
+	struct ctl *ctl;		/* the control socket */
+	struct ctl *ctl_retired;	/* replaced by a reload, closed from the loop */
+	ev_timer ctl_reaper;
+
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer watchdog;
 
@@ -70,8 +78,19 @@ void daemon_fini(struct flowd *fd);
 
 /* Ask for a reconcile soon (debounced). */
 void daemon_schedule(struct flowd *fd);
-/* Reload the config file (SIGHUP); 0, or -1 with the reason in err. */
-int daemon_reload(struct flowd *fd, char *err, size_t errlen);
+/*
+ * Reload the config file (SIGHUP, flowctl reload); 0, or -1 with the
+ * reason in err and the running configuration kept.  *changed (may be
+ * NULL) tells whether the file said anything new.
+ */
+int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed);
+/* flowctl flush: return the target's offloaded flows to the slow path. */
+json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
+		     struct proto_error *err);
+
+/* The control socket for conf (control.c); NULL with err on failure. */
+struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
+bool control_same_socket(const struct conf *a, const struct conf *b);
 /* (Re)subscribe to nftables events for the configured table; 0 or -1. */
 int daemon_watch_open(struct flowd *fd);
 /* The debounce timer's callback (reconcile.c). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "nft.h"
@@ -88,16 +89,33 @@ static bool same_table(const struct conf *a, const struct conf *b)
 	       strcmp(a->flowtable_name, b->flowtable_name) == 0;
 }
 
-int daemon_reload(struct flowd *fd, char *err, size_t errlen)
+/* The old socket may be the one a `flowctl reload` is being answered on. */
+static void ctl_reaper_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct flowd *fd = w->data;
+
+	ctl_close(fd->ctl_retired);
+	fd->ctl_retired = NULL;
+}
+
+static void reload_failed(struct flowd *fd, const char *err)
+{
+	fd->counters.reload_errors++;
+	daemon_error(fd, "reload failed, keeping the running configuration: %s", err);
+	notify_ready("reload failed: running configuration kept");
+}
+
+int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 {
 	struct conf *next = NULL;
 	struct conf *prev = fd->conf;
+	struct ctl *new_ctl = NULL;
 
+	if (changed)
+		*changed = false;
 	notify_reloading();
 	if (conf_load(fd->conf_path, &next, err, errlen) < 0) {
-		fd->counters.reload_errors++;
-		daemon_error(fd, "reload failed, keeping the running configuration: %s", err);
-		notify_ready("reload failed: running configuration kept");
+		reload_failed(fd, err);
 		return -1;
 	}
 	if (conf_equal(prev, next)) {
@@ -108,6 +126,17 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen)
 		notify_ready("configuration unchanged");
 		return 0;
 	}
+	/* Everything that can fail comes before the switch: all or nothing. */
+	if (!control_same_socket(prev, next)) {
+		new_ctl = control_open(fd, next, err, errlen);
+		if (!new_ctl) {
+			conf_free(next);
+			reload_failed(fd, err);
+			return -1;
+		}
+	}
+	if (changed)
+		*changed = true;
 	if (!same_table(prev, next)) {
 		/*
 		 * A new table (or flowtable) name: the old one would be left
@@ -120,6 +149,12 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen)
 			daemon_error(fd, "removing the old table failed: %s", err);
 	}
 	watch_close(fd);
+	if (new_ctl) {
+		fd->ctl_retired = fd->ctl;
+		fd->ctl = new_ctl;
+		ev_timer_set(&fd->ctl_reaper, 0, 0);
+		ev_timer_start(fd->loop, &fd->ctl_reaper);
+	}
 	fd->conf = next;
 	conf_free(prev);
 	fd->conf_loaded = time(NULL);
@@ -139,7 +174,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	if (w->signum == SIGHUP) {
 		log_info("SIGHUP: reloading %s", fd->conf_path);
-		daemon_reload(fd, err, sizeof(err));
+		daemon_reload(fd, err, sizeof(err), NULL);
 		return;
 	}
 	log_info("%s: stopping", strsignal(w->signum));
@@ -188,6 +223,17 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 	if (topo_init(&fd->topo, fd->loop, topo_changed, fd) < 0) {
 		log_err("cannot read the topology from rtnetlink");
 		return -1;
+	}
+	ev_timer_init(&fd->ctl_reaper, ctl_reaper_cb, 0, 0);
+	fd->ctl_reaper.data = fd;
+	{
+		char err[512];
+
+		fd->ctl = control_open(fd, conf, err, sizeof(err));
+		if (!fd->ctl) {
+			log_err("control socket: %s", err);
+			return -1;
+		}
 	}
 
 	signal_start(fd, &fd->sig_term, SIGTERM);
@@ -242,6 +288,13 @@ void daemon_fini(struct flowd *fd)
 		ev_signal_stop(fd->loop, &fd->sig_hup);
 	}
 	watch_close(fd);
+	if (fd->loop)
+		ev_timer_stop(fd->loop, &fd->ctl_reaper);
+	if (fd->ctl_retired)
+		ctl_close(fd->ctl_retired);
+	if (fd->ctl)
+		ctl_close(fd->ctl);
+	fd->ctl = fd->ctl_retired = NULL;
 	if (fd->topo)
 		topo_fini(fd->topo);
 	if (fd->nft)

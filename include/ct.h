@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Offloaded conntrack flows: which flows the flowtable carries, over which
+ * tunnel / flowtable device, and returning selected ones to the slow path.
+ *
+ * What the kernel gives (6.12, read in net/netfilter; the host here has no
+ * flowtable, so this is from source, not observed):
+ *
+ *  - nft_flow_offload_eval() sets IPS_OFFLOAD with a bare test_and_set_bit()
+ *    and the hardware offload worker sets IPS_HW_OFFLOAD with set_bit(); the
+ *    teardown (flow_offload_teardown(): idle expiry, TCP FIN/RST, dst check,
+ *    flowtable deleted) clears IPS_OFFLOAD the same way.  None of these
+ *    caches a conntrack event: the bit changes silently, both ways.
+ *  - But every ctnetlink event (NEW, UPDATE and DESTROY alike) carries
+ *    CTA_STATUS as it is when the event is delivered, and cached events are
+ *    delivered at the confirm hook (POSTROUTING), after the forward hook
+ *    that runs `flow add`.  So the packet that gets a flow offloaded often
+ *    also sends an UPDATE showing IPS_OFFLOAD: the TCP ACK that makes the
+ *    flow ESTABLISHED (IPCT_PROTOINFO), the first UDP reply (IPCT_REPLY).
+ *    No event at all when nothing else changed on that packet: UDP offloaded
+ *    by a second packet in the original direction, any re-offload after a
+ *    teardown or a flowtable rebuild, and IPS_HW_OFFLOAD (set later by a
+ *    workqueue).  A NEW event never shows the bit (offload needs a
+ *    confirmed entry).  A DESTROY of an offloaded flow still shows it.
+ *  - With net.netfilter.nf_conntrack_events = 2 (the default) an entry
+ *    created while no ctnetlink listener existed gets no event extension
+ *    and never sends any event, not even DESTROY (seen on the host: our
+ *    deletes of such entries came back silent).  So after a start or a
+ *    restart, flows older than the subscription are known from dumps only.
+ *  - A dump filtered with CTA_STATUS/CTA_STATUS_MASK = IPS_OFFLOAD returns
+ *    exactly the offloaded entries (the kernel still walks the whole
+ *    conntrack table; older kernels ignore the filter, so we check the bit
+ *    again).  Offloaded entries come without CTA_TIMEOUT and CTA_PROTOINFO.
+ *
+ *  - Deletes: a DELETE with the original tuple and CTA_ID removes the
+ *    entry only when the id matches (ENOENT otherwise).  Neither
+ *    libnetfilter_conntrack builder sends CTA_ID, so we build the request.
+ *
+ * So events are hints and the filtered dump is the truth: DESTROY removes
+ * a flow, NEW/UPDATE with the bit add it, UPDATE without the bit removes
+ * it, a TCP/UDP/GRE NEW arms a refresh (a dump) about a second later, and
+ * a periodic refresh while flows exist catches silent teardowns.  The daemon asks
+ * ct_refresh_due() when to call ct_refresh(), and refreshes before it
+ * answers `flowctl status`.  Lost events (ENOBUFS) make a resync: the same
+ * filtered dump, applied as mark-and-sweep, so it rebuilds the set exactly
+ * and doing it twice changes nothing.
+ *
+ * Paths are resolved in userspace from a longest-prefix-match table of
+ * the main routing table (see ct_set_routes()).  Policy routing, marks and
+ * VRFs are ignored: a flow routed by an ip rule to another table is
+ * attributed as the main table would route it.
+ *
+ * No libev here: the daemon watches ct_fd() and calls ct_dispatch().
+ */
+#ifndef FLOWD_CT_H
+#define FLOWD_CT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "plan.h"
+
+/* ------------------------------------------------------------------ */
+/* Flows (ct_flows.c: a compact hash table, pure). */
+
+enum ct_flow_flags {
+	CT_FLOW_OFFLOAD = 1u << 0,	/* IPS_OFFLOAD (always set in the table) */
+	CT_FLOW_HW = 1u << 1,		/* IPS_HW_OFFLOAD */
+	CT_FLOW_SNAT = 1u << 2,		/* IPS_SRC_NAT */
+	CT_FLOW_DNAT = 1u << 3,		/* IPS_DST_NAT */
+};
+
+/*
+ * One tracked flow: 72 bytes.  The key is the conntrack id (CTA_ID) plus
+ * the original tuple and zone: a newer entry with the same tuple has
+ * another id.  Addresses are in network order; IPv4 uses the first 4
+ * bytes, the rest is zero.
+ */
+struct ct_flow {
+	uint32_t id;			/* CTA_ID */
+	uint16_t zone;			/* CTA_ZONE, 0 = default */
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t l4proto;		/* IPPROTO_TCP, _UDP, _GRE... */
+	uint16_t sport, dport;		/* network order (GRE: keys, 0) */
+	uint8_t flags;			/* enum ct_flow_flags */
+	uint8_t gen;			/* refresh generation (internal) */
+	uint8_t src[16], dst[16];	/* original tuple */
+	uint8_t rdst[16];		/* where the original direction goes: the
+					 * reply tuple's source (differs under DNAT) */
+	int32_t in_if;			/* route to src: where replies leave, 0 unknown */
+	int32_t out_if;			/* route to rdst: where originals leave */
+};
+
+struct ct_flows;
+
+struct ct_flows *ct_flows_new(void);
+void ct_flows_free(struct ct_flows *t);
+/* Same id, zone, family, proto, ports and addresses. */
+bool ct_flow_key_equal(const struct ct_flow *a, const struct ct_flow *b);
+/* The flow with f's key, or NULL. */
+struct ct_flow *ct_flows_lookup(const struct ct_flows *t, const struct ct_flow *key);
+/*
+ * Insert a copy of f, or find the flow with its key (then *created is
+ * false and nothing is copied).  NULL on allocation failure.  Pointers stay
+ * valid only until the next insert or delete.
+ */
+struct ct_flow *ct_flows_insert(struct ct_flows *t, const struct ct_flow *f, bool *created);
+/* Remove the flow with key's key; false if there was none. */
+bool ct_flows_delete(struct ct_flows *t, const struct ct_flow *key);
+/*
+ * Flows sit densely at 0..count-1.  Deleting the one at i moves the last
+ * one into i, so walk downwards to delete while iterating.
+ */
+size_t ct_flows_count(const struct ct_flows *t);
+struct ct_flow *ct_flows_at(const struct ct_flows *t, size_t i);
+void ct_flows_delete_at(struct ct_flows *t, size_t i);
+void ct_flows_clear(struct ct_flows *t);
+/* Bytes the table holds from the allocator, overhead included. */
+size_t ct_flows_mem(const struct ct_flows *t);
+
+/* ------------------------------------------------------------------ */
+/* Routes (ct_path.c). */
+
+/* A main-table route, reduced to what path resolution needs. */
+struct ct_route {
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t plen;
+	uint8_t addr[16];		/* prefix, network order */
+	int32_t ifindex;		/* 0: no device (unreachable, blackhole...) */
+	uint32_t metric;		/* RTA_PRIORITY: the lowest wins */
+};
+
+/*
+ * Dump the main table (IPv4 and IPv6) over rtnetlink with libmnl.  flowd
+ * dumps it itself instead of reading topo's libnl route cache: that cache
+ * is private to topo.c, and a plain array keeps the LPM code pure and
+ * testable.  The daemon calls this after topology changes (debounced).
+ * Returns 0 and a malloc'ed array, or -errno.
+ */
+int ct_routes_dump(struct ct_route **out, size_t *n);
+/*
+ * One RTM_NEWROUTE message -> route: 1 kept, 0 not for us (other table,
+ * local/broadcast/multicast, cloned, other family), -1 malformed.
+ * Unicast: RTA_OIF or the first RTA_MULTIPATH hop (ECMP flows are
+ * attributed to that hop; routes via nexthop objects (RTA_NH_ID) get 0).
+ * Unreachable, blackhole, prohibit and throw routes are kept with
+ * ifindex 0, so they shadow shorter prefixes as they do in the kernel.
+ */
+int ct_route_parse(const void *nlh, size_t len, struct ct_route *out);
+
+/* ------------------------------------------------------------------ */
+/* The tracker (ct_state.c, ct_count.c: pure; ct_watch.c: sockets). */
+
+#define CT_DEFAULT_RCVBUF	(8 * 1024 * 1024)
+#define CT_DEFAULT_REFRESH_NEW	1.0	/* s after a NEW event */
+#define CT_DEFAULT_REFRESH	10.0	/* s between refreshes while flows exist */
+#define CT_DEFAULT_REBUILD_PCT	50
+
+struct ct_config {
+	int rcvbuf;			/* event socket buffer, bytes (kernel doubles it) */
+	unsigned int groups;		/* NF_NETLINK_CONNTRACK_NEW|UPDATE|DESTROY */
+	double refresh_after_new;	/* s; a flow is offloaded on its 2nd-3rd packet */
+	double refresh_period;		/* s, only while flows are tracked */
+	unsigned int rebuild_pct;	/* advise a rebuild when a flush selects at
+					 * least this % of offloaded flows; 0 = never */
+	uint32_t offload_bit;		/* IPS_OFFLOAD; tests use another bit */
+	uint32_t hw_bit;		/* IPS_HW_OFFLOAD */
+};
+
+void ct_config_default(struct ct_config *cfg);
+
+struct ct_ctx;
+
+/* A tracker without sockets: the caller feeds it (tests, tools).  0 or -ENOMEM. */
+int ct_new(const struct ct_config *cfg, struct ct_ctx **out);
+/*
+ * The real thing: subscribe to conntrack events first, then load the
+ * offloaded flows with a filtered dump, so nothing falls between the two
+ * (an entry seen twice is harmless).  The main routing table is loaded
+ * too; call ct_set_plan() next.  cfg may be NULL for the defaults.  now is
+ * the clock the daemon passes everywhere (ev_now).  0, or -errno (logged).
+ */
+int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out);
+void ct_close(struct ct_ctx *ct);
+
+/* The non-blocking event socket, for an ev_io (EV_READ); -1 without one. */
+int ct_fd(const struct ct_ctx *ct);
+/*
+ * Read pending events (bounded per call; level-triggered watchers come
+ * back).  now: the loop's clock (ev_now), for the refresh policy.  Lost
+ * events set a resync, done here at most once a second (else
+ * ct_refresh_due() says when).  Returns 0, or -errno when the socket is
+ * unusable (close and reopen).
+ */
+int ct_dispatch(struct ct_ctx *ct, double now);
+/*
+ * Drain pending events, then dump the offloaded entries and make the set
+ * exactly that (mark and sweep).  0 or -errno (the set is kept, a retry is
+ * due in a second).
+ */
+int ct_refresh(struct ct_ctx *ct, double now);
+/*
+ * Seconds from now until ct_refresh() is wanted (0: now), or -1 for
+ * never: a resync is due at once (retried every second after failures);
+ * after NEW events, refresh_after_new after the first of them (so at most
+ * one refresh per interval under a stream of NEW events); otherwise every
+ * refresh_period while flows are tracked, and never when there are none.
+ * Recommended: also refresh right before answering `flowctl status`.
+ */
+double ct_refresh_due(const struct ct_ctx *ct, double now);
+
+/* Replace the LPM table and re-resolve every flow.  0 or -ENOMEM (old kept). */
+int ct_set_routes(struct ct_ctx *ct, const struct ct_route *routes, size_t n);
+/* ct_routes_dump() + ct_set_routes(). */
+int ct_load_routes(struct ct_ctx *ct);
+/* The flowtable devices and tunnels to count for (copied).  0 or -ENOMEM. */
+int ct_set_plan(struct ct_ctx *ct, const struct plan *plan);
+/* The route lookup behind paths, for tools and tests: ifindex or 0. */
+int ct_route_lookup(const struct ct_ctx *ct, int family, const void *addr);
+
+/* ------------------------------------------------------------------ */
+/* Counts (ct_count.c). */
+
+struct ct_path_count {
+	char name[IFNAMSIZ];
+	int ifindex;
+	uint32_t sw, hw;		/* offloaded now: in software, in hardware */
+	uint64_t seen;			/* offloads seen over it since start */
+	uint64_t flushed;		/* flows flowd returned to the slow path */
+};
+
+struct ct_stats {
+	uint64_t events;		/* conntrack messages received */
+	uint64_t events_new, events_update, events_destroy;
+	uint64_t malformed;		/* messages we could not parse */
+	uint64_t lost;			/* ENOBUFS: events lost */
+	uint64_t resyncs;		/* full dumps after lost events */
+	uint64_t refreshes;		/* filtered dumps (resyncs included) */
+	uint64_t dumped;		/* entries those dumps returned */
+	uint64_t refresh_errors;
+	uint64_t seen;			/* offloads seen (a re-offload counts again) */
+	uint64_t flushed;		/* flows deleted or rebuilt by flowd */
+	uint64_t delete_errors;
+};
+
+struct ct_counts {
+	struct ct_path_count *devices;	/* the plan's devices, in plan order */
+	size_t n_devices;
+	struct ct_path_count *tunnels;	/* the plan's tunnels, in plan order */
+	size_t n_tunnels;
+	uint32_t sw, hw;		/* every offloaded flow */
+	uint32_t unrouted;		/* ... of which no device is known */
+	struct ct_stats stats;
+};
+
+/*
+ * A flow counts for tunnel T when T is its in or out device, and for
+ * flowtable device D when D is its in or out device or the underlay of a
+ * tunnel it uses; each flow at most once per device.  0 or -ENOMEM.
+ */
+int ct_counts(const struct ct_ctx *ct, struct ct_counts *out);
+void ct_counts_free(struct ct_counts *c);
+void ct_get_stats(const struct ct_ctx *ct, struct ct_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* Selecting and flushing flows (ct_count.c, ct_watch.c). */
+
+enum ct_target_kind {
+	CT_TARGET_ALL,
+	CT_TARGET_TUNNEL,		/* flows whose in or out device it is */
+	CT_TARGET_DEVICE,		/* flows that count for it (see ct_counts) */
+};
+
+struct ct_target {
+	enum ct_target_kind kind;
+	char name[IFNAMSIZ];
+};
+
+/* Copies of selected flows: the table may change while they are used. */
+struct ct_selection {
+	struct ct_flow *flows;
+	size_t n;
+	size_t n_nat;			/* NATed (SNAT or DNAT) */
+	size_t n_hw;
+	size_t n_total;			/* offloaded flows when selected */
+};
+
+void ct_selection_free(struct ct_selection *sel);
+/* 0, -ENOENT (no tunnel/device of that name in the plan) or -ENOMEM. */
+int ct_select(const struct ct_ctx *ct, const struct ct_target *target, struct ct_selection *out);
+
+/*
+ * What makes a tunnel's offloaded flows stale: anything that changes how
+ * its outer packets are built or where they go.  The daemon fills one per
+ * tunnel from its topology (ct_tunnel_fp_fill()).
+ */
+struct ct_tunnel_fp {
+	int ifindex;
+	int underlay_ifindex;		/* 0: unresolved */
+	int oif;			/* the route's output device */
+	struct addr nexthop;
+	struct addr local, remote;
+	uint8_t ttl, tos;
+	bool pmtudisc;
+	uint32_t params;		/* hash of the other parameters: keys,
+					 * flowinfo, encap limit, flags, fwmark */
+};
+
+/* From the topology: l is the tunnel, r its route (may be NULL), t its plan entry. */
+void ct_tunnel_fp_fill(struct ct_tunnel_fp *fp, const struct link *l, const struct tunnel_route *r,
+		       const struct plan_tunnel *t);
+bool ct_tunnel_fp_equal(const struct ct_tunnel_fp *a, const struct ct_tunnel_fp *b);
+
+/*
+ * Flows to return to the slow path after a topology change: those using a
+ * tunnel whose fingerprint changed or that disappeared, or counting for a
+ * device of old_plan that is not in new_plan.  Call it BEFORE
+ * ct_set_routes()/ct_set_plan() with the new data: flows are matched on
+ * the paths they were resolved to, under old_plan's underlays.
+ * 0 or -ENOMEM.
+ */
+int ct_stale_flows(const struct ct_ctx *ct, const struct plan *old_plan,
+		   const struct ct_tunnel_fp *old_fp, size_t n_old, const struct plan *new_plan,
+		   const struct ct_tunnel_fp *new_fp, size_t n_new, struct ct_selection *out);
+
+/*
+ * How to return a selection to the slow path.
+ *
+ * Kernel 6.12 has exactly one per-flow way: delete the conntrack entry
+ * (ctnetlink cannot clear IPS_OFFLOAD, it is in IPS_UNCHANGEABLE_MASK);
+ * the flowtable GC then tears the flow down because its ct is dying.  That
+ * loses the entry's state: a NAT mapping is gone (the next packet may get
+ * another one, which breaks the connection), and a TCP flow picked up
+ * mid-stream is `ct state new`, which a typical forward policy drops when
+ * the first packet comes from outside.  Deleting and recreating the
+ * flowtable tears down every flow but keeps every entry: each flow takes
+ * one packet through the slow path and `flow add` offloads it again.
+ *
+ * So: DELETE for a few non-NATed flows, REBUILD when any selected flow is
+ * NATed or the selection is at least rebuild_pct % of all offloaded flows
+ * (then the rebuild costs little extra).  The daemon owns nft: on REBUILD
+ * it rebuilds the flowtable and calls ct_note_rebuild().
+ */
+enum ct_flush_method {
+	CT_FLUSH_NONE,			/* nothing selected */
+	CT_FLUSH_DELETE,
+	CT_FLUSH_REBUILD,
+};
+
+enum ct_flush_method ct_flush_advice(const struct ct_ctx *ct, const struct ct_selection *sel);
+const char *ct_flush_method_name(enum ct_flush_method m);
+/*
+ * Delete the selected flows' conntrack entries, each by original tuple,
+ * zone and CTA_ID (an entry with the same tuple but another id is left
+ * alone).  Returns how many were deleted (gone already: not counted), or
+ * -errno when nothing could be sent.  Deleted flows leave the table.
+ */
+int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel);
+/*
+ * The daemon rebuilt the flowtable: every flow was torn down (their
+ * entries stay, and re-offload on their next packet).  Counts sel as
+ * flushed, empties the set and arms a refresh.
+ */
+void ct_note_rebuild(struct ct_ctx *ct, const struct ct_selection *sel, double now);
+
+struct ct_flush_result {
+	enum ct_flush_method method;	/* what was done, or what is needed */
+	size_t selected;
+	size_t flushed;			/* deleted (DELETE) */
+	bool rebuild_needed;		/* REBUILD advised and not forced to delete */
+};
+
+/*
+ * Select the target's flows and follow the advice: DELETE deletes them;
+ * REBUILD deletes nothing and sets rebuild_needed (unless force_delete,
+ * which deletes anyway).  Returns the number flushed, or -errno
+ * (-ENOENT: unknown name).
+ */
+int ct_flush(struct ct_ctx *ct, const struct ct_target *target, bool force_delete,
+	     struct ct_flush_result *res);
+
+/* ------------------------------------------------------------------ */
+/* Feeding by hand (tests; ct_dispatch/ct_refresh use the same paths). */
+
+/* Process a receive buffer of ctnetlink event messages. */
+void ct_feed(struct ct_ctx *ct, const void *buf, size_t len, double now);
+/* A dump: begin, one call per message (dump replies), end sweeps. */
+void ct_dump_begin(struct ct_ctx *ct);
+void ct_dump_msg(struct ct_ctx *ct, const void *nlh, size_t len);
+void ct_dump_end(struct ct_ctx *ct, double now, bool resync);
+/* The table itself, read-only. */
+const struct ct_flows *ct_table(const struct ct_ctx *ct);
+
+/* ctnetlink parsing (ct_msg.c, pure). */
+enum ct_msg_type {
+	CT_MSG_OTHER = 0,		/* not a conntrack NEW/DELETE message */
+	CT_MSG_NEW,			/* IPCTNL_MSG_CT_NEW with NLM_F_CREATE */
+	CT_MSG_UPDATE,			/* IPCTNL_MSG_CT_NEW otherwise (also dump replies) */
+	CT_MSG_DESTROY,			/* IPCTNL_MSG_CT_DELETE */
+};
+
+/*
+ * Parse one message (len = bytes available from nlh).  Fills f (key,
+ * flags; paths 0) and *status (CTA_STATUS, host order).  Returns the type,
+ * CT_MSG_OTHER for messages to skip, or -1 when malformed (truncated,
+ * missing tuple or id, bad family).  Never reads outside [nlh, nlh+len).
+ */
+int ct_msg_parse(const void *nlh, size_t len, struct ct_flow *f, uint32_t *status);
+
+/* Room one delete request needs. */
+#define CT_DELETE_MSG_MAX 160
+/*
+ * An IPCTNL_MSG_CT_DELETE request (NLM_F_ACK) for f's original tuple,
+ * zone and CTA_ID into buf; returns its length, 0 if buf is too small.
+ * The kernel deletes the entry only when the id matches (ENOENT else).
+ */
+size_t ct_msg_build_delete(void *buf, size_t len, const struct ct_flow *f, uint32_t seq);
+
+#endif

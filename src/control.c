@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's answers to flowctl: status, flush, reload.  The socket
+ * server (ctl.c) has already checked the peer's credentials and the
+ * request's shape; this file only does the work.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "status.h"
+
+static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
+{
+	char msg[512];
+	bool changed;
+
+	if (daemon_reload(fd, msg, sizeof(msg), &changed) < 0) {
+		proto_error_set(err, PROTO_ERR_RELOAD_FAILED, "%s", msg);
+		return NULL;
+	}
+	return json_pack("{s:b, s:b}", "reloaded", 1, "changed", changed);
+}
+
+static json_t *control_handler(void *arg, const struct proto_request *req,
+			       const struct ctl_peer *peer, struct proto_error *err)
+{
+	struct flowd *fd = arg;
+
+	log_debug("control: %s from pid %d uid %u", proto_command_name(req->command),
+		  (int)peer->pid, (unsigned int)peer->uid);
+	switch (req->command) {
+	case PROTO_CMD_STATUS:
+		return status_build(fd);
+	case PROTO_CMD_RELOAD:
+		return handle_reload(fd, err);
+	case PROTO_CMD_FLUSH:
+		return daemon_flush(fd, &req->target, err);
+	}
+	proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown command");
+	return NULL;
+}
+
+static void control_options(const struct conf *conf, struct ctl_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->path = conf->control_socket;
+	opts->mode = conf->control_mode;
+	opts->group = conf->control_group;
+}
+
+struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
+{
+	struct ctl_options opts;
+
+	control_options(conf, &opts);
+	return ctl_open(fd->loop, &opts, control_handler, fd, err, errlen);
+}
+
+bool control_same_socket(const struct conf *a, const struct conf *b)
+{
+	return strcmp(a->control_socket, b->control_socket) == 0 &&
+	       a->control_mode == b->control_mode &&
+	       strcmp(a->control_group, b->control_group) == 0;
+}
