@@ -40,6 +40,10 @@ struct prefix {
 	uint8_t len;
 };
 
+#define CONF_CT_RCVBUF_DEFAULT	(8 * 1024 * 1024)
+#define CONF_CT_RCVBUF_MIN	4096
+#define CONF_CT_RCVBUF_MAX	(1024 * 1024 * 1024)
+
 struct conf {
 	char *path;			/* the file this came from */
 
@@ -73,6 +77,9 @@ struct conf {
 
 	int log_level;			/* LOG_LEVEL_*, default info */
 	bool keep_table_on_exit;	/* default true: flows survive restarts */
+
+	/* Conntrack event socket buffer, bytes; default 8 MiB. */
+	int ct_receive_buffer;
 
 	/* Control socket. */
 	char *control_socket;		/* default /run/flowd/flowd.sock */

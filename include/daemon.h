@@ -22,6 +22,9 @@ struct topo_ctx;
 struct nft_ctx;
 struct nft_watch;
 struct ctl;
+struct ct_ctx;
+struct ct_tunnel_fp;
+struct topo;
 struct proto_target;
 struct proto_error;
 
@@ -34,6 +37,8 @@ struct flowd_counters {
 	uint64_t restores;		/* our table repaired after outside changes */
 	uint64_t reloads;		/* successful config reloads */
 	uint64_t reload_errors;
+	uint64_t rebuilds;		/* flowtable rebuilds (flushes) */
+	uint64_t stale_flushes;		/* path changes that returned flows */
 	uint64_t errors;		/* anything logged as an error */
 };
 
@@ -56,6 +61,12 @@ struct flowd {
 	bool reconcile_pending;
 	bool nft_changed;		/* our table changed behind our back */
 	unsigned int retry_backoff;	/* failed reconciles in a row */
+
+	struct ct_ctx *ct;		/* offloaded flows (conntrack) */
+	ev_io ct_io;
+	ev_timer ct_timer;
+	struct ct_tunnel_fp *fps;	/* per tunnel of `plan`: what makes flows stale */
+	size_t n_fps;
 
 	struct ctl *ctl;		/* the control socket */
 	struct ctl *ctl_retired;	/* replaced by a reload, closed from the loop */
@@ -87,6 +98,16 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed);
 /* flowctl flush: return the target's offloaded flows to the slow path. */
 json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 		     struct proto_error *err);
+
+/* Rebuild the flowtable: every offloaded flow back to the slow path. */
+int daemon_rebuild_flowtable(struct flowd *fd);
+
+/* Conntrack (offload.c). */
+int offload_init(struct flowd *fd);
+void offload_fini(struct flowd *fd);
+/* After a reconcile: flush flows whose path went stale, update paths. */
+void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
+			     const struct plan *old_plan, const struct plan *new_plan);
 
 /* The control socket for conf (control.c); NULL with err on failure. */
 struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);

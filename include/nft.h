@@ -159,6 +159,15 @@ struct nft_changes {
 /* 0 (out->n may be 0: nothing to do) or -ENOMEM. */
 int nft_compute_changes(const struct nft_desired *want, const struct nft_state *have,
 			struct nft_changes *out);
+/*
+ * The same, but the flowtable is deleted and created again in the batch
+ * (with the chain's rules flushed and re-added around it): the kernel
+ * tears down every offloaded flow and keeps their conntrack entries, so
+ * each flow's next packet takes the slow path and is offloaded afresh.
+ * Also repairs whatever else differs.  0 or -ENOMEM.
+ */
+int nft_compute_rebuild(const struct nft_desired *want, const struct nft_state *have,
+			struct nft_changes *out);
 void nft_changes_free(struct nft_changes *changes);
 const char *nft_op_name(enum nft_op op);
 

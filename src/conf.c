@@ -39,6 +39,7 @@ struct conf *conf_new_defaults(void)
 	c->chain_priority = CONF_DEFAULT_CHAIN_PRIORITY;
 	c->log_level = LOG_LEVEL_INFO;
 	c->keep_table_on_exit = true;
+	c->ct_receive_buffer = CONF_CT_RCVBUF_DEFAULT;
 	c->control_mode = CONF_DEFAULT_CONTROL_MODE;
 	return c;
 }
@@ -194,6 +195,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	       a->chain_priority == b->chain_priority &&
 	       a->log_level == b->log_level &&
 	       a->keep_table_on_exit == b->keep_table_on_exit &&
+	       a->ct_receive_buffer == b->ct_receive_buffer &&
 	       str_equal(a->control_socket, b->control_socket) &&
 	       a->control_mode == b->control_mode &&
 	       str_equal(a->control_group, b->control_group);

@@ -125,6 +125,8 @@ void conf_print(FILE *out, const struct conf *c)
 	fputs("};\n", out);
 	fprintf(out, "on_exit = \"%s\";\n", c->keep_table_on_exit ? "keep" : "remove");
 
+	fprintf(out, "conntrack: {\n\treceive_buffer = %d;\n};\n", c->ct_receive_buffer);
+
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)c->control_mode);
 	fputs("control: {\n", out);
 	print_key_string(out, "socket", c->control_socket);

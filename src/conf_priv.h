@@ -103,6 +103,9 @@ int conf_fail_duplicate(struct conf_reader *r, const config_setting_t *list, int
 int conf_get_string(struct conf_reader *r, const config_setting_t *s, const char **out);
 int conf_set_string(struct conf_reader *r, char **field, const char *value);
 int conf_get_bool(struct conf_reader *r, const config_setting_t *s, bool *out);
+/* An integer setting within [min, max]. */
+int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long long min,
+		       long long max, long long *out);
 int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out);
 /* Check group is a group whose members are all in keys, and read each. */
 int conf_read_group(struct conf_reader *r, const config_setting_t *group,

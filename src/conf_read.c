@@ -268,6 +268,27 @@ static int read_on_exit(struct conf_reader *r, const config_setting_t *s, struct
 	return 0;
 }
 
+/* ---- conntrack ---- */
+
+static int read_ct_rcvbuf(struct conf_reader *r, const config_setting_t *s, struct conf *c)
+{
+	long long v;
+
+	if (conf_get_int_range(r, s, CONF_CT_RCVBUF_MIN, CONF_CT_RCVBUF_MAX, &v) < 0)
+		return -1;
+	c->ct_receive_buffer = (int)v;
+	return 0;
+}
+
+static int read_conntrack(struct conf_reader *r, const config_setting_t *s, struct conf *c)
+{
+	static const struct conf_key keys[] = {
+		{ "receive_buffer", read_ct_rcvbuf },
+	};
+
+	return conf_read_group(r, s, keys, N_ELEMS(keys), c);
+}
+
 /* ---- control ---- */
 
 static int read_control_socket(struct conf_reader *r, const config_setting_t *s, struct conf *c)
@@ -368,6 +389,7 @@ int conf_read_tree(const config_setting_t *root, const char *path, struct conf *
 		{ "chain", read_chain },
 		{ "log", read_log },
 		{ "on_exit", read_on_exit },
+		{ "conntrack", read_conntrack },
 		{ "control", read_control },
 	};
 	struct conf_reader r = { .path = path, .err = err, .errlen = errlen };

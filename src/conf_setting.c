@@ -157,6 +157,22 @@ int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out
 	return 0;
 }
 
+int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long long min,
+		       long long max, long long *out)
+{
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return conf_fail(r, s, "must be an integer in %lld..%lld, not %s", min, max,
+				 type_name(s));
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return conf_fail(r, s, "%lld is out of range; allowed: %lld..%lld", v, min, max);
+	*out = v;
+	return 0;
+}
+
 /* ---- groups ---- */
 
 static void list_keys(const struct conf_key *keys, size_t n, char *buf, size_t len)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ct.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -29,10 +30,12 @@ static json_t *control_handler(void *arg, const struct proto_request *req,
 {
 	struct flowd *fd = arg;
 
-	log_debug("control: %s from pid %d uid %u", proto_command_name(req->command),
-		  (int)peer->pid, (unsigned int)peer->uid);
+	(void)peer;	/* ctl.c already refused state changes from non-root */
 	switch (req->command) {
 	case PROTO_CMD_STATUS:
+		/* Offload bits change without events: count what is there now. */
+		if (ct_refresh(fd->ct, ev_now(fd->loop)) < 0)
+			log_warnx("conntrack dump for status failed; counts may be stale");
 		return status_build(fd);
 	case PROTO_CMD_RELOAD:
 		return handle_reload(fd, err);

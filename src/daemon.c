@@ -224,6 +224,8 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 		log_err("cannot read the topology from rtnetlink");
 		return -1;
 	}
+	if (offload_init(fd) < 0)
+		return -1;
 	ev_timer_init(&fd->ctl_reaper, ctl_reaper_cb, 0, 0);
 	fd->ctl_reaper.data = fd;
 	{
@@ -295,6 +297,8 @@ void daemon_fini(struct flowd *fd)
 	if (fd->ctl)
 		ctl_close(fd->ctl);
 	fd->ctl = fd->ctl_retired = NULL;
+	if (fd->loop)
+		offload_fini(fd);
 	if (fd->topo)
 		topo_fini(fd->topo);
 	if (fd->nft)

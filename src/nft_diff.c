@@ -230,7 +230,7 @@ static int nft_diff_devices(const struct nft_desired *want, const struct nft_sta
 }
 
 static int nft_diff(const struct nft_desired *want, const struct nft_state *have,
-		    struct nft_changes *out)
+		    bool rebuild, struct nft_changes *out)
 {
 	bool chain_ok, ft_ok, rules_ok;
 	int ret;
@@ -254,7 +254,14 @@ static int nft_diff(const struct nft_desired *want, const struct nft_state *have
 	}
 
 	chain_ok = nft_chain_ok(want, have, out);
-	ft_ok = !have->flowtable || nft_ft_ok(want, have, out);
+	if (rebuild && have->flowtable) {
+		/* Tears down every offloaded flow; their conntrack entries stay. */
+		nft_reason(out, "flowtable %s rebuilt to return flows to the slow path",
+			   want->flowtable);
+		ft_ok = false;
+	} else {
+		ft_ok = !have->flowtable || nft_ft_ok(want, have, out);
+	}
 	rules_ok = chain_ok && ft_ok && nft_rules_equal(want, have);
 	if (chain_ok && ft_ok && !rules_ok)
 		nft_reason(out, "rules differ (%zu in the chain, want %zu)",
@@ -291,14 +298,14 @@ static int nft_diff(const struct nft_desired *want, const struct nft_state *have
 	return 0;
 }
 
-int nft_compute_changes(const struct nft_desired *want, const struct nft_state *have,
-			struct nft_changes *out)
+static int nft_compute(const struct nft_desired *want, const struct nft_state *have,
+		       bool rebuild, struct nft_changes *out)
 {
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->want = want;
-	ret = nft_diff(want, have, out);
+	ret = nft_diff(want, have, rebuild, out);
 	if (ret < 0) {
 		nft_changes_free(out);
 		return ret;
@@ -306,6 +313,18 @@ int nft_compute_changes(const struct nft_desired *want, const struct nft_state *
 	if (out->n == 0)
 		out->reason[0] = '\0';
 	return 0;
+}
+
+int nft_compute_changes(const struct nft_desired *want, const struct nft_state *have,
+			struct nft_changes *out)
+{
+	return nft_compute(want, have, false, out);
+}
+
+int nft_compute_rebuild(const struct nft_desired *want, const struct nft_state *have,
+			struct nft_changes *out)
+{
+	return nft_compute(want, have, true, out);
 }
 
 void nft_changes_free(struct nft_changes *changes)

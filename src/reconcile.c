@@ -152,6 +152,7 @@ static int reconcile_once(struct flowd *fd)
 		}
 	}
 	log_plan_change(&fd->plan, &plan);
+	offload_after_reconcile(fd, &topo, &fd->plan, &plan);
 	plan_free(&fd->plan);
 	fd->plan = plan;
 	memset(&plan, 0, sizeof(plan));
@@ -162,6 +163,45 @@ out:
 	nft_desired_free(&want);
 	plan_free(&plan);
 	topo_free(&topo);
+	return ret;
+}
+
+int daemon_rebuild_flowtable(struct flowd *fd)
+{
+	struct nft_desired want = { 0 };
+	struct nft_state have;
+	struct nft_changes changes = { 0 };
+	char err[512];
+	int ret = -1, r;
+
+	nft_state_init(&have);
+	r = nft_desired_build(fd->conf, &fd->plan, &want, err, sizeof(err));
+	if (r < 0) {
+		daemon_error(fd, "building the desired table failed: %s", err);
+		goto out;
+	}
+	r = nft_read_state(fd->nft, fd->conf, &have);
+	if (r < 0) {
+		daemon_error(fd, "reading the table back failed: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = nft_compute_rebuild(&want, &have, &changes)) < 0) {
+		daemon_error(fd, "computing the rebuild failed: %s", strerror(-r));
+		goto out;
+	}
+	fd->counters.batches++;
+	r = nft_apply(fd->nft, &changes, err, sizeof(err));
+	if (r < 0) {
+		fd->counters.batch_errors++;
+		daemon_error(fd, "flowtable rebuild failed, kernel unchanged: %s", err);
+		goto out;
+	}
+	fd->counters.rebuilds++;
+	ret = 0;
+out:
+	nft_changes_free(&changes);
+	nft_state_free(&have);
+	nft_desired_free(&want);
 	return ret;
 }
 

@@ -6,8 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct.h"
 #include "daemon.h"
 #include "status.h"
+#include "topo.h"
 
 static json_t *json_time(time_t t)
 {
@@ -61,45 +63,84 @@ static json_t *json_device_tunnels(const struct flowd *fd, const struct plan_dev
 	return arr;
 }
 
-static json_t *status_devices(const struct flowd *fd)
+/* {sw, hw} are disjoint (flowctl(8)): a flow in hardware is not in sw. */
+static json_t *json_offloaded(const struct ct_path_count *pc)
+{
+	if (!pc)
+		return json_pack("{s:i, s:i}", "sw", 0, "hw", 0);
+	return json_pack("{s:I, s:I, s:I, s:I}", "sw", (json_int_t)pc->sw,
+			 "hw", (json_int_t)pc->hw, "seen", (json_int_t)pc->seen,
+			 "flushed", (json_int_t)pc->flushed);
+}
+
+static const struct ct_path_count *find_count(const struct ct_path_count *v, size_t n,
+					      int ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ifindex == ifindex)
+			return &v[i];
+	return NULL;
+}
+
+static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < fd->plan.n_devices; i++) {
 		const struct plan_device *d = &fd->plan.devices[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:o, s:o}",
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:o, s:o, s:o}",
 			"name", d->name, "ifindex", d->ifindex,
 			"reasons", json_reasons(d->reasons),
-			"tunnels", json_device_tunnels(fd, d)));
+			"tunnels", json_device_tunnels(fd, d),
+			"offloaded", json_offloaded(find_count(cc->devices, cc->n_devices,
+							       d->ifindex))));
 	}
 	return arr;
 }
 
-static json_t *status_tunnels(const struct flowd *fd)
+static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < fd->plan.n_tunnels; i++) {
 		const struct plan_tunnel *t = &fd->plan.tunnels[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}",
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o}",
 			"name", t->name, "ifindex", t->ifindex, "kind", t->kind,
 			"local", json_addr(&t->local), "remote", json_addr(&t->remote),
 			"underlay", t->underlay[0] ? json_string(t->underlay) : json_null(),
 			"nexthop", t->accelerated ? json_addr(&t->nexthop) : json_null(),
 			"selected", t->selected, "accelerated", t->accelerated,
-			"why_not", t->why_not ? json_string(t->why_not) : json_null()));
+			"why_not", t->why_not ? json_string(t->why_not) : json_null(),
+			"offloaded", json_offloaded(find_count(cc->tunnels, cc->n_tunnels,
+							       t->ifindex))));
 	}
 	return arr;
 }
 
-static json_t *status_counters(const struct flowd *fd)
+static json_t *status_counters(const struct flowd *fd, const struct ct_counts *cc)
 {
 	const struct flowd_counters *c = &fd->counters;
+	const struct ct_stats *ct = &cc->stats;
+	struct topo_stats ts;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	topo_get_stats(fd->topo, &ts);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rtnl_events", (json_int_t)c->rtnl_events,
+		"rtnl_resyncs", (json_int_t)ts.resyncs,
+		"ct_events", (json_int_t)ct->events,
+		"ct_events_lost", (json_int_t)ct->lost,
+		"ct_resyncs", (json_int_t)ct->resyncs,
+		"ct_dumps", (json_int_t)ct->refreshes,
+		"resyncs", (json_int_t)(ts.resyncs + ct->resyncs),
+		"offloaded_sw", (json_int_t)cc->sw,
+		"offloaded_hw", (json_int_t)cc->hw,
+		"offloads_seen", (json_int_t)ct->seen,
+		"flushed_flows", (json_int_t)ct->flushed,
+		"rebuilds", (json_int_t)c->rebuilds,
+		"stale_flushes", (json_int_t)c->stale_flushes,
 		"nft_events", (json_int_t)c->nft_events,
 		"reconciles", (json_int_t)c->reconciles,
 		"batches", (json_int_t)c->batches,
@@ -113,8 +154,12 @@ static json_t *status_counters(const struct flowd *fd)
 json_t *status_build(const struct flowd *fd)
 {
 	time_t now = time(NULL);
+	struct ct_counts cc = { 0 };
+	json_t *result;
 
-	return json_pack("{s:{s:s, s:i, s:I, s:o}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:i, s:i, s:b},"
+	if (ct_counts(fd->ct, &cc) < 0)
+		return NULL;
+	result = json_pack("{s:{s:s, s:i, s:I, s:o}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:i, s:i, s:b},"
 			 " s:o, s:o, s:o, s:o}",
 		"daemon", "version", PACKAGE_VERSION, "pid", (int)getpid(),
 			"uptime_s", (json_int_t)(now - fd->started), "started", json_time(fd->started),
@@ -123,8 +168,10 @@ json_t *status_build(const struct flowd *fd)
 			"flowtable", fd->conf->flowtable_name,
 			"flowtable_priority", fd->conf->flowtable_priority,
 			"chain_priority", fd->conf->chain_priority, "in_sync", fd->in_sync,
-		"devices", status_devices(fd),
-		"tunnels", status_tunnels(fd),
-		"counters", status_counters(fd),
+		"devices", status_devices(fd, &cc),
+		"tunnels", status_tunnels(fd, &cc),
+		"counters", status_counters(fd, &cc),
 		"last_error", fd->last_error[0] ? json_string(fd->last_error) : json_null());
+	ct_counts_free(&cc);
+	return result;
 }

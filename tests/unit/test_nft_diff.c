@@ -154,6 +154,20 @@ static void test_identical_is_no_change(void **state)
 	assert_int_equal(nft_apply(NULL, &f->changes, NULL, 0), 0);
 }
 
+static void test_rebuild_recreates_the_flowtable(void **state)
+{
+	struct fixture *f = *state;
+	static const int ops[] = { NFT_OP_CHAIN_FLUSH, NFT_OP_FT_DEL, NFT_OP_FT_ADD,
+				   R, R, R, R, R, R, -1 };
+
+	/* Nothing differs, yet the flowtable goes and comes back, rules around it. */
+	fixture_have_all(f);
+	assert_int_equal(nft_compute_rebuild(&f->want, &f->have, &f->changes), 0);
+	assert_ops(&f->changes, ops);
+	assert_devs(&f->changes.v[2], "eth0", "tun0");
+	assert_non_null(strstr(f->changes.reason, "rebuilt"));
+}
+
 static void test_add_one_device(void **state)
 {
 	struct fixture *f = *state;
@@ -344,6 +358,7 @@ int main(void)
 		T(test_desired_dedups_devices),
 		T(test_table_missing_creates_everything),
 		T(test_identical_is_no_change),
+		T(test_rebuild_recreates_the_flowtable),
 		T(test_add_one_device),
 		T(test_remove_one_device),
 		T(test_add_and_remove_devices),

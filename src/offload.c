@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's side of conntrack: keep the offloaded-flow counts current,
+ * return flows to the slow path when their path went stale, and serve
+ * `flowctl flush`.
+ *
+ * Which mechanism returns flows to the slow path is ct_flush_advice()'s
+ * call (see ct.h): deleting conntrack entries is the only per-flow way in
+ * Linux 6.12 but loses their state (NAT mapping, ct state), so NATed flows
+ * or large selections get a flowtable rebuild instead, which tears every
+ * flow down but keeps every conntrack entry.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct.h"
+#include "daemon.h"
+#include "log.h"
+#include "nft.h"
+#include "proto.h"
+
+static void offload_timer_arm(struct flowd *fd)
+{
+	double due = ct_refresh_due(fd->ct, ev_now(fd->loop));
+
+	ev_timer_stop(fd->loop, &fd->ct_timer);
+	if (due < 0)
+		return;
+	ev_timer_set(&fd->ct_timer, due, 0);
+	ev_timer_start(fd->loop, &fd->ct_timer);
+}
+
+static void ct_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct flowd *fd = w->data;
+	int r = ct_dispatch(fd->ct, ev_now(loop));
+
+	if (r < 0)
+		daemon_error(fd, "conntrack event socket: %s", strerror(-r));
+	offload_timer_arm(fd);
+}
+
+static void ct_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct flowd *fd = w->data;
+	int r = ct_refresh(fd->ct, ev_now(loop));
+
+	if (r < 0)
+		log_warnx("conntrack dump failed: %s (retrying)", strerror(-r));
+	offload_timer_arm(fd);
+}
+
+int offload_init(struct flowd *fd)
+{
+	struct ct_config cfg;
+	int r;
+
+	ct_config_default(&cfg);
+	cfg.rcvbuf = fd->conf->ct_receive_buffer;
+	r = ct_open(&cfg, ev_now(fd->loop), &fd->ct);
+
+	if (r < 0) {
+		log_err("cannot watch conntrack: %s", strerror(-r));
+		return -1;
+	}
+	ev_io_init(&fd->ct_io, ct_io_cb, ct_fd(fd->ct), EV_READ);
+	fd->ct_io.data = fd;
+	ev_io_start(fd->loop, &fd->ct_io);
+	ev_timer_init(&fd->ct_timer, ct_timer_cb, 0, 0);
+	fd->ct_timer.data = fd;
+	offload_timer_arm(fd);
+	return 0;
+}
+
+void offload_fini(struct flowd *fd)
+{
+	if (!fd->ct)
+		return;
+	ev_io_stop(fd->loop, &fd->ct_io);
+	ev_timer_stop(fd->loop, &fd->ct_timer);
+	ct_close(fd->ct);
+	fd->ct = NULL;
+	free(fd->fps);
+	fd->fps = NULL;
+	fd->n_fps = 0;
+}
+
+/* Return a selection to the slow path the least disruptive way. */
+static int offload_flush_selection(struct flowd *fd, const struct ct_selection *sel,
+				   const char **method)
+{
+	enum ct_flush_method how = ct_flush_advice(fd->ct, sel);
+	int r;
+
+	*method = ct_flush_method_name(how);
+	switch (how) {
+	case CT_FLUSH_NONE:
+		return 0;
+	case CT_FLUSH_DELETE:
+		r = ct_delete_flows(fd->ct, sel);
+		if (r < 0)
+			daemon_error(fd, "deleting %zu conntrack entries failed: %s", sel->n,
+				     strerror(-r));
+		return r;
+	case CT_FLUSH_REBUILD:
+		if (daemon_rebuild_flowtable(fd) < 0)
+			return -EIO;
+		ct_note_rebuild(fd->ct, sel, ev_now(fd->loop));
+		offload_timer_arm(fd);
+		return (int)sel->n;
+	}
+	return -EINVAL;
+}
+
+static int fingerprints(const struct topo *topo, const struct plan *plan,
+			struct ct_tunnel_fp **out, size_t *n_out)
+{
+	struct ct_tunnel_fp *fps = calloc(plan->n_tunnels ? plan->n_tunnels : 1, sizeof(*fps));
+	size_t n = 0;
+
+	if (!fps)
+		return -1;
+	for (size_t i = 0; i < plan->n_tunnels; i++) {
+		const struct plan_tunnel *t = &plan->tunnels[i];
+		const struct link *l = topo_link_by_ifindex(topo, t->ifindex);
+
+		if (!l)
+			continue;
+		ct_tunnel_fp_fill(&fps[n++], l, topo_route_by_tunnel(topo, t->ifindex), t);
+	}
+	*out = fps;
+	*n_out = n;
+	return 0;
+}
+
+void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
+			     const struct plan *old_plan, const struct plan *new_plan)
+{
+	struct ct_tunnel_fp *fps = NULL;
+	struct ct_selection stale = { 0 };
+	size_t n_fps = 0;
+	const char *method;
+	int r;
+
+	if (fingerprints(topo, new_plan, &fps, &n_fps) < 0) {
+		daemon_error(fd, "out of memory fingerprinting tunnels");
+		return;
+	}
+	/* Against the paths the flows were resolved to: before the update. */
+	if (fd->fps && ct_stale_flows(fd->ct, old_plan, fd->fps, fd->n_fps, new_plan, fps,
+				      n_fps, &stale) == 0 && stale.n > 0) {
+		r = offload_flush_selection(fd, &stale, &method);
+		if (r >= 0) {
+			fd->counters.stale_flushes++;
+			log_info("path changed: %d stale offloaded flow(s) returned to the slow path (%s)",
+				 r, method);
+		}
+	}
+	ct_selection_free(&stale);
+	if ((r = ct_load_routes(fd->ct)) < 0)
+		log_warnx("reading the routing table for flow paths failed: %s", strerror(-r));
+	if (ct_set_plan(fd->ct, new_plan) < 0)
+		daemon_error(fd, "out of memory updating flow paths");
+	free(fd->fps);
+	fd->fps = fps;
+	fd->n_fps = n_fps;
+}
+
+json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
+		     struct proto_error *err)
+{
+	struct ct_target ct_target = { .kind = CT_TARGET_ALL };
+	struct ct_selection sel = { 0 };
+	const char *method = "none";
+	int r;
+
+	if (target->kind == PROTO_TARGET_TUNNEL)
+		ct_target.kind = CT_TARGET_TUNNEL;
+	else if (target->kind == PROTO_TARGET_DEVICE)
+		ct_target.kind = CT_TARGET_DEVICE;
+	snprintf(ct_target.name, sizeof(ct_target.name), "%s", target->name);
+
+	/* Flush what is offloaded now, not what the last dump saw. */
+	ct_refresh(fd->ct, ev_now(fd->loop));
+	r = ct_select(fd->ct, &ct_target, &sel);
+	if (r == -ENOENT) {
+		proto_error_set(err, PROTO_ERR_NOT_FOUND, "no %s named %s in the flowtable",
+				target->kind == PROTO_TARGET_TUNNEL ? "tunnel" : "device",
+				target->name);
+		return NULL;
+	}
+	if (r < 0) {
+		proto_error_set(err, PROTO_ERR_INTERNAL, "selecting flows: %s", strerror(-r));
+		return NULL;
+	}
+	r = offload_flush_selection(fd, &sel, &method);
+	ct_selection_free(&sel);
+	if (r < 0) {
+		proto_error_set(err, PROTO_ERR_INTERNAL, "flush failed: %s",
+				fd->last_error[0] ? fd->last_error : strerror(-r));
+		return NULL;
+	}
+	log_info("flush %s%s%s: %d flow(s) returned to the slow path (%s)",
+		 proto_target_kind_name(target->kind), target->name[0] ? " " : "", target->name, r,
+		 method);
+	return json_pack("{s:i, s:o, s:s}", "flushed", r, "target", proto_target_to_json(target),
+			 "method", method);
+}
