@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -70,10 +72,18 @@ static void log_vemit(int level, const char *suffix, const char *fmt, va_list ap
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_state.to_stderr) {
+		/* syslog and journald stamp their lines; stderr gets its own. */
+		struct timeval tv;
+		struct tm tm;
+		char stamp[32] = "";
+
+		if (gettimeofday(&tv, NULL) == 0 && localtime_r(&tv.tv_sec, &tm))
+			snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld", tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, (long)tv.tv_usec / 1000);
 		if (suffix)
-			fprintf(stderr, "flowd: %s: %s\n", msg, suffix);
+			fprintf(stderr, "%s flowd: %s: %s\n", stamp, msg, suffix);
 		else
-			fprintf(stderr, "flowd: %s\n", msg);
+			fprintf(stderr, "%s flowd: %s\n", stamp, msg);
 		return;
 	}
 	if (suffix)

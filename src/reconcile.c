@@ -104,7 +104,7 @@ static void log_plan_change(const struct plan *old, const struct plan *new)
 static int reconcile_once(struct flowd *fd)
 {
 	struct topo topo = { 0 };
-	struct plan plan = { 0 };
+	struct plan plan = { 0 }, old_plan;
 	struct nft_desired want = { 0 };
 	struct nft_state have;
 	struct nft_changes changes = { 0 };
@@ -152,10 +152,15 @@ static int reconcile_once(struct flowd *fd)
 		}
 	}
 	log_plan_change(&fd->plan, &plan);
-	offload_after_reconcile(fd, &topo, &fd->plan, &plan);
-	plan_free(&fd->plan);
+	/*
+	 * The new plan is the applied one from here on: a flowtable rebuild
+	 * for stale flows must rebuild it, not the plan it replaces.
+	 */
+	old_plan = fd->plan;
 	fd->plan = plan;
 	memset(&plan, 0, sizeof(plan));
+	offload_after_reconcile(fd, &topo, &old_plan, &fd->plan);
+	plan_free(&old_plan);
 	ret = 0;
 out:
 	nft_changes_free(&changes);
