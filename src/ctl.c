@@ -73,6 +73,9 @@ static void client_drop(struct ctl_client *c)
 	ctl->n_clients--;
 	free(c->out);
 	free(c);
+	/* A slot is free: take the next waiting client (unless backing off). */
+	if (!ev_is_active(&ctl->accept_io) && !ev_is_active(&ctl->accept_backoff))
+		ev_io_start(ctl->loop, &ctl->accept_io);
 }
 
 /* Queue one response; only called with nothing else queued. */
@@ -286,21 +289,6 @@ static void client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	client_drop(c);
 }
 
-/* Over the limit: say why, best effort, and hang up. */
-static void reject(struct ctl *ctl, int fd)
-{
-	struct proto_error err;
-	size_t len;
-	char *line;
-
-	proto_error_set(&err, PROTO_ERR_INTERNAL,
-			"too many control clients (%u); try again later", ctl->max_clients);
-	line = proto_response_encode_error(&err, &len);
-	if (line && send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("control: rejecting a client: %s", strerror(errno));
-	free(line);
-	close(fd);
-}
 
 static void client_new(struct ctl *ctl, int fd, const struct ucred *cred)
 {
@@ -339,6 +327,10 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int fd;
 
 	for (;;) {
+		if (ctl->n_clients >= ctl->max_clients) {
+			ev_io_stop(loop, &ctl->accept_io);
+			return;
+		}
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -362,12 +354,12 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		if (ctl->n_clients >= ctl->max_clients) {
-			log_debug("control: %u clients, rejecting pid %d", ctl->n_clients,
-				  (int)cred.pid);
-			reject(ctl, fd);
-			continue;
-		}
+		/*
+		 * At the limit (checked above) accepting stops: further
+		 * clients wait in the listen backlog, not refused, until a
+		 * slot frees, which the idle timeout guarantees within
+		 * ctl->timeout.
+		 */
 		client_new(ctl, fd, &cred);
 	}
 }
@@ -376,7 +368,8 @@ static void accept_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ctl *ctl = w->data;
 
-	ev_io_start(loop, &ctl->accept_io);
+	if (ctl->n_clients < ctl->max_clients)
+		ev_io_start(loop, &ctl->accept_io);
 }
 
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,

@@ -97,7 +97,7 @@ static int do_connect(const char *path, int timeout_ms, char *err, size_t errlen
 
 /*
  * Returns 0 when sent, or when flowd hung up on us: it may have said why
- * (too many clients) before closing, and reading tells.
+ * (a request too large) before closing, and reading tells.
  */
 static int send_all(int fd, const char *buf, size_t len, long long deadline, char *err,
 		    size_t errlen)
