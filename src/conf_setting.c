@@ -143,16 +143,10 @@ int conf_get_bool(struct conf_reader *r, const config_setting_t *s, bool *out)
 
 int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out)
 {
-	long long v;
+	long long v = 0;
 
-	if (config_setting_type(s) != CONFIG_TYPE_INT &&
-	    config_setting_type(s) != CONFIG_TYPE_INT64)
-		return conf_fail(r, s, "must be an integer in %d..%d, not %s",
-				 CONF_PRIORITY_MIN, CONF_PRIORITY_MAX, type_name(s));
-	v = config_setting_get_int64(s);
-	if (v < CONF_PRIORITY_MIN || v > CONF_PRIORITY_MAX)
-		return conf_fail(r, s, "%lld is out of range; allowed: %d..%d",
-				 v, CONF_PRIORITY_MIN, CONF_PRIORITY_MAX);
+	if (conf_get_int_range(r, s, CONF_PRIORITY_MIN, CONF_PRIORITY_MAX, &v) < 0)
+		return -1;
 	*out = (int)v;
 	return 0;
 }

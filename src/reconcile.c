@@ -98,13 +98,12 @@ static void log_plan_change(const struct plan *old, const struct plan *new)
 }
 
 /*
- * One pass: snapshot -> plan -> desired -> read back -> diff -> batch.
- * Returns 0 when the kernel matches the plan afterwards, -1 otherwise.
+ * Bring the kernel's table to `plan`: desired table, read back, diff (or a
+ * rebuild of the flowtable), one batch when anything differs.  Returns 0
+ * when the kernel matches the plan afterwards, -1 (logged) otherwise.
  */
-static int reconcile_once(struct flowd *fd)
+static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 {
-	struct topo topo = { 0 };
-	struct plan plan = { 0 }, old_plan;
 	struct nft_desired want = { 0 };
 	struct nft_state have;
 	struct nft_changes changes = { 0 };
@@ -112,17 +111,7 @@ static int reconcile_once(struct flowd *fd)
 	int ret = -1, r;
 
 	nft_state_init(&have);
-	fd->counters.reconciles++;
-
-	if (topo_snapshot(fd->topo, &topo) < 0) {
-		daemon_error(fd, "cannot read the topology from rtnetlink");
-		goto out;
-	}
-	if (plan_compute(fd->conf, &topo, &plan) < 0) {
-		daemon_error(fd, "planning failed: out of memory");
-		goto out;
-	}
-	r = nft_desired_build(fd->conf, &plan, &want, err, sizeof(err));
+	r = nft_desired_build(fd->conf, plan, &want, err, sizeof(err));
 	if (r < 0) {
 		daemon_error(fd, "building the desired table failed: %s", err);
 		goto out;
@@ -133,7 +122,8 @@ static int reconcile_once(struct flowd *fd)
 			     fd->conf->table_name, strerror(-r));
 		goto out;
 	}
-	r = nft_compute_changes(&want, &have, &changes);
+	r = rebuild ? nft_compute_rebuild(&want, &have, &changes)
+		    : nft_compute_changes(&want, &have, &changes);
 	if (r < 0) {
 		daemon_error(fd, "computing the table difference failed: %s", strerror(-r));
 		goto out;
@@ -151,6 +141,35 @@ static int reconcile_once(struct flowd *fd)
 			goto out;
 		}
 	}
+	ret = 0;
+out:
+	nft_changes_free(&changes);
+	nft_state_free(&have);
+	nft_desired_free(&want);
+	return ret;
+}
+
+/*
+ * One pass: snapshot -> plan -> table_sync -> stale flows.
+ * Returns 0 when the kernel matches the plan afterwards, -1 otherwise.
+ */
+static int reconcile_once(struct flowd *fd)
+{
+	struct topo topo = { 0 };
+	struct plan plan = { 0 }, old_plan;
+	int ret = -1;
+
+	fd->counters.reconciles++;
+	if (topo_snapshot(fd->topo, &topo) < 0) {
+		daemon_error(fd, "cannot read the topology from rtnetlink");
+		goto out;
+	}
+	if (plan_compute(fd->conf, &topo, &plan) < 0) {
+		daemon_error(fd, "planning failed: out of memory");
+		goto out;
+	}
+	if (table_sync(fd, &plan, false) < 0)
+		goto out;
 	log_plan_change(&fd->plan, &plan);
 	/*
 	 * The new plan is the applied one from here on: a flowtable rebuild
@@ -163,9 +182,6 @@ static int reconcile_once(struct flowd *fd)
 	plan_free(&old_plan);
 	ret = 0;
 out:
-	nft_changes_free(&changes);
-	nft_state_free(&have);
-	nft_desired_free(&want);
 	plan_free(&plan);
 	topo_free(&topo);
 	return ret;
@@ -173,41 +189,10 @@ out:
 
 int daemon_rebuild_flowtable(struct flowd *fd)
 {
-	struct nft_desired want = { 0 };
-	struct nft_state have;
-	struct nft_changes changes = { 0 };
-	char err[512];
-	int ret = -1, r;
-
-	nft_state_init(&have);
-	r = nft_desired_build(fd->conf, &fd->plan, &want, err, sizeof(err));
-	if (r < 0) {
-		daemon_error(fd, "building the desired table failed: %s", err);
-		goto out;
-	}
-	r = nft_read_state(fd->nft, fd->conf, &have);
-	if (r < 0) {
-		daemon_error(fd, "reading the table back failed: %s", strerror(-r));
-		goto out;
-	}
-	if ((r = nft_compute_rebuild(&want, &have, &changes)) < 0) {
-		daemon_error(fd, "computing the rebuild failed: %s", strerror(-r));
-		goto out;
-	}
-	fd->counters.batches++;
-	r = nft_apply(fd->nft, &changes, err, sizeof(err));
-	if (r < 0) {
-		fd->counters.batch_errors++;
-		daemon_error(fd, "flowtable rebuild failed, kernel unchanged: %s", err);
-		goto out;
-	}
+	if (table_sync(fd, &fd->plan, true) < 0)
+		return -1;
 	fd->counters.rebuilds++;
-	ret = 0;
-out:
-	nft_changes_free(&changes);
-	nft_state_free(&have);
-	nft_desired_free(&want);
-	return ret;
+	return 0;
 }
 
 void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -36,7 +36,7 @@ NFT
 # the router received.  Sets OFFLOADED, SLOW_DELTA, BYTES_DELTA, IPERF_OK.
 measure_stream() {
 	iperf3_server server
-	in_ns client iperf3 -c 10.2.0.2 -t 8 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	in_ns client iperf3 -c 10.2.0.2 -t 15 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
 	local iperf=$!
 
 	OFFLOADED=no
