@@ -296,7 +296,7 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
 			log_warn("%s: route lookup reply", tun->name);
 			goto out;
 		}
-		for (; mnl_nlmsg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
+		for (; nlattr_msg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
 			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
 				continue;
 			if (tunnel_route_parse_reply(rep, tun, out) < 0) {
