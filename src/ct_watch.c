@@ -60,7 +60,7 @@ static int read_events(struct ct_ctx *ct, double now)
 	int fd = ct_fd(ct);
 
 	for (int i = 0; i < CT_BUDGET; i++) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = { 0 };	/* in case alen comes back short */
 		socklen_t alen = sizeof(from);
 		ssize_t n = recvfrom(fd, ct->rbuf, ct->rbuf_len, MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &alen);
@@ -223,6 +223,7 @@ int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel)
 				first_err = r;
 			continue;
 		}
+		/* cppcheck-suppress knownConditionTrueFalse ; false positive: start < sel->n, so n >= 1 */
 		for (size_t i = 0; i < n; i++) {
 			const struct ct_flow *f = &sel->flows[start + i];
 

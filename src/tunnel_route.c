@@ -244,12 +244,9 @@ int tunnel_route_parse_reply(const struct nlmsghdr *nlh, const struct link *tun,
 	int ret;
 
 	route_unresolved(out, tun->ifindex, NULL);
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN) {
-		errno = EINVAL;
-		ret = -1;
-	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+	if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR) {
 		ret = parse_error(nlh, out);
-	} else if (nlh->nlmsg_type == RTM_NEWROUTE) {
+	} else if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN && nlh->nlmsg_type == RTM_NEWROUTE) {
 		ret = parse_route(nlh, tun, out);
 	} else {
 		errno = EINVAL;
