@@ -93,6 +93,13 @@ struct conf {
  * the form "FILE:LINE: reason" (or "FILE: reason") into err.
  */
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+/*
+ * The same for a file's text already in memory (the fuzz target, tests):
+ * path names it in messages and in conf->path, and @include resolves
+ * against its directory, as for conf_load().
+ */
+int conf_load_string(const char *text, const char *path, struct conf **out, char *err,
+		     size_t errlen);
 void conf_free(struct conf *conf);
 
 /* Print the config back in normalized form (the `--check -d` output). */

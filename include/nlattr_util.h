@@ -3,6 +3,7 @@
 #ifndef FLOWD_NLATTR_UTIL_H
 #define FLOWD_NLATTR_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,21 @@ int nlattr_nested_table(const struct nlattr *nest, const struct nlattr **tb, uin
 /* The same over a message's attributes after a family header of hdrlen bytes. */
 int nlattr_msg_table(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
 		     uint16_t max);
+/*
+ * mnl_nlmsg_ok() for walking a receive buffer with mnl_nlmsg_next().
+ * libmnl's casts nlmsg_len to int: a length of 2^31 or more passes its
+ * check, and mnl_nlmsg_next() then jumps up to 4 GiB past the buffer, or,
+ * for 2^32 - 3 and up (which MNL_ALIGN() rounds to 0), returns the same
+ * message forever.  This one compares unsigned, so a message that passes
+ * lies within the len bytes left.
+ */
+static inline bool nlattr_msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(struct nlmsghdr) &&
+	       nlh->nlmsg_len >= sizeof(struct nlmsghdr) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /* 0 when the payload is exactly len bytes, else -1 with errno ERANGE. */
 int nlattr_len_is(const struct nlattr *attr, size_t len);
 

@@ -107,6 +107,18 @@ static int set_include_dir(config_t *cfg, const char *path, char *err, size_t er
 	return 0;
 }
 
+/* libconfig's error as "FILE:LINE: reason" (or "FILE: reason" for I/O). */
+static void parse_error(config_t *cfg, const char *path, char *err, size_t errlen)
+{
+	const char *file = config_error_file(cfg) ? config_error_file(cfg) : path;
+
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		snprintf(err, errlen, "%s: %s", file, config_error_text(cfg));
+	else
+		snprintf(err, errlen, "%s:%d: %s", file, config_error_line(cfg),
+			 config_error_text(cfg));
+}
+
 static int parse_file(config_t *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *fp = open_conf(path, err, errlen);
@@ -122,38 +134,61 @@ static int parse_file(config_t *cfg, const char *path, char *err, size_t errlen)
 	fclose(fp);
 	if (ok == CONFIG_TRUE)
 		return 0;
-	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-		snprintf(err, errlen, "%s: %s", config_error_file(cfg) ? config_error_file(cfg) : path,
-			 config_error_text(cfg));
-	else
-		snprintf(err, errlen, "%s:%d: %s",
-			 config_error_file(cfg) ? config_error_file(cfg) : path,
-			 config_error_line(cfg), config_error_text(cfg));
+	parse_error(cfg, path, err, errlen);
 	return -1;
+}
+
+static int parse_string(config_t *cfg, const char *text, const char *path, char *err,
+			size_t errlen)
+{
+	if (set_include_dir(cfg, path, err, errlen) < 0)
+		return -1;
+	if (config_read_string(cfg, text) == CONFIG_TRUE)
+		return 0;
+	parse_error(cfg, path, err, errlen);
+	return -1;
+}
+
+/* The schema part both loaders share: a parsed tree -> a new struct conf. */
+static int conf_from_tree(config_t *cfg, const char *path, struct conf **out, char *err,
+			  size_t errlen)
+{
+	struct conf *conf = conf_new_defaults();
+
+	if (!conf || !(conf->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		conf_free(conf);
+		return -1;
+	}
+	if (conf_read_tree(config_root_setting(cfg), path, conf, err, errlen) < 0) {
+		conf_free(conf);
+		return -1;
+	}
+	*out = conf;
+	return 0;
 }
 
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
-	struct conf *conf;
 	config_t cfg;
 	int rc = -1;
 
 	config_init(&cfg);
-	if (parse_file(&cfg, path, err, errlen) < 0)
-		goto out;
-	conf = conf_new_defaults();
-	if (!conf || !(conf->path = strdup(path))) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		conf_free(conf);
-		goto out;
-	}
-	if (conf_read_tree(config_root_setting(&cfg), path, conf, err, errlen) < 0) {
-		conf_free(conf);
-		goto out;
-	}
-	*out = conf;
-	rc = 0;
-out:
+	if (parse_file(&cfg, path, err, errlen) == 0)
+		rc = conf_from_tree(&cfg, path, out, err, errlen);
+	config_destroy(&cfg);
+	return rc;
+}
+
+int conf_load_string(const char *text, const char *path, struct conf **out, char *err,
+		     size_t errlen)
+{
+	config_t cfg;
+	int rc = -1;
+
+	config_init(&cfg);
+	if (parse_string(&cfg, text, path, err, errlen) == 0)
+		rc = conf_from_tree(&cfg, path, out, err, errlen);
 	config_destroy(&cfg);
 	return rc;
 }

@@ -217,7 +217,7 @@ int conf_check_list(struct conf_reader *r, const config_setting_t *s, const char
 const char *conf_elem_string(struct conf_reader *r, const config_setting_t *list, int i)
 {
 	const config_setting_t *e = config_setting_get_elem(list, (unsigned int)i);
-	const char *v;
+	const char *v = NULL;	/* the analyzer cannot follow conf_fail()'s varargs */
 
 	if (conf_get_string(r, e, &v) < 0)
 		return NULL;

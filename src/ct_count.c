@@ -192,6 +192,7 @@ void ct_tunnel_fp_fill(struct ct_tunnel_fp *fp, const struct link *l, const stru
 	struct {
 		uint32_t kind, proto, iflags, oflags, ikey, okey, fwmark, flowinfo, flags;
 		int32_t link;
+		/* cppcheck-suppress unusedStructMember ; pad: no hidden padding, h is hashed as bytes */
 		uint8_t encap_limit, hop_limit, collect_md, pad;
 		uint8_t prefsrc[16];
 	} h;

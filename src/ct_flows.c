@@ -46,6 +46,8 @@ static inline uint64_t rotl(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
+/* The arguments are always plain variables: the macro assigns them. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define SIPROUND(v0, v1, v2, v3)					\
 	do {								\
 		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); \
@@ -53,6 +55,7 @@ static inline uint64_t rotl(uint64_t x, int b)
 		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;			\
 		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
 	} while (0)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 uint64_t ct_hash(const void *data, size_t len, uint64_t k0, uint64_t k1)
 {

@@ -117,7 +117,7 @@ int ct_msg_parse(const void *buf, size_t len, struct ct_flow *f, uint32_t *statu
 	if (type == IPCTNL_MSG_CT_DELETE)
 		kind = CT_MSG_DESTROY;
 	else if (type == IPCTNL_MSG_CT_NEW)
-		kind = nlh->nlmsg_flags & NLM_F_CREATE ? CT_MSG_NEW : CT_MSG_UPDATE;
+		kind = (nlh->nlmsg_flags & NLM_F_CREATE) ? CT_MSG_NEW : CT_MSG_UPDATE;
 	else
 		return CT_MSG_OTHER;
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*nfg)))

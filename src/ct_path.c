@@ -14,6 +14,7 @@
  * route it.  ECMP routes count for their first hop.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,7 @@
 #include "ct.h"
 #include "ct_int.h"
 #include "log.h"
+#include "nlattr_util.h"
 
 /* --- route messages --- */
 
@@ -169,7 +171,7 @@ static int dump_family(struct mnl_socket *nl, int family, uint32_t seq, char *bu
 
 		if (len < 0)
 			return -errno;
-		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			struct ct_route r;
 
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
@@ -183,7 +185,8 @@ static int dump_family(struct mnl_socket *nl, int family, uint32_t seq, char *bu
 
 				if (m->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
 					return -EPROTO;
-				return e->error < 0 ? e->error : -EPROTO;
+				/* INT_MIN: no errno, and -INT_MIN overflows. */
+				return e->error < 0 && e->error != INT_MIN ? e->error : -EPROTO;
 			}
 			if (ct_route_parse(m, (size_t)rem, &r) == 1 &&
 			    routes_append(v, n, cap, &r) < 0)

@@ -20,6 +20,7 @@
  * busy router makes thousands of NEW/DESTROY events a second.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "ct.h"
 #include "ct_int.h"
 #include "log.h"
+#include "nlattr_util.h"
 
 #define CT_RBUF		(64 * 1024)
 #define CT_BUDGET	4096	/* messages per ct_dispatch() */
@@ -58,7 +60,7 @@ static int read_events(struct ct_ctx *ct, double now)
 	int fd = ct_fd(ct);
 
 	for (int i = 0; i < CT_BUDGET; i++) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = { 0 };	/* in case alen comes back short */
 		socklen_t alen = sizeof(from);
 		ssize_t n = recvfrom(fd, ct->rbuf, ct->rbuf_len, MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &alen);
@@ -188,7 +190,7 @@ static int delete_batch(struct ct_ctx *ct, const struct ct_flow *flows, size_t n
 				continue;
 			return 0;	/* the rest stay -ETIMEDOUT (or lost acks) */
 		}
-		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 			uint32_t k = m->nlmsg_seq - first;
 
@@ -197,7 +199,8 @@ static int delete_batch(struct ct_ctx *ct, const struct ct_flow *flows, size_t n
 				continue;
 			if (res[k] == -ETIMEDOUT)
 				pending--;
-			res[k] = e->error;
+			/* An -errno; INT_MIN is none, and -INT_MIN overflows. */
+			res[k] = e->error <= 0 && e->error != INT_MIN ? e->error : -EPROTO;
 		}
 	}
 	return 0;
@@ -220,6 +223,7 @@ int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel)
 				first_err = r;
 			continue;
 		}
+		/* cppcheck-suppress knownConditionTrueFalse ; false positive: start < sel->n, so n >= 1 */
 		for (size_t i = 0; i < n; i++) {
 			const struct ct_flow *f = &sel->flows[start + i];
 

@@ -9,6 +9,7 @@
  */
 #include <netinet/in.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -200,7 +201,8 @@ int nft_acks_parse(const struct nft_batch *batch, const void *buf, size_t len,
 			acks->acked++;
 			continue;
 		}
-		error = e->error < 0 ? -e->error : e->error;
+		/* INT_MIN has no positive counterpart (and is no errno). */
+		error = e->error == INT_MIN ? EPROTO : e->error < 0 ? -e->error : e->error;
 		acks->n_errors++;
 		/* The first failing message is the cause; later ones may be echoes. */
 		if (acks->err != 0 && nlh->nlmsg_seq >= acks->err_seq)

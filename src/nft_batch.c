@@ -31,7 +31,6 @@
 #define NFT_DEV_BUDGET		32
 
 struct nft_builder {
-	const struct nft_changes *changes;
 	const struct nft_desired *want;
 	struct mnl_nlmsg_batch *mb;
 	struct nft_batch *out;
@@ -397,7 +396,7 @@ static int nft_put_change(struct nft_builder *b, const struct nft_change *c)
 
 int nft_batch_build(const struct nft_changes *changes, uint32_t seq, struct nft_batch *out)
 {
-	struct nft_builder b = { .changes = changes, .want = changes->want, .out = out };
+	struct nft_builder b = { .want = changes->want, .out = out };
 	size_t cap = 2 * MNL_SOCKET_BUFFER_SIZE;
 	int ret = -ENOMEM;
 

@@ -8,6 +8,7 @@
  */
 #include <netinet/in.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <stdio.h>
@@ -165,6 +166,8 @@ int nft_ctx_query(struct nft_ctx *ctx, struct nlmsghdr *req, nft_msg_cb cb, void
 
 				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
 					return -EPROTO;
+				if (e->error == INT_MIN)
+					return -EPROTO;	/* no errno, and -INT_MIN overflows */
 				if (e->error != 0)
 					return e->error < 0 ? e->error : -e->error;
 				goto done;

@@ -26,6 +26,7 @@ size_t pppoe_parse_sessions(const char *text, char first_dev[IFNAMSIZ])
 			continue;
 		memcpy(buf, line, len);
 		buf[len] = '\0';
+		/* NOLINTNEXTLINE(cert-err34-c): sid only checks the line's shape, its value is unused */
 		if (sscanf(buf, "%x %31s %15s", &sid, mac, dev) != 3 || strchr(mac, ':') == NULL)
 			continue;
 		if (n == 0 && first_dev != NULL)

@@ -309,6 +309,7 @@ static int parse_target(json_t *t, struct proto_target *target, struct proto_err
 					json_string_value(v));
 			return -1;
 		}
+		/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): valid ifname, < IFNAMSIZ */
 		strcpy(target->name, json_string_value(v));
 	}
 	return 0;

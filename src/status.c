@@ -134,7 +134,7 @@ static json_t *status_counters(const struct flowd *fd, const struct ct_counts *c
 		"ct_events_lost", (json_int_t)ct->lost,
 		"ct_resyncs", (json_int_t)ct->resyncs,
 		"ct_dumps", (json_int_t)ct->refreshes,
-		"resyncs", (json_int_t)(ts.resyncs + ct->resyncs),
+		"resyncs", (json_int_t)ts.resyncs + (json_int_t)ct->resyncs,
 		"offloaded_sw", (json_int_t)cc->sw,
 		"offloaded_hw", (json_int_t)cc->hw,
 		"offloads_seen", (json_int_t)ct->seen,

@@ -34,6 +34,7 @@
  * daemon notified, and the resync counted.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@
 
 #include "link_parse.h"
 #include "log.h"
+#include "nlattr_util.h"
 #include "pppoe.h"
 #include "topo.h"
 #include "tunnel_route.h"
@@ -158,7 +160,7 @@ static int dump_links_once(struct topo_ctx *ctx, char *buf, struct link **out, s
 			log_warn("link dump: receive");
 			goto fail;
 		}
-		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			struct link l;
 
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
@@ -173,8 +175,9 @@ static int dump_links_once(struct topo_ctx *ctx, char *buf, struct link **out, s
 			if (m->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 
-				errno = m->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(*e) && e->error < 0 ?
-						-e->error : EPROTO;
+				/* INT_MIN: no errno, and -INT_MIN overflows. */
+				errno = m->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(*e) && e->error < 0 &&
+						e->error != INT_MIN ? -e->error : EPROTO;
 				log_warn("link dump");
 				goto fail;
 			}

@@ -244,12 +244,9 @@ int tunnel_route_parse_reply(const struct nlmsghdr *nlh, const struct link *tun,
 	int ret;
 
 	route_unresolved(out, tun->ifindex, NULL);
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN) {
-		errno = EINVAL;
-		ret = -1;
-	} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+	if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR) {
 		ret = parse_error(nlh, out);
-	} else if (nlh->nlmsg_type == RTM_NEWROUTE) {
+	} else if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN && nlh->nlmsg_type == RTM_NEWROUTE) {
 		ret = parse_route(nlh, tun, out);
 	} else {
 		errno = EINVAL;
@@ -296,7 +293,7 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
 			log_warn("%s: route lookup reply", tun->name);
 			goto out;
 		}
-		for (; mnl_nlmsg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
+		for (; nlattr_msg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
 			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
 				continue;
 			if (tunnel_route_parse_reply(rep, tun, out) < 0) {

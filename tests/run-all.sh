@@ -3,7 +3,9 @@
 #
 # The whole test suite, from a fresh Debian 12 machine (as root):
 #   packages -> build (-Werror) -> unit tests -> unit tests under ASan+UBSan
-#   -> man pages and service unit -> make distcheck -> VM integration tests (builds the test kernel once,
+#   -> static analysis (cppcheck, clang-tidy) -> fuzzing (each libFuzzer
+#   target FLOWD_FUZZ_SECONDS, default 30) -> man pages and service unit
+#   -> make distcheck -> VM integration tests (builds the test kernel once,
 #   cached outside the tree).
 # Every step is reported; the last line is "N passed, N failed" where N
 # counts unit test cases, VM test runs and the other steps.
@@ -80,6 +82,10 @@ if step build-asan build "$top/build-asan" CFLAGS="$san" LDFLAGS="-fsanitize=add
 	count_cmocka "$top/build-asan" "unit tests (ASan+UBSan)"
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+step static-analysis "$top/tests/static-analysis.sh"
+# Five targets, 30 s each by default: about three minutes with the build.
+step fuzz "$top/tests/fuzz/run.sh" "${FLOWD_FUZZ_SECONDS:-30}"
 
 step docs-service "$top/tests/check-docs-service.sh" "$top/build"
 step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror

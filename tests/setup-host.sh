@@ -19,6 +19,8 @@ packages=(
 	util-linux
 	# checks on docs and the service unit
 	groff man-db systemd
+	# fuzzing (clang, libFuzzer + sanitizers) and static analysis
+	clang-14 libclang-rt-14-dev clang-tidy cppcheck
 )
 
 missing=()

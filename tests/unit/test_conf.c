@@ -284,6 +284,73 @@ static void test_bad_files(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* A file's text, NUL-terminated; NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int ch;
+
+	if (!fp)
+		return NULL;
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	while ((ch = fgetc(fp)) != EOF)
+		fputc(ch, out);
+	fclose(fp);
+	assert_int_equal(fclose(out), 0);
+	return buf;
+}
+
+/* conf_load_string() on a file's text answers exactly as conf_load() on the file. */
+static int check_string_like_file(const char *name)
+{
+	struct conf *from_file = NULL, *from_text = NULL;
+	char err_file[1024] = "", err_text[1024] = "";
+	char *text = slurp(name);
+	int rc_file, rc_text, bad = 0;
+
+	assert_non_null(text);
+	rc_file = conf_load(name, &from_file, err_file, sizeof(err_file));
+	rc_text = conf_load_string(text, name, &from_text, err_text, sizeof(err_text));
+	if (rc_file != rc_text || strcmp(err_file, err_text) != 0) {
+		print_error("%s: file: %d \"%s\", string: %d \"%s\"\n", name, rc_file, err_file,
+			    rc_text, err_text);
+		bad = 1;
+	} else if (rc_file == 0 && (!conf_equal(from_file, from_text) ||
+				    strcmp(from_file->path, from_text->path) != 0)) {
+		print_error("%s: loads differently from a string\n", name);
+		bad = 1;
+	}
+	conf_free(from_file);
+	conf_free(from_text);
+	free(text);
+	return bad;
+}
+
+static void test_load_string_like_file(void **state)
+{
+	static const char *const dirs[] = { GOOD_DIR, BAD_DIR };
+	int failures = 0;
+
+	for (size_t d = 0; d < 2; d++) {
+		struct dirent **names;
+		int n;
+
+		enter(dirs[d]);
+		n = scandir(".", &names, is_conf_file, alphasort);
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++) {
+			failures += check_string_like_file(names[i]->d_name);
+			free(names[i]);
+		}
+		free(names);
+	}
+	assert_int_equal(failures, 0);
+}
+
 /* conf_print() into a file, then conf_load() that file. */
 static struct conf *print_and_reload(const struct conf *c)
 {
@@ -422,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_directory_is_not_a_file),
 		cmocka_unit_test(test_error_is_truncated_to_buffer),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_load_string_like_file),
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_print_shows_values),
 		cmocka_unit_test(test_conf_equal_sees_differences),
