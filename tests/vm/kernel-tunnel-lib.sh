@@ -296,10 +296,52 @@ kt_perfect_match() {
 		kt_inject --count 5 --mutate "$m"
 		check "$what: malformed ($m): not forwarded by the fast path" [ "$GOT" -eq "$PSLOW" ]
 	done
-	# And the flow still works after all that.
+	# And the flow still works after all that (the probes above took long
+	# enough for an idle flow to time out: refresh it first).
+	kt_probe_flow "$fam"
 	kt_inject --count $n
 	check "$what: exact outer header after the malformed ones: fast path" \
 		both_eq "$GOT" $n "$PSLOW" 0
+}
+
+# Route change to the remote, then tunnel deletion, while a stream is
+# offloaded: no crash, the flow is torn down, traffic goes on (route change).
+kt_route_change_and_delete() {
+	local fam=${TOPO_INNER%% *} dst=10.2.0.2 ufam remote offl
+	[ "$fam" = 6 ] && dst=fd00:b::2
+	ufam=$(topo_underlay_family "$TOPO_KIND")
+	iperf3_server server
+	in_ns client iperf3 -c "$dst" -t 6 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	local iperf=$!
+	wait_until 4 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]'
+	sleep 1
+	if [ "$ufam" = 4 ]; then
+		in_ns router ip route add 192.168.1.2/32 dev eth1
+	else
+		in_ns router ip -6 route add fd00:1::2/128 dev eth1
+	fi
+	sleep 1
+	if [ "$ufam" = 4 ]; then
+		in_ns router ip route del 192.168.1.2/32 dev eth1
+	else
+		in_ns router ip -6 route del fd00:1::2/128 dev eth1
+	fi
+	check "$TOPO_KIND: route changes under an offloaded stream: traffic continues" wait "$iperf"
+
+	iperf3_server server
+	in_ns client iperf3 -c "$dst" -t 20 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	iperf=$!
+	wait_until 4 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]'
+	sleep 1
+	in_ns router ip link del tun0
+	sleep 2
+	offl=$(in_ns router conntrack -L -f "ipv$fam" 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")
+	check "$TOPO_KIND: tunnel deleted under an offloaded stream: flows torn down" [ "$offl" -eq 0 ]
+	kill "$iperf" 2>/dev/null
+	wait "$iperf" 2>/dev/null
+	return 0
 }
 
 kt_main() {
@@ -312,6 +354,7 @@ kt_main() {
 	done
 	note "outer IPv4-in-IPv4 packets the router sent through the stack:" \
 		"icmp $(ctr out_icmp) tcp $(ctr out_tcp) udp $(ctr out_udp)"
+	kt_route_change_and_delete
 	topo_down
 	done_testing
 }
