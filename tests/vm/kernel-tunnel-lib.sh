@@ -86,7 +86,7 @@ NFT
 table inet filter {
 	chain input {
 		type filter hook input priority 0; policy accept;
-		udp dport 5000 drop
+		udp dport { 5000, 7000 } drop
 	}
 }
 NFT
