@@ -1,0 +1,366 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared body of the kernel tunnel flowtable tests (tests/vm/tests/
+# kernel-tunnel-*.sh): sourced after lib.sh, then `kt_main KIND`.
+#
+# The seed topology (lib.sh) with a tunnel of KIND, and in the router a
+# flowtable on eth0, eth1 (the underlay) and tun0.  Counters that only the
+# slow path can move:
+#   slow     forward chain, after `flow add`
+#   in_tun   input hook, outer tunnel packets (rx decapsulated by the stack)
+#   out_tun  output hook, outer tunnel packets (tx encapsulated by the stack)
+# On the patched kernel the tunnel is accelerated both ways, so all three
+# stay flat while a stream runs; on the stock kernel the inner flow is
+# offloaded too (tun0 is in the flowtable) but in_tun and out_tun grow.
+
+PY=/usr/bin/python3
+INJECT="$FLOWD_TOP/tests/vm/kernel-tunnel-inject.py"
+# Packets a "flat" counter may still see in a 2 s window (a flow torn down
+# and offloaded again by an unrelated route change costs a few; the slow
+# path moves thousands).
+KT_FLAT=20
+
+kt_flavour() { kernel_flavour; }
+
+# The ruleset of the router.
+kt_router_ruleset() {
+	in_ns router nft -f - <<'NFT' || bail "router ruleset"
+flush ruleset
+table inet filter {
+	counter slow { }
+	counter in_tun { }
+	counter out_tun { }
+	counter probe_slow { }
+	counter spoof_drop { }
+	counter out_icmp { }
+	counter out_tcp { }
+	counter out_udp { }
+	flowtable ft {
+		hook ingress priority 0
+		devices = { eth0, eth1, tun0 }
+	}
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		# Probes marked as spoofed (outer IPv4 id / IPv6 flow label
+		# 0xbeef) must reach this only through the slow path, where
+		# they are dropped.
+		meta l4proto { 4, 41, 47 } ip id 0xbeef counter name spoof_drop drop
+		meta l4proto { 4, 41, 47 } ip6 flowlabel 0xbeef counter name spoof_drop drop
+	}
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		meta l4proto { tcp, udp } flow add @ft
+		udp dport 6000 counter name probe_slow
+		meta l4proto { tcp, udp } counter name slow
+	}
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta l4proto { 4, 41, 47 } counter name in_tun
+	}
+	chain output {
+		type filter hook output priority 0; policy accept;
+		meta l4proto { 4, 41, 47 } counter name out_tun
+		# Which inner protocol (IPv4 in IPv4 only), for the log.
+		ip protocol 4 @nh,232,8 1 counter name out_icmp
+		ip protocol 4 @nh,232,8 6 counter name out_tcp
+		ip protocol 4 @nh,232,8 17 counter name out_udp
+	}
+}
+NFT
+}
+
+# A counter of inner probe packets delivered to the client.
+kt_client_ruleset() {
+	in_ns client nft -f - <<'NFT' || bail "client ruleset"
+table inet filter {
+	counter got { }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 6000 counter name got
+	}
+}
+NFT
+	# The server drops the probe flow quietly (no ICMP back).
+	in_ns server nft -f - <<'NFT' || bail "server ruleset"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport { 5000, 7000 } drop
+	}
+}
+NFT
+}
+
+ctr() { nft_counter router inet filter "$1"; }
+
+# ctr_many NAME...: the packets of several router counters, read at once.
+ctr_many() {
+	local all name out=()
+	all=$(in_ns router nft list counters table inet filter)
+	for name in "$@"; do
+		out+=("$(awk -v n="$name" '$1 == "counter" && $2 == n { f = 1 }
+			f && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1); exit }' <<<"$all")")
+	done
+	echo "${out[*]}"
+}
+
+tun_stat() { in_ns router cat "/sys/class/net/tun0/statistics/$1"; }
+
+# kt_setup KIND: topology, IPv6 tunnels without the encapsulation limit
+# option unless KT_ENCAPLIMIT=keep.
+kt_setup() {
+	topo_up "$1"
+	case $1 in
+	ip6ip6 | ipip6 | ip6gre)
+		if [ "${KT_ENCAPLIMIT:-none}" = none ]; then
+			local type=ip6tnl
+			[ "$1" = ip6gre ] && type=ip6gre
+			in_ns router ip link set tun0 type $type encaplimit none ||
+				bail "encaplimit none on tun0"
+			in_ns remote ip link set tun1 type $type encaplimit none ||
+				bail "encaplimit none on tun1"
+		fi
+		;;
+	esac
+	note "router: $(in_ns router ip -d link show tun0 | tail -n +2 | tr -s ' ' | tr '\n' ' ')"
+	note "remote: $(in_ns remote ip -d link show tun1 | tail -n +2 | tr -s ' ' | tr '\n' ' ')"
+	kt_router_ruleset
+	kt_client_ruleset
+	local dst=10.2.0.2
+	[ "${TOPO_INNER%% *}" = 6 ] && dst=fd00:b::2
+	wait_until 5 ping_ok client "$dst" || bail "no connectivity through $1"
+}
+
+# kt_stream FAM tcp|udp [-R]: an iperf3 stream client <-> server; in the
+# middle of it the deltas of the slow-path counters and of tun0's stats.
+kt_stream() {
+	local fam=$1 l4=$2 rev=${3:-} dst=10.2.0.2 opts=()
+	[ "$fam" = 6 ] && dst=fd00:b::2
+	[ "$l4" = udp ] && opts+=(-u -b 200M -l 1000)
+	[ -n "$rev" ] && opts+=("$rev")
+	iperf3_server server
+	in_ns client iperf3 -c "$dst" -t 7 -i 0 "${opts[@]}" >"$TMPDIR/iperf.out" 2>&1 &
+	local iperf=$!
+
+	OFFLOADED=no
+	wait_until 4 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]' && OFFLOADED=yes
+	sleep 1
+	local s1 i1 o1 rb1 tb1 s2 i2 o2 rb2 tb2
+	# One snapshot of all counters, so that their windows are the same.
+	read -r s1 i1 o1 <<<"$(ctr_many slow in_tun out_tun)"
+	rb1=$(tun_stat rx_bytes) tb1=$(tun_stat tx_bytes)
+	sleep 2
+	read -r s2 i2 o2 <<<"$(ctr_many slow in_tun out_tun)"
+	rb2=$(tun_stat rx_bytes) tb2=$(tun_stat tx_bytes)
+	SLOW=$((s2 - s1)) IN_TUN=$((i2 - i1)) OUT_TUN=$((o2 - o1))
+	TUN_RX=$((rb2 - rb1)) TUN_TX=$((tb2 - tb1))
+	IPERF_OK=no
+	wait "$iperf" && IPERF_OK=yes
+	note "ipv$fam $l4 ${rev:-fwd}: offloaded=$OFFLOADED slow=$SLOW in_tun=$IN_TUN out_tun=$OUT_TUN tun0 rx_bytes+=$TUN_RX tx_bytes+=$TUN_TX"
+	note "$(grep -E 'sender|receiver' "$TMPDIR/iperf.out" | tail -n 2 | tr -s ' ' | tr '\n' ' ')"
+}
+
+flat() { [ "$1" -le "$KT_FLAT" ]; }
+both_eq() { [ "$1" -eq "$2" ] && [ "$3" -eq "$4" ]; }
+grows() { [ "$1" -gt 50 ]; }
+
+kt_streams() {
+	local fam l4 rev
+	for fam in $TOPO_INNER; do
+		for l4 in tcp udp; do
+			for rev in "" -R; do
+				[ "$l4" = udp ] && [ -n "$rev" ] && continue
+				kt_stream "$fam" "$l4" $rev
+				local what="$TOPO_KIND ipv$fam $l4 ${rev:-fwd}"
+				check "$what: traffic passes" [ "$IPERF_OK" = yes ]
+				check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
+				check "$what: forward chain after flow add stays flat" flat "$SLOW"
+				if [ "$(kt_flavour)" = stock ]; then
+					if [ "$l4" = tcp ]; then
+						check "$what: stock: outer rx reaches input" grows "$IN_TUN"
+					fi
+					check "$what: stock: outer tx goes through output" grows "$OUT_TUN"
+				else
+					check "$what: outer rx bypasses input" flat "$IN_TUN"
+					check "$what: outer tx bypasses output" flat "$OUT_TUN"
+					if [ "$l4" = tcp ] || [ -n "$rev" ]; then
+						check "$what: tun0 rx stats move" [ "$TUN_RX" -gt 10000 ]
+					fi
+					check "$what: tun0 tx stats move" [ "$TUN_TX" -gt 1000 ]
+				fi
+			done
+		done
+	done
+}
+
+# --- probes injected by the remote ---------------------------------------
+
+router_mac() { in_ns router cat /sys/class/net/eth1/address; }
+
+# kt_probe_args FAM: the injector arguments of an inner probe flow
+# server:5000 -> client:6000 sent by the remote through the tunnel.
+kt_probe_args() {
+	local fam=$1 ufam proto
+	ufam=$(topo_underlay_family "$TOPO_KIND")
+	case $TOPO_KIND in
+	gre | ip6gre) proto=gre ;;
+	*) if [ "$fam" = 4 ]; then proto=ipip; else proto=ipv6; fi ;;
+	esac
+	PROBE=(--dev eth1 --dmac "$(router_mac)" --outer "$ufam" --proto "$proto")
+	if [ "$ufam" = 4 ]; then
+		PROBE+=(--osrc 192.168.1.2 --odst 192.168.1.1)
+	else
+		PROBE+=(--osrc fd00:1::2 --odst fd00:1::1)
+	fi
+	if [ "$fam" = 4 ]; then
+		PROBE+=(--isrc 10.2.0.2 --idst 10.0.0.2)
+	else
+		PROBE+=(--isrc fd00:b::2 --idst fd00:a::2)
+	fi
+	PROBE+=(--sport 5000 --dport 6000)
+	[ -n "${KT_KEY:-}" ] && PROBE+=(--key "$KT_KEY")
+	return 0
+}
+
+# Opens the probe flow: the client sends to server:5000 from port 6000
+# until the router offloads it.
+kt_probe_flow() {
+	local fam=$1 dst=10.2.0.2
+	[ "$fam" = 6 ] && dst=fd00:b::2
+	in_ns client $PY - "$dst" <<'PYEOF'
+import socket, sys, time
+dst = sys.argv[1]
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 6000))
+for _ in range(5):
+    s.sendto(b"open", (dst, 5000))
+    time.sleep(0.1)
+PYEOF
+	wait_until 3 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "sport=6000 dport=5000")" -gt 0 ]'
+}
+
+got() { nft_counter client inet filter got; }
+
+# kt_inject ARGS...: send probes from the remote; sets GOT, PSLOW, SPOOF
+# (the deltas of the client's counter, the router's forward chain probe
+# counter and the router's spoof drop counter).
+kt_inject() {
+	local g1 p1 d1
+	g1=$(got) p1=$(ctr probe_slow) d1=$(ctr spoof_drop)
+	in_ns remote $PY "$INJECT" "${PROBE[@]}" "$@" || bail "injector failed: $*"
+	sleep 0.5
+	GOT=$(($(got) - g1)) PSLOW=$(($(ctr probe_slow) - p1)) SPOOF=$(($(ctr spoof_drop) - d1))
+	note "inject $*: client got $GOT, router forward chain $PSLOW, spoof drop $SPOOF"
+}
+
+kt_perfect_match() {
+	local fam=$1 ufam n=20 what
+	ufam=$(topo_underlay_family "$TOPO_KIND")
+	what="$TOPO_KIND ipv$fam probe"
+	kt_probe_args "$fam"
+	# Addresses change before the probe flow exists: an address change
+	# flushes the routes, which tears offloaded flows down.
+	local spoof_src spoof_dst
+	if [ "$ufam" = 4 ]; then
+		spoof_src=192.168.1.3 spoof_dst=192.168.1.5
+		in_ns router ip addr replace 192.168.1.5/32 dev eth1
+	else
+		spoof_src=fd00:1::3 spoof_dst=fd00:1::5
+		in_ns router ip -6 addr replace fd00:1::5/128 dev eth1 nodad
+	fi
+	check "$what: probe flow offloaded" kt_probe_flow "$fam"
+
+	kt_inject --count $n
+	check "$what: exact outer header: delivered" [ "$GOT" -eq $n ]
+	if [ "$(kt_flavour)" = stock ]; then
+		return 0
+	fi
+	check "$what: exact outer header: fast path (forward chain flat)" [ "$PSLOW" -eq 0 ]
+
+	kt_inject --count $n --ident 0xbeef --osrc "$spoof_src"
+	check "$what: spoofed outer source: not delivered" [ "$GOT" -eq 0 ]
+	check "$what: spoofed outer source: slow path drop rule applies" [ "$SPOOF" -eq $n ]
+	kt_inject --count $n --ident 0xbeef --odst "$spoof_dst"
+	check "$what: other outer destination: not delivered" [ "$GOT" -eq 0 ]
+	check "$what: other outer destination: slow path drop rule applies" [ "$SPOOF" -eq $n ]
+	if [ "$TOPO_KIND" = gre ] || [ "$TOPO_KIND" = ip6gre ]; then
+		kt_inject --count $n --ident 0xbeef --key 0x1234
+		check "$what: GRE key where none is configured: slow path drop rule applies" [ "$SPOOF" -eq $n ]
+	fi
+
+	# Malformed outer headers: never forwarded by the fast path.
+	local m muts="ihl4 ihl6 totlen-long totlen-short frag truncate badcsum version inner-len"
+	[ "$ufam" = 6 ] && muts="totlen-long totlen-short frag truncate exthdr version inner-len"
+	case $TOPO_KIND in
+	gre | ip6gre) muts+=" truncate-gre gre-csum gre-seq gre-ver1 gre-routing" ;;
+	esac
+	for m in $muts; do
+		kt_inject --count 5 --mutate "$m"
+		check "$what: malformed ($m): not forwarded by the fast path" [ "$GOT" -eq "$PSLOW" ]
+	done
+	# And the flow still works after all that (the probes above took long
+	# enough for an idle flow to time out: refresh it first).
+	kt_probe_flow "$fam"
+	kt_inject --count $n
+	check "$what: exact outer header after the malformed ones: fast path" \
+		both_eq "$GOT" $n "$PSLOW" 0
+}
+
+# Route change to the remote, then tunnel deletion, while a stream is
+# offloaded: no crash, the flow is torn down, traffic goes on (route change).
+kt_route_change_and_delete() {
+	local fam=${TOPO_INNER%% *} dst=10.2.0.2 ufam remote offl
+	[ "$fam" = 6 ] && dst=fd00:b::2
+	ufam=$(topo_underlay_family "$TOPO_KIND")
+	iperf3_server server
+	in_ns client iperf3 -c "$dst" -t 6 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	local iperf=$!
+	wait_until 4 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]'
+	sleep 1
+	if [ "$ufam" = 4 ]; then
+		in_ns router ip route add 192.168.1.2/32 dev eth1
+	else
+		in_ns router ip -6 route add fd00:1::2/128 dev eth1
+	fi
+	sleep 1
+	if [ "$ufam" = 4 ]; then
+		in_ns router ip route del 192.168.1.2/32 dev eth1
+	else
+		in_ns router ip -6 route del fd00:1::2/128 dev eth1
+	fi
+	check "$TOPO_KIND: route changes under an offloaded stream: traffic continues" wait "$iperf"
+
+	iperf3_server server
+	in_ns client iperf3 -c "$dst" -t 20 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	iperf=$!
+	wait_until 4 bash -c '[ "$(ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]'
+	sleep 1
+	in_ns router ip link del tun0
+	sleep 2
+	offl=$(in_ns router conntrack -L -f "ipv$fam" 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")
+	check "$TOPO_KIND: tunnel deleted under an offloaded stream: flows torn down" [ "$offl" -eq 0 ]
+	kill "$iperf" 2>/dev/null
+	wait "$iperf" 2>/dev/null
+	return 0
+}
+
+kt_main() {
+	local kind=$1 fam
+	kt_setup "$kind"
+	note "kernel: $(kt_flavour) $(uname -r), tunnel $kind, inner IPv$TOPO_INNER"
+	kt_streams
+	for fam in $TOPO_INNER; do
+		kt_perfect_match "$fam"
+	done
+	note "outer IPv4-in-IPv4 packets the router sent through the stack:" \
+		"icmp $(ctr out_icmp) tcp $(ctr out_tcp) udp $(ctr out_udp)"
+	kt_route_change_and_delete
+	topo_down
+	done_testing
+}
