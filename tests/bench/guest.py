@@ -147,6 +147,23 @@ def read_snmp(sl, ns):
     }
 
 
+def read_sched():
+    """Context switches, NET_RX softirqs, interrupts (all CPUs)."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("ctxt "):
+                out["ctxt"] = int(line.split()[1])
+            elif line.startswith("intr "):
+                out["intr"] = int(line.split()[1])
+    with open("/proc/softirqs") as f:
+        for line in f:
+            v = line.split()
+            if v and v[0] in ("NET_RX:", "TIMER:"):
+                out[v[0].rstrip(":").lower()] = sum(int(x) for x in v[1:])
+    return out
+
+
 def read_cpu():
     """Per CPU: (user+nice, system, softirq, idle) jiffies."""
     out = []
@@ -404,6 +421,9 @@ class Bench:
         self.route_plain = plain
 
     def load(self, mode, direction):
+        if self.a.drop_caches:
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("3\n")
         rs = "flush ruleset\n" + ruleset(mode, direction)
         path = os.path.join(TMP, "router.nft")
         with open(path, "w") as f:
@@ -538,9 +558,11 @@ class Bench:
             s0 = read_snmp(self.sl, "router")
             g0 = pktgen_sofar(self.sl) if direction == "tx" else None
             c0 = read_cpu()
+            x0 = read_sched()
             t0 = mono_ns()
             guest_sleep(a.window)
             t1 = mono_ns()
+            x1 = read_sched()
             c1 = read_cpu()
             g1 = pktgen_sofar(self.sl) if direction == "tx" else None
             d1 = read_dev(self.sl, cnt_ns)[cnt_dev]
@@ -558,6 +580,7 @@ class Bench:
                     "frame_len": (d1[1] - d0[1]) / pkts if pkts else None,
                     "offload": off, "offload_after": off_after,
                     "gen_sent": (g1 - g0) if g0 is not None and g1 is not None else None,
+                    "sched": {k: x1[k] - x0[k] for k in x0},
                     "cpu_jiffies": [[b - a_ for a_, b in zip(x, y)] for x, y in zip(c0, c1)],
                     "router_slow": {k: s1[k] - s0[k] for k in s0},
                     "guest_total_s": round(time.time() - t_guest, 2)})
@@ -600,6 +623,7 @@ class Bench:
                 rec["gen_log"] = str(e)
             log("# generator: " + rec["gen_log"].replace("\n", "\n# "))
         if self.a.debug:
+            log("# sched %s" % rec["sched"])
             log("# gen_sent %s cpu (user,sys,softirq,idle) %s slow %s" % (rec["gen_sent"], rec["cpu_jiffies"], rs))
         if why:
             rec["invalid_reason"] = "; ".join(why)
@@ -656,12 +680,13 @@ def main():
     p.add_argument("--sizes", default="64,1400")
     p.add_argument("--modes", default=None)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--window", type=float, default=0.3, help="guest seconds counted")
+    p.add_argument("--window", type=float, default=0.15, help="guest seconds counted")
     p.add_argument("--warmup", type=float, default=0.05, help="guest seconds before the window")
     p.add_argument("--offload-wait", type=float, default=1.0)
     p.add_argument("--tx-sink", choices=["remote", "server"], default="remote")
     p.add_argument("--out", default="/run/flowd-out/bench.json")
     p.add_argument("--debug", action="store_true")
+    p.add_argument("--drop-caches", action="store_true")
     p.add_argument("--trafgen-opts", default="", help="extra trafgen options (rx generator)")
     p.add_argument("--retries", type=int, default=1, help="re-measure an invalid window this often")
     a = p.parse_args()

@@ -13,7 +13,7 @@
 #   --dirs LIST        tx,rx (default both)
 #   --sizes LIST       inner IP packet sizes (default 64,1400)
 #   --rounds N         rounds per boot (default 3)
-#   --window SEC       guest seconds counted per measurement (default 0.3)
+#   --window SEC       guest seconds counted per measurement (default 0.15)
 #   --warmup SEC       guest seconds before each window (default 0.05)
 #   --flavours LIST    kernels to boot (default stock,patched)
 #   --tx-sink WHERE    remote (default: the router's next hop drops the tx
@@ -32,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 kinds=ipip,gre,sit,ip6ip6,ipip6,ip6gre dirs=tx,rx sizes=64,1400 rounds=3
-window=0.3 warmup=0.05 flavours=stock,patched tx_sink=remote
+window=0.15 warmup=0.05 flavours=stock,patched tx_sink=remote
 results= timeout= smoke=0 report_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
