@@ -38,15 +38,15 @@ outer_fields() {
 	local ufam filter
 	ufam=$(topo_underlay_family "$TOPO_KIND")
 	if [ "$ufam" = 4 ]; then filter="src host 192.168.1.1"; else filter="src host fd00:1::1"; fi
-	in_ns remote tcpdump -i eth1 -n -U -w "$TMPDIR/cap.pcap" "$filter" 2>/dev/null &
+	ip netns exec remote timeout 4 tcpdump -i eth1 -n -U -w "$TMPDIR/cap.pcap" "$filter" \
+		>/dev/null 2>&1 &
 	local td=$!
 	sleep 1
 	send_udp "$1" "$2" "$3" 12
-	sleep 0.5
-	kill "$td"
-	wait "$td" 2>/dev/null
+	wait "$td"
 	tcpdump -r "$TMPDIR/cap.pcap" -n -v 2>/dev/null | grep -E '^[0-9:.]+ IP6? \(' | tail -n 4 |
 		sed -E 's/^[0-9:.]+ //; s/, id [0-9]+//; s/, length [0-9]+//; s/payload length: [0-9]+//; s/offset [0-9]+, //' |
+		sed -E 's/^(IP6? \(([^()]|\([^()]*\))*\)).*/\1/' |
 		sort -u
 }
 
