@@ -19,6 +19,8 @@ packages=(
 	util-linux
 	# checks on docs and the service unit
 	groff man-db systemd
+	# the data-plane benchmark's plot (tests/bench/run.sh)
+	gnuplot-nox
 )
 
 missing=()
