@@ -21,6 +21,8 @@ packages=(
 	groff man-db systemd
 	# fuzzing (clang, libFuzzer + sanitizers) and static analysis
 	clang-14 libclang-rt-14-dev clang-tidy cppcheck
+	# the data-plane benchmark's plot (tests/bench/run.sh)
+	gnuplot-nox
 )
 
 missing=()

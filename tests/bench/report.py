@@ -1,0 +1,359 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Combine the benchmark's per-boot results (tests/bench/guest.py) into
+latest.json, latest.md, latest.png and latest.svg.
+
+    report.py --out DIR stock=PATH patched=PATH
+
+Per kind x direction x size and mode: median pps of the valid rounds, the
+spread (min-max and the median absolute deviation), instructions per packet
+(1e9 / pps: guest time under icount counts instructions) and the same with
+the generator's share (mode "gen" of the same boot) subtracted.
+
+Ratios (pps) of full acceleration (patched boot) to:
+  3/1  the slow path of the same boot,
+  3/2  the stock flowtable (devices = { eth0, tun0 }) on the stock kernel,
+  3/4  the no-tunnel ceiling of the same boot.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+MODES = ["slow", "tunft", "full", "ceiling", "gen"]
+KIND_ORDER = ["ipip", "gre", "sit", "ip6ip6", "ipip6", "ip6gre"]
+INNER = {"ipip": 4, "ipip6": 4, "sit": 6, "ip6ip6": 6, "gre": 4, "ip6gre": 4}
+UNDERLAY = {"ipip": 4, "gre": 4, "sit": 4, "ip6ip6": 6, "ipip6": 6, "ip6gre": 6}
+# Targets for full acceleration.
+TARGET_CEILING = 0.90
+TARGET_STOCK = 1.40
+
+
+def stats(vals):
+    if not vals:
+        return None
+    med = statistics.median(vals)
+    mad = statistics.median([abs(v - med) for v in vals])
+    return {"median": med, "min": min(vals), "max": max(vals), "mad": mad, "n": len(vals),
+            "spread_pct": 100.0 * (max(vals) - min(vals)) / med if med else None}
+
+
+def aggregate(meas):
+    cells = {}
+    for m in meas:
+        key = (m["kind"], m["dir"], m["size"], m["mode"])
+        c = cells.setdefault(key, {"pps": [], "rounds": 0, "invalid": []})
+        c["rounds"] += 1
+        if m.get("valid"):
+            c["pps"].append(m["pps"])
+        else:
+            c["invalid"].append(m.get("invalid_reason", "?"))
+    out = {}
+    for key, c in cells.items():
+        s = stats(c["pps"])
+        e = {"rounds": c["rounds"], "valid": len(c["pps"]), "pps": s}
+        if c["invalid"]:
+            e["invalid"] = sorted(set(c["invalid"]))
+        out[key] = e
+    return out
+
+
+def ipp(pps):
+    return 1e9 / pps if pps else None
+
+
+def fmt_k(s):
+    if not s:
+        return None
+    return "%.1fk" % (s["median"] / 1000)
+
+
+def cell_text(e, spread=True):
+    if e is None:
+        return "–"
+    if not e["pps"]:
+        r = "; ".join(e.get("invalid", []))
+        if "OFFLOAD" in r or "forwarded by the stack" in r or "through the IP stack" in r:
+            return "**not offloaded**"
+        return "**failed**"
+    s = e["pps"]
+    t = "%.1fk" % (s["median"] / 1000)
+    if spread and s["n"] > 1:
+        t += " (%.1f–%.1f)" % (s["min"] / 1000, s["max"] / 1000)
+    if e["valid"] < e["rounds"]:
+        t += " [%d/%d valid]" % (e["valid"], e["rounds"])
+    return t
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("inputs", nargs="+", help="FLAVOUR=PATH")
+    a = p.parse_args()
+
+    boots = {}
+    for arg in a.inputs:
+        f, path = arg.split("=", 1)
+        with open(path) as fh:
+            boots[f] = json.load(fh)
+        wall = os.path.join(os.path.dirname(path), "wall_seconds")
+        if os.path.exists(wall):
+            boots[f]["wall_seconds"] = int(open(wall).read().strip() or 0)
+    agg = {f: aggregate(b["measurements"]) for f, b in boots.items()}
+
+    keys = set()
+    for f in agg:
+        for (k, d, s, m) in agg[f]:
+            keys.add((k, d, s))
+    keys = sorted(keys, key=lambda x: (KIND_ORDER.index(x[0]) if x[0] in KIND_ORDER else 99,
+                                       x[1] != "tx", x[2]))
+
+    def get(f, k, d, s, m):
+        return agg.get(f, {}).get((k, d, s, m))
+
+    def med(e):
+        return e["pps"]["median"] if e and e["pps"] else None
+
+    summary = []
+    for (k, d, s) in keys:
+        row = {"kind": k, "dir": d, "size": s, "inner": INNER.get(k), "underlay": UNDERLAY.get(k),
+               "modes": {}}
+        for f in agg:
+            gen = med(get(f, k, d, s, "gen"))
+            for m in MODES:
+                e = get(f, k, d, s, m)
+                if e is None:
+                    continue
+                x = dict(e)
+                pm = med(e)
+                x["instr_per_pkt"] = ipp(pm)
+                x["instr_per_pkt_minus_gen"] = (ipp(pm) - ipp(gen)) if (pm and gen and m != "gen") else None
+                row["modes"]["%s:%s" % (f, m)] = x
+        full = med(get("patched", k, d, s, "full"))
+        slow = med(get("patched", k, d, s, "slow"))
+        ceil = med(get("patched", k, d, s, "ceiling"))
+        stock = med(get("stock", k, d, s, "tunft"))
+        ptun = med(get("patched", k, d, s, "tunft"))
+        r = {}
+        if full:
+            r["3/1"] = full / slow if slow else None
+            r["3/2"] = full / stock if stock else None
+            r["3/2_patched_boot"] = full / ptun if ptun else None
+            r["3/4"] = full / ceil if ceil else None
+            sceil = med(get("stock", k, d, s, "ceiling"))
+            r["3/4_stock_ceiling"] = full / sceil if sceil else None
+        row["ratios"] = r
+        if ptun and stock:
+            row["patched_tunft_vs_stock_tunft"] = ptun / stock
+        tg = {}
+        if r.get("3/4") is not None:
+            tg["ceiling"] = r["3/4"] >= TARGET_CEILING
+        if r.get("3/2") is not None:
+            tg["stock"] = r["3/2"] >= TARGET_STOCK
+        row["targets_met"] = tg
+        summary.append(row)
+
+    prev_wall = None
+    try:
+        with open(os.path.join(a.out, "latest.json")) as fh:
+            prev_wall = json.load(fh).get("wall_seconds_total")
+    except (OSError, ValueError):
+        pass
+    now = datetime.datetime.now(datetime.timezone.utc)
+    started = [b.get("started") for b in boots.values() if b.get("started")]
+    meta = {
+        "date": (min(started) if started else now.strftime("%Y-%m-%dT%H:%M:%S%z")),
+        "report_written": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {"cpu_model": os.environ.get("BENCH_CPU_MODEL", "?"),
+                    "nproc": int(os.environ.get("BENCH_NPROC", "0") or 0)},
+        "kernels": {f: {"release": b.get("kernel"), "version": b.get("kernel_version"),
+                        "icount": b.get("icount"), "guest_cpus": b.get("nproc_guest"),
+                        "wall_seconds": b.get("wall_seconds"), "errors": b.get("errors")}
+                    for f, b in boots.items()},
+        "patch_series": {"sha256_16": os.environ.get("BENCH_PATCH_HASH", "?"),
+                         "last_commit": os.environ.get("BENCH_PATCH_COMMIT", "?")},
+        "source_commit": os.environ.get("BENCH_SOURCE_COMMIT", "?"),
+        # --report-only keeps the figure of the run that measured.
+        "wall_seconds_total": int(os.environ["BENCH_WALL_SECONDS"]) if os.environ.get("BENCH_WALL_SECONDS") else prev_wall,
+        "params": {f: b.get("params") for f, b in boots.items()},
+        "method": "QEMU TCG -icount shift=0,sleep=off, 1 vCPU; pps = packets counted at the sink / guest "
+                  "seconds (guest time = instructions); instr/pkt = 1e9/pps; generator share = the "
+                  "'gen' mode (router drops at its own ingress) of the same boot; median of the "
+                  "valid rounds, spread min-max and MAD",
+        "modes": {"slow": "conntrack forwarding (ct state rule), no flowtable",
+                  "tunft": "flowtable devices = { eth0, tun0 } (stock kernel behaviour)",
+                  "full": "flowtable devices = { eth0, eth1, tun0 } + flow add (as flowd programs it)",
+                  "ceiling": "no tunnel: server prefix routed over eth1, flowtable devices = { eth0, eth1 }",
+                  "gen": "router drops at its own ingress (generator + sink share)"},
+    }
+    doc = dict(meta)
+    doc["summary"] = summary
+    doc["raw"] = {f: b["measurements"] for f, b in boots.items()}
+
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "latest.json"), "w") as fh:
+        json.dump(doc, fh, indent=1, sort_keys=False)
+        fh.write("\n")
+
+    md = markdown(meta, summary, boots)
+    with open(os.path.join(a.out, "latest.md"), "w") as fh:
+        fh.write(md)
+    sys.stdout.write(md)
+    plot(a.out, summary, meta)
+
+
+def r2(x):
+    return "–" if x is None else "%.2f" % x
+
+
+def markdown(meta, summary, boots):
+    L = []
+    kern = ", ".join("%s %s" % (f, v["release"]) for f, v in meta["kernels"].items())
+    L.append("Date %s; machine: %s, %s cores; kernels: %s; patch series %s (commit %s)." % (
+        meta["date"][:10], meta["machine"]["cpu_model"], meta["machine"]["nproc"], kern,
+        meta["patch_series"]["sha256_16"], meta["patch_series"]["last_commit"]))
+    prm = next(iter(meta["params"].values())) or {}
+    L.append("QEMU TCG icount (guest time = instructions), one vCPU; %s round(s), %.2f s guest window "
+             "per measurement; inner UDP, one flow; pps in guest time, median (min–max) of the "
+             "valid rounds.  tx = client → into the tunnel (pktgen), rx = out of the tunnel → client "
+             "(trafgen -P 1, pre-encapsulated frames)." % (prm.get("rounds", "?"), prm.get("window", 0)))
+    L.append("")
+    L.append("Modes: 1 slow = conntrack forwarding, no flowtable; 2 stock ft = flowtable "
+             "`{ eth0, tun0 }` on the stock kernel; 2p = the same on the patched kernel; "
+             "3 full = patched kernel, flowtable `{ eth0, eth1, tun0 }` as flowd programs it; "
+             "4 ceiling = no tunnel, plain flowtable; gen = the router drops at its ingress "
+             "(generator share).  1, 2p, 3, 4, gen from the patched boot; 2 from the stock boot.")
+    L.append("")
+    L.append("| kind | dir | size | 1 slow | 2 stock ft | 2p | 3 full | 4 ceiling | gen | 3/1 | 3/2 | 3/4 |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in summary:
+        m = r["modes"]
+        ra = r["ratios"]
+
+        def mark(v, ok):
+            if v is None:
+                return "–"
+            return "%.2f%s" % (v, "" if ok is None or ok else " ✗")
+        L.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["kind"], r["dir"], r["size"],
+            cell_text(m.get("patched:slow")), cell_text(m.get("stock:tunft")),
+            cell_text(m.get("patched:tunft"), spread=False), cell_text(m.get("patched:full")),
+            cell_text(m.get("patched:ceiling")), cell_text(m.get("patched:gen"), spread=False),
+            mark(ra.get("3/1"), None), mark(ra.get("3/2"), r["targets_met"].get("stock")),
+            mark(ra.get("3/4"), r["targets_met"].get("ceiling"))))
+    L.append("")
+    L.append("✗: below target (3/2 ≥ %.1f, 3/4 ≥ %.2f)." % (TARGET_STOCK, TARGET_CEILING))
+    L.append("")
+    L.append("Instructions per forwarded packet, generator share subtracted (1e9/pps − 1e9/pps_gen of "
+             "the same boot), median rounds:")
+    L.append("")
+    L.append("| kind | dir | size | 1 slow | 2 stock ft | 2p | 3 full | 4 ceiling | gen (total) | saved by 3 vs 2 |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in summary:
+        m = r["modes"]
+
+        def ip(key):
+            e = m.get(key)
+            if not e or e.get("instr_per_pkt_minus_gen") is None:
+                return "–"
+            return "%d" % round(e["instr_per_pkt_minus_gen"])
+        g = m.get("patched:gen")
+        gi = "%d" % round(g["instr_per_pkt"]) if g and g.get("instr_per_pkt") else "–"
+        f, s2 = m.get("patched:full"), m.get("stock:tunft")
+        saved = "–"
+        if f and s2 and f.get("instr_per_pkt_minus_gen") and s2.get("instr_per_pkt_minus_gen"):
+            saved = "%.0f%%" % (100 * (1 - f["instr_per_pkt_minus_gen"] / s2["instr_per_pkt_minus_gen"]))
+        L.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["kind"], r["dir"], r["size"], ip("patched:slow"), ip("stock:tunft"), ip("patched:tunft"),
+            ip("patched:full"), ip("patched:ceiling"), gi, saved))
+    L.append("")
+    if "stock" in boots:
+        L.append("Stock boot (for comparison with the patched boot's 1, 4 and gen):")
+        L.append("")
+        L.append("| kind | dir | size | 1 slow | 2 stock ft | 4 ceiling | gen |")
+        L.append("|---|---|---:|---:|---:|---:|---:|")
+        for r in summary:
+            m = r["modes"]
+            L.append("| %s | %s | %d | %s | %s | %s | %s |" % (
+                r["kind"], r["dir"], r["size"], cell_text(m.get("stock:slow"), spread=False),
+                cell_text(m.get("stock:tunft"), spread=False), cell_text(m.get("stock:ceiling"), spread=False),
+                cell_text(m.get("stock:gen"), spread=False)))
+        L.append("")
+    bad = []
+    for r in summary:
+        for key, e in r["modes"].items():
+            if e.get("invalid"):
+                bad.append("- %s %s %d %s: %d/%d rounds invalid: %s" % (
+                    r["kind"], r["dir"], r["size"], key, e["rounds"] - e["valid"], e["rounds"],
+                    "; ".join(e["invalid"])))
+    if bad:
+        L.append("Invalid measurements (not counted):")
+        L.append("")
+        L.extend(bad)
+        L.append("")
+    return "\n".join(L) + "\n"
+
+
+def plot(outdir, summary, meta):
+    if not shutil.which("gnuplot"):
+        print("report: gnuplot not found (apt-get install gnuplot-nox): no plot", file=sys.stderr)
+        return
+    series = [("patched:slow", "1 slow path (conntrack)"), ("stock:tunft", "2 stock flowtable (stock kernel)"),
+              ("patched:full", "3 full acceleration (patched)"), ("patched:ceiling", "4 ceiling (no tunnel)")]
+    sizes = sorted({r["size"] for r in summary})
+    dat = os.path.join(outdir, "latest.dat")
+    with open(dat, "w") as fh:
+        for si, size in enumerate(sizes):
+            fh.write("# size %d\n" % size)
+            for r in summary:
+                if r["size"] != size:
+                    continue
+                cols = ['"%s %s"' % (r["kind"], r["dir"])]
+                for key, _ in series:
+                    e = r["modes"].get(key)
+                    if e and e["pps"]:
+                        s = e["pps"]
+                        cols += ["%.2f" % (s["median"] / 1000), "%.2f" % (s["min"] / 1000), "%.2f" % (s["max"] / 1000)]
+                    else:
+                        cols += ["NaN", "NaN", "NaN"]
+                fh.write(" ".join(cols) + "\n")
+            fh.write("\n\n")
+    kern = ", ".join("%s %s" % (f, v["release"]) for f, v in meta["kernels"].items())
+    title = "Packets/s through the router (guest time, QEMU icount), %s, %s" % (meta["date"][:10], kern)
+    n = max(1, len(sizes))
+    plots = []
+    for si, size in enumerate(sizes):
+        parts = []
+        for j, (key, label) in enumerate(series):
+            c = 2 + 3 * j
+            parts.append("'%s' index %d using %d:%d:%d:xtic(1) title '%s'" % (
+                dat, si, c, c + 1, c + 2, label if si == 0 else label))
+        plots.append("set title '%d-byte inner packets'\nplot %s" % (size, ", ".join(parts)))
+    body = """
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set ylabel 'kpps (guest time)'
+set yrange [0:*]
+set xtics rotate by -30 scale 0
+set key outside bottom center horizontal font ',10'
+set multiplot layout %d,1 title "%s"
+%s
+unset multiplot
+""" % (n, title.replace('"', "'"), "\n".join(plots))
+    for term, ext in (("pngcairo size 1400,%d font 'sans,10'" % (420 * n + 60), "png"),
+                      ("svg size 1400,%d dynamic font 'sans,10'" % (420 * n + 60), "svg")):
+        script = "set terminal %s\nset output '%s'\n%s" % (term, os.path.join(outdir, "latest." + ext), body)
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode != 0:
+            print("report: gnuplot (%s) failed: %s" % (ext, r.stderr), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
