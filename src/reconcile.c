@@ -142,7 +142,12 @@ static int reconcile_once(struct flowd *fd)
 		log_info("updating table %s %s: %s (%zu change%s)", fd->conf->table_family,
 			 fd->conf->table_name, changes.reason, changes.n, changes.n == 1 ? "" : "s");
 		fd->counters.batches++;
-		if (fd->nft_changed && have.table)
+		/*
+		 * Someone else changed or deleted our table: repairing it is a
+		 * restore, also when the table has to be re-created (`nft flush
+		 * ruleset`, `nft delete table`).
+		 */
+		if (fd->nft_changed)
 			fd->counters.restores++;
 		r = nft_apply(fd->nft, &changes, err, sizeof(err));
 		if (r < 0) {
