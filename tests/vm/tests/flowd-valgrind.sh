@@ -19,8 +19,9 @@
 # 400 route changes, 5 tunnel re-creations, in 20 rounds.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
-FLAPS=${FLAPS:-1000}
-ROUNDS=${ROUNDS:-20}
+# Smaller storms for a quick look: run-vm.sh ... flowd-valgrind.sh FLAPS ROUNDS
+FLAPS=${1:-${FLAPS:-1000}}
+ROUNDS=${2:-${ROUNDS:-20}}
 MOVES=${MOVES:-10}
 per=$((FLAPS / ROUNDS))
 
