@@ -94,15 +94,19 @@ if [ "${1:-}" = "--guest" ]; then
 	}
 	in_ns client test -e /proc/net/pktgen/pgctrl || bail "no pktgen in the client netns"
 
+	res vm_cpus "$(nproc)"
+	res vm_clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
 	# --- (d) idle RSS, first: nothing tracked yet ---
 	sleep 1
 	res rss_idle_kb "$(rss)"
 
 	# --- (e) capture real events: TCP connections, UDP flows, a flush ---
-	in_ns router python3 "$here/nlwatch.py" record "$out/ct-events.bin" 6000 60 >"$TMPDIR/rec.out" 2>&1 &
+	# Not through in_ns: $! must be python itself (ip netns exec execs it).
+	ip netns exec router python3 "$here/nlwatch.py" record "$out/ct-events.bin" 6000 60 >"$TMPDIR/rec.out" 2>&1 &
 	rec=$!
 	sleep 1
-	in_ns server python3 -c '
+	ip netns exec server python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 7000)); s.listen(512)
@@ -228,7 +232,11 @@ import json, os, sys, time
 (vmout, outp, cap_ir, cap_ev, syn_ir, syn_ev, h_cap_ns, h_syn_ns, unit_bpf, alloc_bpf,
  vm_secs, ncpu, rev) = sys.argv[1:]
 env = dict(l.strip().split("=", 1) for l in open(os.path.join(vmout, "results.env")) if "=" in l)
-f = lambda k: float(env[k]) if env.get(k) not in (None, "") else None
+def f(k):
+    try:
+        return float(env[k])
+    except (KeyError, ValueError):
+        return None
 thr = []
 for l in open(os.path.join(vmout, "throughput.txt")).read().split("\n")[1:]:
     if l.strip():
@@ -246,7 +254,9 @@ tcg = {"capture": vm_cap / float(h_cap_ns) if vm_cap and h_cap_ns else None,
        "synth": vm_syn / float(h_syn_ns) if vm_syn and h_syn_ns else None}
 res = {
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "revision": rev,
-    "environment": {"vm": "QEMU TCG (thread=multi), 2 vCPUs, 2 GiB", "host_cpus": int(ncpu),
+    "environment": {"vm": "QEMU TCG (thread=multi), -smp 2, 2 GiB", "host_cpus": int(ncpu),
+                    "vm_cpus_online": env.get("vm_cpus"), "vm_clocksource": env.get("vm_clocksource"),
+                    "note": "with the jiffies clocksource guest times are multiples of 4 ms (HZ=250)",
                     "vm_wall_s": int(vm_secs)},
     "targets": {"events_per_s": 200000, "reaction_p99_ms": 50, "bytes_per_flow": 128},
     "a_ct_event_throughput": {"steps": thr,
@@ -289,6 +299,7 @@ print("%-52s %s Ir/event (%s events)" % ("(e) callgrind, captured events", r2(e[
 print("%-52s %s Ir/event" % ("(e) callgrind, synthesized NEW/UPDATE/DESTROY", r2(e["ir_per_event_synth"])))
 print("%-52s host %s ns/event (%s events/s), VM %s ns/event" % ("(e) ct_feed speed, capture", r2(e["host_ns_per_event_capture"]), r2(e["host_events_per_s_capture"]), r2(e["vm_ns_per_event_capture"])))
 print("%-52s %s x (capture), %s x (synth)" % ("TCG slowdown (VM ns/event / host ns/event)", r2(e["tcg_slowdown"]["capture"]), r2(e["tcg_slowdown"]["synth"])))
+print("%-52s %s CPU(s) online, clocksource %s" % ("VM", env.get("vm_cpus"), env.get("vm_clocksource")))
 print()
 print("written:", outp)
 PY

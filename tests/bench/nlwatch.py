@@ -80,6 +80,35 @@ def wait_msg(s, pred, timeout):
             return t
 
 
+def timed(cmd, first, second, timeout=5):
+    """Run cmd without waiting for it and time, as they arrive, the first
+    datagram on first[0] with a message first[1]() likes and, after it, the
+    first such datagram on second[0].  Returns t_second - t_first or None.
+
+    The process sits in select() while cmd runs, so each notification is
+    stamped when it is queued (plus a wake-up), not when cmd has exited."""
+    p = subprocess.Popen(cmd)
+    t0 = t1 = None
+    end = time.monotonic() + timeout
+    while t1 is None and time.monotonic() < end:
+        r, _, _ = select.select([first[0], second[0]], [], [], 0.05)
+        t = time.monotonic()
+        for s, pred, which in ((first[0], first[1], 0), (second[0], second[1], 1)):
+            if s not in r:
+                continue
+            try:
+                d = s.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            hit = any(pred(typ) for typ in msgs(d))
+            if which == 0 and t0 is None and hit:
+                t0 = t
+            elif which == 1 and t0 is not None and t1 is None and hit:
+                t1 = t
+    p.wait()
+    return None if t0 is None or t1 is None else t1 - t0
+
+
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else None
@@ -95,9 +124,13 @@ def summary(name, lat, n):
 
 
 def record(path, maxn, secs):
+    import signal
+    # SIGTERM ends the recording cleanly (the file is flushed).
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
     s = sock(NETLINK_NETFILTER, 0x7)   # NF_NETLINK_CONNTRACK_NEW|UPDATE|DESTROY
     n, end = 0, time.monotonic() + secs
     with open(path, "wb") as f:
+      try:
         while n < maxn and time.monotonic() < end:
             r, _, _ = select.select([s], [], [], 0.2)
             if not r:
@@ -110,7 +143,9 @@ def record(path, maxn, secs):
                 continue
             f.write(struct.pack("=I", len(d)) + d)
             n += 1
-    print(f"recorded {n} datagrams")
+      except KeyboardInterrupt:
+        pass
+    print(f"recorded {n} datagrams", flush=True)
 
 
 def react(n, out):
@@ -128,13 +163,11 @@ def react(n, out):
         cmd = steps[i % 4]
         time.sleep(0.25)               # past flowd's debounce window
         drain(rt, nf)
-        subprocess.run(cmd, check=True)
-        t0 = wait_msg(rt, lambda t: True, 5)
-        t1 = wait_msg(nf, lambda t: t & 0xff00 == NFT, 5)
-        if t0 is None or t1 is None:
+        dt = timed(cmd, (rt, lambda t: True), (nf, lambda t: t & 0xff00 == NFT))
+        if dt is None:
             missed += 1
             continue
-        lat["route" if cmd[1] == "route" else "link"].append(t1 - t0)
+        lat["route" if cmd[1] == "route" else "link"].append(dt)
     res = {"route": summary("route change -> flowtable", lat["route"], n // 2),
            "link": summary("link down/up -> flowtable", lat["link"], n // 2),
            "all": summary("link or route event -> flowtable", lat["route"] + lat["link"], n),
@@ -149,13 +182,12 @@ def restore(n, out):
     for i in range(n):
         time.sleep(0.5)
         drain(nf)
-        subprocess.run(["nft", "flush", "ruleset"], check=True)
-        t0 = wait_msg(nf, lambda t: t == NFT | NFT_MSG_DELTABLE, 5)
-        t1 = wait_msg(nf, lambda t: t == NFT | NFT_MSG_NEWTABLE, 5)
-        if t0 is None or t1 is None:
+        dt = timed(["nft", "flush", "ruleset"], (nf, lambda t: t == NFT | NFT_MSG_DELTABLE),
+                   (nf, lambda t: t == NFT | NFT_MSG_NEWTABLE))
+        if dt is None:
             missed += 1
             continue
-        lat.append(t1 - t0)
+        lat.append(dt)
     res = summary("nft flush ruleset -> table restored", lat, n)
     res["missed"] = missed
     json.dump(res, open(out, "w"), indent=1)
