@@ -7,8 +7,9 @@
 #
 # On the host it boots the test VM (tests/vm/run-vm.sh) and runs itself
 # inside with --guest, then adds the host-side measurements, prints a table
-# and writes tests/bench/results/control-plane.json (and keeps the VM's raw
-# output in tests/bench/results/vm/).  The build must have run `make check`
+# and writes tests/bench/results/control-plane.json and the captured
+# conntrack events (ct-events.bin.gz); the VM's raw output stays in
+# tests/bench/results/vm/ (not committed).  The build must have run `make check`
 # (for tests/bench/ct_replay and tests/unit/test_ct_flows).
 #
 # In the VM (seed topology, flowd with the default 8 MiB event buffer):
@@ -208,8 +209,10 @@ vm_rc=${PIPESTATUS[0]}
 vm_secs=$(($(date +%s) - start))
 [ -f "$vmout/results.env" ] || { echo "control-plane: the VM produced no results (exit $vm_rc)" >&2; exit 1; }
 
-# Host: native replay speed and instructions per event.
+# Host: native replay speed and instructions per event.  The capture is
+# kept (gzipped, ~70 KB) for `zcat ... | ct_replay -`.
 capture=$vmout/ct-events.bin
+gzip -9 -c "$capture" >"$results/ct-events.bin.gz"
 host_capture_ns=$("$build/tests/bench/ct_replay" -r 200 "$capture" | sed -n 's/ns_per_event \([0-9.]*\).*/\1/p')
 host_synth_ns=$("$build/tests/bench/ct_replay" -q -s 10000 -r 50 | sed -n 's/ns_per_event \([0-9.]*\).*/\1/p')
 cg() {	# ct_replay ARGS -> "Ir events"
