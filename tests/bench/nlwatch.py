@@ -91,19 +91,19 @@ def timed(cmd, first, second, timeout=5):
     t0 = t1 = None
     end = time.monotonic() + timeout
     while t1 is None and time.monotonic() < end:
-        r, _, _ = select.select([first[0], second[0]], [], [], 0.05)
+        socks = [first[0]] if first[0] is second[0] else [first[0], second[0]]
+        r, _, _ = select.select(socks, [], [], 0.05)
         t = time.monotonic()
-        for s, pred, which in ((first[0], first[1], 0), (second[0], second[1], 1)):
-            if s not in r:
-                continue
+        for s in r:            # one read per ready socket, tested for both
             try:
                 d = s.recv(1 << 16)
             except BlockingIOError:
                 continue
-            hit = any(pred(typ) for typ in msgs(d))
-            if which == 0 and t0 is None and hit:
-                t0 = t
-            elif which == 1 and t0 is not None and t1 is None and hit:
+            types = list(msgs(d))
+            if t0 is None:
+                if s is first[0] and any(first[1](x) for x in types):
+                    t0 = t
+            elif t1 is None and s is second[0] and any(second[1](x) for x in types):
                 t1 = t
     p.wait()
     return None if t0 is None or t1 is None else t1 - t0
