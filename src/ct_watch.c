@@ -174,6 +174,8 @@ static int delete_batch(struct ct_ctx *ct, const struct ct_flow *flows, size_t n
 	uint32_t first = ct->seq + 1;
 	size_t off = 0, pending = n;
 
+	/* libmnl 1.0.4 leaves attribute padding (after CTA_PROTO_NUM) unset. */
+	memset(buf, 0, sizeof(buf));
 	for (size_t i = 0; i < n; i++) {
 		res[i] = -ETIMEDOUT;
 		off += ct_msg_build_delete(buf + off, sizeof(buf) - off, &flows[i], ++ct->seq);

@@ -405,8 +405,11 @@ int nft_batch_build(const struct nft_changes *changes, uint32_t seq, struct nft_
 		return -EINVAL;
 	for (size_t i = 0; i < changes->n; i++)
 		cap += NFT_MSG_BUDGET + NFT_DEV_BUDGET * changes->v[i].n_devices;
-	/* mnl_nlmsg_batch notices an overflow only after the fact: add room. */
-	out->buf = malloc(cap + MNL_SOCKET_BUFFER_SIZE);
+	/*
+	 * mnl_nlmsg_batch notices an overflow only after the fact: add room.
+	 * Zeroed, because libmnl 1.0.4 does not zero attribute padding.
+	 */
+	out->buf = calloc(1, cap + MNL_SOCKET_BUFFER_SIZE);
 	out->msgs = calloc(changes->n ? changes->n : 1, sizeof(*out->msgs));
 	if (!out->buf || !out->msgs)
 		goto fail;

@@ -301,7 +301,10 @@ static struct nlmsghdr *nft_req(char *buf, uint16_t type, uint8_t family, bool d
 static int nft_get_gen(struct nft_ctx *ctx, uint32_t *gen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nft_req(buf, NFT_MSG_GETGEN, AF_UNSPEC, false);
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, sizeof(buf));	/* see nft_read_once() */
+	nlh = nft_req(buf, NFT_MSG_GETGEN, AF_UNSPEC, false);
 
 	*gen = 0;
 	return nft_ctx_query(ctx, nlh, nft_gen_cb, gen);
@@ -317,11 +320,18 @@ static int nft_dump(struct nft_ctx *ctx, struct nlmsghdr *nlh, struct nft_read_a
 
 static int nft_read_once(struct nft_ctx *ctx, const struct nft_target *t, struct nft_state *st)
 {
+	/*
+	 * Zeroed: libmnl 1.0.4 (Debian 12) leaves the padding after an
+	 * attribute uninitialised, and sendto() would hand those stack bytes
+	 * to the kernel (valgrind: "sendto(msg) points to uninitialised byte(s)").
+	 */
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nft_read_arg a = { .t = t, .st = st };
 	struct nlmsghdr *nlh;
 	uint32_t gen1, gen2;
 	int ret;
+
+	memset(buf, 0, sizeof(buf));
 
 	if ((ret = nft_get_gen(ctx, &gen1)) < 0)
 		return ret;

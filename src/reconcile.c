@@ -132,7 +132,12 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 		log_info("updating table %s %s: %s (%zu change%s)", fd->conf->table_family,
 			 fd->conf->table_name, changes.reason, changes.n, changes.n == 1 ? "" : "s");
 		fd->counters.batches++;
-		if (fd->nft_changed && have.table)
+		/*
+		 * Someone else changed or deleted our table: repairing it is a
+		 * restore, also when the table has to be re-created (`nft flush
+		 * ruleset`, `nft delete table`).
+		 */
+		if (fd->nft_changed)
 			fd->counters.restores++;
 		r = nft_apply(fd->nft, &changes, err, sizeof(err));
 		if (r < 0) {

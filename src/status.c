@@ -126,8 +126,9 @@ static json_t *status_counters(const struct flowd *fd, const struct ct_counts *c
 	struct topo_stats ts;
 
 	topo_get_stats(fd->topo, &ts);
+	/* 21 counters: json_pack silently ignores pairs the format lacks. */
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rtnl_events", (json_int_t)c->rtnl_events,
 		"rtnl_resyncs", (json_int_t)ts.resyncs,
 		"ct_events", (json_int_t)ct->events,

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Netlink helpers for tests/bench/control-plane.sh (run in the VM).
+
+  nlwatch.py record FILE MAX SECONDS
+      Record conntrack event datagrams (NEW/UPDATE/DESTROY) as
+      tests/bench/ct_replay reads them: u32 length (host order) + bytes.
+      Stops after MAX datagrams or SECONDS.
+
+  nlwatch.py react N OUT.json
+      N topology events (alternately: tun0's underlay route moved to eth3
+      and back, tun0 down and up), each timed from the kernel's rtnetlink
+      notification to the first nftables notification after it (flowd's
+      batch, committed atomically).  Run in the router's netns with flowd
+      running and nothing else touching nftables.
+
+  nlwatch.py restore N OUT.json
+      N x `nft flush ruleset`, each timed from the DELTABLE notification to
+      flowd's NEWTABLE.
+
+Both sides of each interval are netlink notifications received by this
+one process, so the process's own scheduling delays cancel out except for
+the order they are read in.
+"""
+import json, os, select, socket, struct, subprocess, sys, time
+
+NETLINK_NETFILTER = 12
+NFNLGRP_NFTABLES = 7
+RTMGRP_LINK, RTMGRP_IPV4_ROUTE = 0x1, 0x40
+NFT = 10 << 8
+NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE = 0, 2
+
+
+def msgs(data):
+    off = 0
+    while off + 16 <= len(data):
+        ln, typ, flags, seq, pid = struct.unpack_from("=IHHII", data, off)
+        if ln < 16:
+            break
+        yield typ
+        off += (ln + 3) & ~3
+
+
+def sock(proto, groups, rcvbuf=8 << 20):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 33, rcvbuf)  # SO_RCVBUFFORCE
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind((0, groups))
+    s.setblocking(False)
+    return s
+
+
+def drain(*socks):
+    for s in socks:
+        try:
+            while s.recv(1 << 16):
+                pass
+        except BlockingIOError:
+            pass
+
+
+def wait_msg(s, pred, timeout):
+    """Monotonic time of the first datagram holding a message pred() likes."""
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        t = time.monotonic()
+        try:
+            d = s.recv(1 << 16)
+        except BlockingIOError:
+            continue
+        if any(pred(typ) for typ in msgs(d)):
+            return t
+
+
+def timed(cmd, first, second, timeout=5):
+    """Run cmd without waiting for it and time, as they arrive, the first
+    datagram on first[0] with a message first[1]() likes and, after it, the
+    first such datagram on second[0].  Returns t_second - t_first or None.
+
+    The process sits in select() while cmd runs, so each notification is
+    stamped when it is queued (plus a wake-up), not when cmd has exited."""
+    p = subprocess.Popen(cmd)
+    t0 = t1 = None
+    end = time.monotonic() + timeout
+    while t1 is None and time.monotonic() < end:
+        socks = [first[0]] if first[0] is second[0] else [first[0], second[0]]
+        r, _, _ = select.select(socks, [], [], 0.05)
+        t = time.monotonic()
+        for s in r:            # one read per ready socket, tested for both
+            try:
+                d = s.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            types = list(msgs(d))
+            if t0 is None:
+                if s is first[0] and any(first[1](x) for x in types):
+                    t0 = t
+            elif t1 is None and s is second[0] and any(second[1](x) for x in types):
+                t1 = t
+    p.wait()
+    return None if t0 is None or t1 is None else t1 - t0
+
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else None
+
+
+def summary(name, lat, n):
+    ms = [x * 1000 for x in lat]
+    return {"what": name, "events": n, "measured": len(ms),
+            "p50_ms": round(pct(ms, 50), 2) if ms else None,
+            "p99_ms": round(pct(ms, 99), 2) if ms else None,
+            "max_ms": round(max(ms), 2) if ms else None,
+            "min_ms": round(min(ms), 2) if ms else None}
+
+
+def record(path, maxn, secs):
+    import signal
+    # SIGTERM ends the recording cleanly (the file is flushed).
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    s = sock(NETLINK_NETFILTER, 0x7)   # NF_NETLINK_CONNTRACK_NEW|UPDATE|DESTROY
+    n, end = 0, time.monotonic() + secs
+    with open(path, "wb") as f:
+      try:
+        while n < maxn and time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], 0.2)
+            if not r:
+                continue
+            try:
+                d = s.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            except OSError:            # ENOBUFS: lost some, keep going
+                continue
+            f.write(struct.pack("=I", len(d)) + d)
+            n += 1
+      except KeyboardInterrupt:
+        pass
+    print(f"recorded {n} datagrams", flush=True)
+
+
+def react(n, out):
+    rt = sock(0, RTMGRP_LINK | RTMGRP_IPV4_ROUTE)
+    nf = sock(NETLINK_NETFILTER, 1 << (NFNLGRP_NFTABLES - 1))
+    steps = [
+        ["ip", "route", "add", "192.168.1.2/32", "via", "192.168.2.2", "dev", "eth3"],
+        ["ip", "route", "del", "192.168.1.2/32", "via", "192.168.2.2", "dev", "eth3"],
+        ["ip", "link", "set", "tun0", "down"],
+        ["ip", "link", "set", "tun0", "up"],
+    ]
+    lat = {"route": [], "link": []}
+    missed = 0
+    for i in range(n):
+        cmd = steps[i % 4]
+        time.sleep(0.25)               # past flowd's debounce window
+        drain(rt, nf)
+        dt = timed(cmd, (rt, lambda t: True), (nf, lambda t: t & 0xff00 == NFT))
+        if dt is None:
+            missed += 1
+            continue
+        lat["route" if cmd[1] == "route" else "link"].append(dt)
+    res = {"route": summary("route change -> flowtable", lat["route"], n // 2),
+           "link": summary("link down/up -> flowtable", lat["link"], n // 2),
+           "all": summary("link or route event -> flowtable", lat["route"] + lat["link"], n),
+           "missed": missed}
+    json.dump(res, open(out, "w"), indent=1)
+    print(json.dumps(res["all"]))
+
+
+def restore(n, out):
+    nf = sock(NETLINK_NETFILTER, 1 << (NFNLGRP_NFTABLES - 1))
+    lat, missed = [], 0
+    for i in range(n):
+        time.sleep(0.5)
+        drain(nf)
+        dt = timed(["nft", "flush", "ruleset"], (nf, lambda t: t == NFT | NFT_MSG_DELTABLE),
+                   (nf, lambda t: t == NFT | NFT_MSG_NEWTABLE))
+        if dt is None:
+            missed += 1
+            continue
+        lat.append(dt)
+    res = summary("nft flush ruleset -> table restored", lat, n)
+    res["missed"] = missed
+    json.dump(res, open(out, "w"), indent=1)
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "record":
+        record(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "react":
+        react(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "restore":
+        restore(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit("usage: nlwatch.py record|react|restore ...")
