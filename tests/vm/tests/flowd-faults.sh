@@ -94,7 +94,7 @@ r2=$(counter restores)
 note "restores: $r1 -> $r2"
 check "b: the restores counter moved" [ "$r2" -gt "$r1" ]
 check "b: the streams are offloaded again by the new flowtable" \
-	wait_until 5 bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 2 ]'
+	wait_until 10 bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 2 ]'
 kill "$STREAM_PID" 2>/dev/null
 wait "$STREAM_PID" 2>/dev/null
 
@@ -296,9 +296,12 @@ for pass in 1 2; do
 	check "c$pass: status still answers" status_ok
 done
 # The first pass may grow the heap to its peak (64 clients with a 64 KiB
-# input buffer each, 4 MiB of answers); the second must not add to it.
+# input buffer each, 4 MiB of answers); the second must not add to it
+# beyond allocator noise (seen up to ~1 MiB on a loaded host), while a
+# leak of even 100 bytes per abusive request (~60k of them) would add 6 MB.
+# Exact leak checking is flowd-valgrind's job.
 check "c: RSS bounded: < 32 MiB over the start after pass 1" [ $((rss1 - rss0)) -lt 32768 ]
-check "c: RSS does not grow in pass 2 (< 1 MiB more than after pass 1)" [ $((rss2 - rss1)) -lt 1024 ]
+check "c: RSS does not grow in pass 2 (< 4 MiB more than after pass 1)" [ $((rss2 - rss1)) -lt 4096 ]
 check "c: the abuse made flowd log no error" [ "$(errors)" -eq "$err0" ]
 
 check "flowd stops cleanly" flowd_stop
