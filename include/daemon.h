@@ -66,6 +66,7 @@ struct flowd {
 	ev_io ct_io;
 	ev_timer ct_timer;
 	struct ct_tunnel_fp *fps;	/* per tunnel of `plan`: what makes flows stale */
+	ev_tstamp status_refreshed;	/* last conntrack dump for a status request */
 	size_t n_fps;
 
 	struct ctl *ctl;		/* the control socket */

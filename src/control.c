@@ -13,6 +13,24 @@
 #include "log.h"
 #include "status.h"
 
+/*
+ * Offload bits change without events: dump what is offloaded now before
+ * answering, but at most every STATUS_REFRESH_MIN seconds, so that a
+ * hundred clients asking at once cost one dump, not a hundred.
+ */
+#define STATUS_REFRESH_MIN 0.25
+
+static void status_refresh(struct flowd *fd)
+{
+	ev_tstamp now = ev_now(fd->loop);
+
+	if (fd->status_refreshed > 0 && now - fd->status_refreshed < STATUS_REFRESH_MIN)
+		return;
+	if (ct_refresh(fd->ct, now) < 0)
+		log_warnx("conntrack dump for status failed; counts may be stale");
+	fd->status_refreshed = now;
+}
+
 static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
 {
 	char msg[512];
@@ -33,9 +51,7 @@ static json_t *control_handler(void *arg, const struct proto_request *req,
 	(void)peer;	/* ctl.c already refused state changes from non-root */
 	switch (req->command) {
 	case PROTO_CMD_STATUS:
-		/* Offload bits change without events: count what is there now. */
-		if (ct_refresh(fd->ct, ev_now(fd->loop)) < 0)
-			log_warnx("conntrack dump for status failed; counts may be stale");
+		status_refresh(fd);
 		return status_build(fd);
 	case PROTO_CMD_RELOAD:
 		return handle_reload(fd, err);

@@ -210,6 +210,15 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 		log_err("cannot create the event loop");
 		return -1;
 	}
+	/*
+	 * Signals first: a SIGTERM that arrives while the sockets are being
+	 * set up is then held until the loop runs, and handled cleanly.
+	 */
+	signal_start(fd, &fd->sig_term, SIGTERM);
+	signal_start(fd, &fd->sig_int, SIGINT);
+	signal_start(fd, &fd->sig_hup, SIGHUP);
+	/* A client that vanishes mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
 	ev_timer_init(&fd->debounce, reconcile_timer_cb, 0, 0);
 	fd->debounce.data = fd;
 
@@ -238,11 +247,6 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 		}
 	}
 
-	signal_start(fd, &fd->sig_term, SIGTERM);
-	signal_start(fd, &fd->sig_int, SIGINT);
-	signal_start(fd, &fd->sig_hup, SIGHUP);
-	/* A client that vanishes mid-reply must not kill the daemon. */
-	signal(SIGPIPE, SIG_IGN);
 
 	wd_usec = notify_watchdog_usec();
 	if (wd_usec > 0) {

@@ -257,11 +257,21 @@ flowd_start() {
 	# $! must be flowd itself (ip netns exec execs it).
 	ip netns exec "$ns" "$FLOWD_BIN" -f -c "$conf" >>"${FLOWD_LOG:-$TMPDIR/flowd.log}" 2>&1 &
 	FLOWD_PID=$!
-	wait_until 5 flowd_table_exists "$ns" || {
-		note "flowd did not create its table; log:"
+	# Ready = its table exists and it answers on its control socket (the
+	# table alone may be one a previous flowd left behind).
+	wait_until 10 flowd_ready "$ns" "$conf" || {
+		note "flowd did not become ready; log:"
 		sed 's/^/#   /' "${FLOWD_LOG:-$TMPDIR/flowd.log}"
 		return 1
 	}
+}
+
+# flowd_ready NS CONF: the table is there and flowd answers status.
+flowd_ready() {
+	local sock
+	sock=$(sed -n 's/.*socket = "\([^"]*\)".*/\1/p' "$2" | tail -n1)
+	flowd_table_exists "$1" &&
+		in_ns "$1" "$FLOWCTL_BIN" -s "${sock:-/run/flowd/flowd.sock}" status >/dev/null 2>&1
 }
 
 flowd_stop() {

@@ -74,6 +74,10 @@ trap cleanup EXIT
 		"${FLOWD_BUILD:-$top}" "$flavour"
 	# Benchmarks need to know whether guest time counts instructions.
 	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
+	# A sanitizer build of flowd under test keeps its settings in the guest.
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
 } >"$outdir/job"
 
 if [ $icount -eq 1 ]; then
