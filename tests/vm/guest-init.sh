@@ -26,6 +26,8 @@ mount -t tmpfs -o mode=0755 run /run
 mkdir -p /run/lock /run/tmp "$out"
 mount -t tmpfs shm /dev/shm 2>/dev/null
 mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+# bash process substitution <(...) needs /dev/fd.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 flowdout "$out"; then
 	echo "guest-init: cannot mount the job share" >&2
 	poweroff_now
