@@ -8,7 +8,9 @@
 #
 #   stock    tinyconfig + tests/vm/kernel.config, no patches
 #   patched  stock + kernel/patches/*.patch applied in order (default)
-#   debug    patched + tests/vm/kernel-debug.config (KASAN, UBSAN, lockdep)
+#   debug    patched + tests/vm/kernel-debug.config (KASAN, UBSAN)
+#
+# Every flavour also builds in the test-only drivers of kernel/tests/.
 #
 # The bzImage is cached outside the tree, keyed by a hash of everything that
 # goes into it: the kernel source tarball, the config fragments, the patches,
@@ -41,6 +43,11 @@ fi
 
 fragments=("$here/kernel.config")
 [ "$flavour" = debug ] && fragments+=("$here/kernel-debug.config")
+# Test-only drivers the VM tests need (kernel/tests/*.c, never part of the
+# series), built into every flavour; each stays off until a test enables it.
+shopt -s nullglob
+test_drivers=("$top"/kernel/tests/*.c)
+shopt -u nullglob
 patches=()
 if [ "$flavour" != stock ]; then
 	shopt -s nullglob
@@ -67,7 +74,7 @@ fi
 key=$({
 	echo "tarball $tar_sum"
 	gcc --version | head -n1
-	sha256sum "$0" "${fragments[@]}" | cut -c1-64
+	sha256sum "$0" "${fragments[@]}" "${test_drivers[@]}" | cut -c1-64
 	for p in "${patches[@]}"; do
 		echo "patch $(basename "$p") $(sha256sum <"$p" | cut -c1-64)"
 	done
@@ -126,6 +133,10 @@ if [ ${#patches[@]} -gt 0 ]; then
 	"${git_q[@]}" am -q "${patches[@]}" >>"$log" 2>&1 ||
 		fail "a patch in kernel/patches/ does not apply"
 fi
+for drv in "${test_drivers[@]}"; do
+	cp "$drv" "$tree/net/netfilter/" || fail "copying $drv"
+	echo "obj-\$(CONFIG_NF_FLOW_TABLE) += $(basename "$drv" .c).o" >>"$tree/net/netfilter/Makefile"
+done
 
 mkdir -p "$obj"
 kmake=(make -C "$tree" O="$obj" -j"$jobs")

@@ -7,8 +7,12 @@
 #   # vm-kernel: patched     (default) the kernel with kernel/patches/
 #   # vm-kernel: stock       the unpatched kernel
 #   # vm-kernel: both        each of them
+#   # vm-kernel: debug       the patched kernel with KASAN and UBSAN
 #
-#   tests/vm/run-tests.sh [--kernel stock|patched] [--keep DIR] [NAME...]
+# and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
+# only built when a selected test asks for it.
+#
+#   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--keep DIR] [NAME...]
 #
 # NAME selects tests by file name without .sh (shell globs allowed).
 # Prints one line per run and ends with "N passed, N failed"; exits non-zero
@@ -40,37 +44,58 @@ selected() {
 results=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm-results.XXXXXX")}
 mkdir -p "$results"
 
-# Build (or find) each kernel once, before any test runs, so a build
-# failure is reported as such and not as N failed tests.
+# Build (or find) the stock and patched kernels once, before any test runs,
+# so a build failure is reported as such and not as N failed tests.  The
+# debug kernel (a long build) waits until a test needs it.
 declare -A image
-for flavour in stock patched; do
+kernel_image() {
+	local flavour=$1
+	[ -n "${image[$flavour]:-}" ] && return 0
 	if ! image[$flavour]=$("$here/build-kernel.sh" "$flavour"); then
+		image[$flavour]=
 		echo "run-tests: building the $flavour kernel failed"
-		echo "0 passed, 1 failed"
-		exit 1
+		return 1
 	fi
-done
+}
+if ! kernel_image stock || ! kernel_image patched; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 passed=0 failed=0 failed_names=()
 for script in "$here"/tests/*.sh; do
 	name=$(basename "$script" .sh)
 	selected "$name" "$@" || continue
-	want=$(sed -n 's/^# vm-kernel: *\([a-z]*\).*/\1/p' "$script" | head -n1)
-	case ${want:-patched} in
-	both) flavours="stock patched" ;;
-	stock) flavours=stock ;;
-	*) flavours=patched ;;
-	esac
+	want=$(sed -n 's/^# vm-kernel: *\([a-z ]*\).*/\1/p' "$script" | head -n1)
+	flavours=
+	for w in ${want:-patched}; do
+		case $w in
+		both) flavours+=" stock patched" ;;
+		stock | patched | debug) flavours+=" $w" ;;
+		*)
+			echo "run-tests: $name: unknown vm-kernel '$w'" >&2
+			exit 2
+			;;
+		esac
+	done
 	# Without patches both flavours are the same image: run it once.
-	if [ "$flavours" = "stock patched" ] && [ "${image[stock]}" = "${image[patched]}" ]; then
-		flavours=patched
+	if [ "${image[stock]}" = "${image[patched]}" ]; then
+		flavours=${flavours/ stock patched/ patched}
 	fi
 	for flavour in $flavours; do
 		[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue
+		if ! kernel_image "$flavour"; then
+			failed=$((failed + 1))
+			failed_names+=("$name[$flavour]")
+			continue
+		fi
+		# KASAN under TCG runs several times slower.
+		timeout=${FLOWD_VM_TIMEOUT:-600}
+		[ "$flavour" = debug ] && timeout=$((timeout * 3))
 		out="$results/$name.$flavour"
 		start=$(date +%s)
 		FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
-			--kernel "$flavour" --timeout "${FLOWD_VM_TIMEOUT:-600}" --out "$out" --quiet \
+			--kernel "$flavour" --timeout "$timeout" --out "$out" --quiet \
 			"$script"
 		rc=$?
 		secs=$(($(date +%s) - start))
