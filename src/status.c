@@ -82,6 +82,27 @@ static const struct ct_path_count *find_count(const struct ct_path_count *v, siz
 	return NULL;
 }
 
+/*
+ * One entry of "devices" or "tunnels": name and ifindex, what only that
+ * kind has (details, whose reference this takes), then the flows counted
+ * on it.  Keys keep this order: flowctl -j prints them as they come.  NULL
+ * when out of memory, as json_pack would be: the array leaves it out.
+ */
+static json_t *json_path_entry(const char *name, int ifindex, json_t *details,
+			       const struct ct_path_count *counts, size_t n_counts)
+{
+	json_t *entry = json_pack("{s:s, s:i}", "name", name, "ifindex", ifindex);
+
+	if (!details || json_object_update(entry, details) < 0 ||
+	    json_object_set_new(entry, "offloaded",
+				json_offloaded(find_count(counts, n_counts, ifindex))) < 0) {
+		json_decref(entry);
+		entry = NULL;
+	}
+	json_decref(details);
+	return entry;
+}
+
 static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc)
 {
 	json_t *arr = json_array();
@@ -89,12 +110,11 @@ static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc
 	for (size_t i = 0; arr && i < fd->plan.n_devices; i++) {
 		const struct plan_device *d = &fd->plan.devices[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:o, s:o, s:o}",
-			"name", d->name, "ifindex", d->ifindex,
-			"reasons", json_reasons(d->reasons),
-			"tunnels", json_device_tunnels(fd, d),
-			"offloaded", json_offloaded(find_count(cc->devices, cc->n_devices,
-							       d->ifindex))));
+		json_array_append_new(arr, json_path_entry(d->name, d->ifindex,
+			json_pack("{s:o, s:o}",
+				"reasons", json_reasons(d->reasons),
+				"tunnels", json_device_tunnels(fd, d)),
+			cc->devices, cc->n_devices));
 	}
 	return arr;
 }
@@ -106,15 +126,15 @@ static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc
 	for (size_t i = 0; arr && i < fd->plan.n_tunnels; i++) {
 		const struct plan_tunnel *t = &fd->plan.tunnels[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o}",
-			"name", t->name, "ifindex", t->ifindex, "kind", t->kind,
-			"local", json_addr(&t->local), "remote", json_addr(&t->remote),
-			"underlay", t->underlay[0] ? json_string(t->underlay) : json_null(),
-			"nexthop", t->accelerated ? json_addr(&t->nexthop) : json_null(),
-			"selected", t->selected, "accelerated", t->accelerated,
-			"why_not", t->why_not ? json_string(t->why_not) : json_null(),
-			"offloaded", json_offloaded(find_count(cc->tunnels, cc->n_tunnels,
-							       t->ifindex))));
+		json_array_append_new(arr, json_path_entry(t->name, t->ifindex,
+			json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}",
+				"kind", t->kind,
+				"local", json_addr(&t->local), "remote", json_addr(&t->remote),
+				"underlay", t->underlay[0] ? json_string(t->underlay) : json_null(),
+				"nexthop", t->accelerated ? json_addr(&t->nexthop) : json_null(),
+				"selected", t->selected, "accelerated", t->accelerated,
+				"why_not", t->why_not ? json_string(t->why_not) : json_null()),
+			cc->tunnels, cc->n_tunnels));
 	}
 	return arr;
 }

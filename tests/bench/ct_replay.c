@@ -14,7 +14,8 @@
  * (tests/unit/ct_fixture.h), half TCP, half UDP, 10.0.x.y -> 10.2.0.z.
  *
  * The tracker is set up as flowd's is on the seed topology (routes and
- * plan: eth0, tun0 over eth1), without sockets.  Instructions per event:
+ * plan: eth0, tun0 over eth1; tests/unit/ct_seed.h), without sockets.
+ * Instructions per event:
  *
  *   valgrind --tool=callgrind --toggle-collect=ct_feed ct_replay FILE
  *
@@ -30,6 +31,7 @@
 #include <time.h>
 
 #include "../unit/ct_fixture.h"
+#include "../unit/ct_seed.h"
 #include "ct.h"
 
 struct rec {
@@ -147,26 +149,6 @@ static void synth(struct capture *c, unsigned int flows)
 		ct_fx_put(&b, &off, FX_DESTROY, &s);
 		cap_add(c, b.b, (uint32_t)off);
 	}
-}
-
-/* The seed topology, as in tests/unit/test_ct_state.c. */
-static struct plan_device seed_devs[] = {
-	{ .name = "eth0", .ifindex = 2, .reasons = PLAN_REASON_CONFIGURED },
-	{ .name = "eth1", .ifindex = 3, .reasons = PLAN_REASON_UNDERLAY, .tunnel = "tun0" },
-	{ .name = "tun0", .ifindex = 5, .reasons = PLAN_REASON_TUNNEL, .tunnel = "tun0" },
-};
-static struct plan_tunnel seed_tuns[] = {
-	{ .name = "tun0", .ifindex = 5, .selected = true, .accelerated = true,
-	  .underlay_ifindex = 3, .underlay = "eth1", .kind = "ipip" },
-};
-static const struct plan seed_plan = { seed_devs, 3, seed_tuns, 1 };
-
-static struct ct_route route4(const char *addr, int plen, int ifindex)
-{
-	struct ct_route r = { .family = AF_INET, .plen = (uint8_t)plen, .ifindex = ifindex };
-
-	inet_pton(AF_INET, addr, r.addr);
-	return r;
 }
 
 static double now_s(void)

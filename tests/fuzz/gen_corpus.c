@@ -60,11 +60,9 @@ static struct nlmsghdr *link_tunnel(union nlbuf *b, int ifindex, const char *nam
 				    const char *kind, bool v6, int link)
 {
 	struct nlmsghdr *nlh = nl_newlink(b, ifindex, name, IFF_UP);
-	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO), *data;
+	struct nlattr *data, *li = nl_linkinfo_begin(nlh, kind, &data);
 	bool gre = strstr(kind, "gre") != NULL;
 
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	mnl_attr_put_u32(nlh, gre ? IFLA_GRE_LINK : IFLA_IPTUN_LINK, (uint32_t)link);
 	if (v6) {
 		nl_put_in6(nlh, gre ? IFLA_GRE_LOCAL : IFLA_IPTUN_LOCAL, "2001:db8::1");
@@ -88,8 +86,7 @@ static struct nlmsghdr *link_tunnel(union nlbuf *b, int ifindex, const char *nam
 	} else {
 		mnl_attr_put_u8(nlh, IFLA_IPTUN_PROTO, v6 ? IPPROTO_IPV6 : IPPROTO_IPIP);
 	}
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
+	nl_linkinfo_end(nlh, li, data);
 	return nlh;
 }
 
@@ -99,13 +96,10 @@ static struct nlmsghdr *link_vlan(union nlbuf *b, int ifindex, const char *name,
 	struct nlattr *li, *data;
 
 	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)lower);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	li = nl_linkinfo_begin(nlh, "vlan", &data);
 	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, 100);
 	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(0x8100));
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
+	nl_linkinfo_end(nlh, li, data);
 	return nlh;
 }
 
@@ -128,17 +122,8 @@ static struct nlmsghdr *link_kind(union nlbuf *b, int ifindex, const char *name,
 static struct nlmsghdr *route_reply(union nlbuf *b, int family, int oif, const char *gw,
 				    unsigned char type)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh = nl_newroute(b, family, family == AF_INET ? 32 : 128, type);
 
-	memset(b, 0, sizeof(*b));
-	nlh = mnl_nlmsg_put_header(b->b);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)family;
-	rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_type = type;
 	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
 	if (family == AF_INET) {
 		nl_put_in4(nlh, RTA_DST, "198.51.100.7");
@@ -156,16 +141,12 @@ static struct nlmsghdr *route_reply(union nlbuf *b, int family, int oif, const c
 	return nlh;
 }
 
+/* The error for a request that was a bare header. */
 static struct nlmsghdr *error_msg(union nlbuf *b, int error)
 {
-	struct nlmsghdr *nlh;
-	struct nlmsgerr *e;
+	struct nlmsghdr *nlh = nl_error(b, error);
+	struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-	memset(b, 0, sizeof(*b));
-	nlh = mnl_nlmsg_put_header(b->b);
-	nlh->nlmsg_type = NLMSG_ERROR;
-	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
-	e->error = error;
 	e->msg.nlmsg_len = sizeof(struct nlmsghdr);
 	return nlh;
 }
@@ -227,21 +208,13 @@ static void gen_rtnl(void)
 
 /* ---- conntrack ---- */
 
+/* One route of a main table dump. */
 static struct nlmsghdr *main_route(union nlbuf *b, int family, const char *dst, int plen,
 				   int oif, unsigned char type, bool multipath)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh = nl_newroute(b, family, plen, type);
 
-	memset(b, 0, sizeof(*b));
-	nlh = mnl_nlmsg_put_header(b->b);
-	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_MULTI;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)family;
-	rtm->rtm_dst_len = (unsigned char)plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_type = type;
 	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, 100);
 	if (plen) {
@@ -330,41 +303,14 @@ static void gen_ct(void)
 
 static struct nlmsghdr *gen_msg(union nlbuf *b, uint32_t pid)
 {
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
+	struct nlmsghdr *nlh = nl_msg_start(b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN,
+					    sizeof(struct nfgenmsg));
+	struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 
-	memset(b, 0, sizeof(*b));
-	nlh = mnl_nlmsg_put_header(b->b);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NFTA_GEN_ID, htonl(77));
 	mnl_attr_put_u32(nlh, NFTA_GEN_PROC_PID, htonl(pid));
 	mnl_attr_put_strz(nlh, NFTA_GEN_PROC_NAME, "nft");
-	return nlh;
-}
-
-static struct nlmsghdr *ack_msg(union nlbuf *b, uint32_t seq, int error, const char *text,
-				int64_t offs)
-{
-	struct nlmsghdr *nlh;
-	struct nlmsgerr *e;
-
-	memset(b, 0, sizeof(*b));
-	nlh = mnl_nlmsg_put_header(b->b);
-	nlh->nlmsg_type = NLMSG_ERROR;
-	nlh->nlmsg_flags = NLM_F_CAPPED;
-	nlh->nlmsg_seq = seq;
-	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
-	e->error = error;
-	e->msg.nlmsg_len = 100;
-	e->msg.nlmsg_seq = seq;
-	if (text || offs >= 0)
-		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
-	if (text)
-		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, text);
-	if (offs >= 0)
-		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, (uint32_t)offs);
 	return nlh;
 }
 
@@ -421,20 +367,16 @@ static void gen_nft(void)
 	/* ACKs: all good; a failure with extack text and the device offset. */
 	off = 0;
 	for (uint32_t s = batch.seq_begin; s <= batch.seq_end; s++) {
-		nlh = ack_msg(&b, s, 0, NULL, -1);
-		memcpy(acc.b + off, nlh, nlh->nlmsg_len);
+		nlh = nl_put_ack(acc.b + off, s, 0, NULL, -1);
 		off += MNL_ALIGN(nlh->nlmsg_len);
 	}
 	save("fuzz_nft", "acks-ok", acc.b, off);
 	off = 0;
-	nlh = ack_msg(&b, batch.msgs[0].seq, 0, NULL, -1);
-	memcpy(acc.b + off, nlh, nlh->nlmsg_len);
+	nlh = nl_put_ack(acc.b + off, batch.msgs[0].seq, 0, NULL, -1);
 	off += MNL_ALIGN(nlh->nlmsg_len);
-	nlh = ack_msg(&b, batch.msgs[1].seq, -ENOENT, "device not found", 36);
-	memcpy(acc.b + off, nlh, nlh->nlmsg_len);
+	nlh = nl_put_ack(acc.b + off, batch.msgs[1].seq, -ENOENT, "device not found", 36);
 	off += MNL_ALIGN(nlh->nlmsg_len);
-	nlh = ack_msg(&b, batch.msgs[2].seq, -EBUSY, NULL, 20);
-	memcpy(acc.b + off, nlh, nlh->nlmsg_len);
+	nlh = nl_put_ack(acc.b + off, batch.msgs[2].seq, -EBUSY, NULL, 20);
 	off += MNL_ALIGN(nlh->nlmsg_len);
 	save("fuzz_nft", "acks-error", acc.b, off);
 

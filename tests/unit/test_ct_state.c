@@ -3,7 +3,7 @@
  * The tracker without sockets: resync by dump, counts per tunnel/device on
  * the seed topology, stale-flow and flush selection, refresh policy.
  *
- * Seed: eth0 (2) configured; tun0 (5, ipip) over eth1 (3).
+ * Seed (ct_seed.h): eth0 (2) configured; tun0 (5, ipip) over eth1 (3).
  * Routes: 10.0.0.0/24 dev eth0, 10.2.0.0/24 dev tun0, default dev eth1.
  */
 #include <arpa/inet.h>
@@ -19,26 +19,8 @@
 #include <cmocka.h>
 
 #include "ct_fixture.h"
+#include "ct_seed.h"
 #include "ct.h"
-
-static struct plan_device seed_devs[] = {
-	{ .name = "eth0", .ifindex = 2, .reasons = PLAN_REASON_CONFIGURED },
-	{ .name = "eth1", .ifindex = 3, .reasons = PLAN_REASON_UNDERLAY, .tunnel = "tun0" },
-	{ .name = "tun0", .ifindex = 5, .reasons = PLAN_REASON_TUNNEL, .tunnel = "tun0" },
-};
-static struct plan_tunnel seed_tuns[] = {
-	{ .name = "tun0", .ifindex = 5, .selected = true, .accelerated = true,
-	  .underlay_ifindex = 3, .underlay = "eth1", .kind = "ipip" },
-};
-static const struct plan seed_plan = { seed_devs, 3, seed_tuns, 1 };
-
-static struct ct_route route4(const char *addr, int plen, int ifindex)
-{
-	struct ct_route r = { .family = AF_INET, .plen = (uint8_t)plen, .ifindex = ifindex };
-
-	inet_pton(AF_INET, addr, r.addr);
-	return r;
-}
 
 static const struct ctspec flow_a = { AF_INET, "10.0.0.2", "10.2.0.2", NULL, NULL, IPPROTO_TCP,
 				      40000, 80, 1, IPS_CONFIRMED | IPS_OFFLOAD, 0 };

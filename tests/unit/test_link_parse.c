@@ -17,21 +17,6 @@
 
 #include "link_parse.h"
 
-static struct nlattr *info_begin(struct nlmsghdr *nlh, const char *kind, struct nlattr **data)
-{
-	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	*data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	return li;
-}
-
-static void info_end(struct nlmsghdr *nlh, struct nlattr *li, struct nlattr *data)
-{
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-}
-
 static void assert_addr4(const struct addr *a, const char *text)
 {
 	assert_int_equal(a->family, AF_INET);
@@ -55,7 +40,7 @@ static void test_ipip(void **state)
 	struct link l;
 
 	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
-	li = info_begin(nlh, "ipip", &data);
+	li = nl_linkinfo_begin(nlh, "ipip", &data);
 	mnl_attr_put_u32(nlh, IFLA_IPTUN_LINK, 3);
 	nl_put_in4(nlh, IFLA_IPTUN_LOCAL, "192.0.2.1");
 	nl_put_in4(nlh, IFLA_IPTUN_REMOTE, "198.51.100.2");
@@ -65,7 +50,7 @@ static void test_ipip(void **state)
 	mnl_attr_put_u8(nlh, IFLA_IPTUN_PROTO, IPPROTO_IPIP);
 	mnl_attr_put_u32(nlh, IFLA_IPTUN_FWMARK, 0x42);
 	mnl_attr_put_u16(nlh, IFLA_IPTUN_ENCAP_TYPE, 0);	/* known, ignored */
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.ifindex, 5);
@@ -95,10 +80,10 @@ static void test_ipip_any_remote_is_unset(void **state)
 	struct nlattr *li, *data;
 	struct link l;
 
-	li = info_begin(nlh, "ipip", &data);
+	li = nl_linkinfo_begin(nlh, "ipip", &data);
 	nl_put_in4(nlh, IFLA_IPTUN_LOCAL, "0.0.0.0");
 	nl_put_in4(nlh, IFLA_IPTUN_REMOTE, "0.0.0.0");
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_false(l.up);
@@ -114,10 +99,10 @@ static void test_sit_records_proto(void **state)
 	struct link l;
 
 	/* No PROTO attribute: sit's default is IPv6 in IPv4. */
-	li = info_begin(nlh, "sit", &data);
+	li = nl_linkinfo_begin(nlh, "sit", &data);
 	nl_put_in4(nlh, IFLA_IPTUN_REMOTE, "203.0.113.9");
 	mnl_attr_put_u16(nlh, IFLA_IPTUN_FLAGS, 0);	/* sit sends a u16 */
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.type, LINK_TYPE_TUNNEL);
 	assert_int_equal(l.tun.kind, TUNNEL_KIND_SIT);
@@ -127,9 +112,9 @@ static void test_sit_records_proto(void **state)
 
 	/* "mode any": PROTO 0. */
 	nlh = nl_newlink(&buf, 7, "sit1", IFF_UP);
-	li = info_begin(nlh, "sit", &data);
+	li = nl_linkinfo_begin(nlh, "sit", &data);
 	mnl_attr_put_u8(nlh, IFLA_IPTUN_PROTO, 0);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.tun.proto, 0);
 }
@@ -139,7 +124,7 @@ static struct nlmsghdr *build_ip6tnl(union nlbuf *buf, uint8_t proto)
 	struct nlmsghdr *nlh = nl_newlink(buf, 8, "ip6t0", IFF_UP);
 	struct nlattr *li, *data;
 
-	li = info_begin(nlh, "ip6tnl", &data);
+	li = nl_linkinfo_begin(nlh, "ip6tnl", &data);
 	mnl_attr_put_u32(nlh, IFLA_IPTUN_LINK, 4);
 	nl_put_in6(nlh, IFLA_IPTUN_LOCAL, "2001:db8::1");
 	nl_put_in6(nlh, IFLA_IPTUN_REMOTE, "2001:db8:1::2");
@@ -149,7 +134,7 @@ static struct nlmsghdr *build_ip6tnl(union nlbuf *buf, uint8_t proto)
 	mnl_attr_put_u32(nlh, IFLA_IPTUN_FLAGS, IP6_TNL_F_IGN_ENCAP_LIMIT);
 	mnl_attr_put_u8(nlh, IFLA_IPTUN_PROTO, proto);
 	mnl_attr_put_u32(nlh, IFLA_IPTUN_FWMARK, 7);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	return nlh;
 }
 
@@ -192,7 +177,7 @@ static void test_gre_keys_and_csum(void **state)
 	struct nlattr *li, *data;
 	struct link l;
 
-	li = info_begin(nlh, "gre", &data);
+	li = nl_linkinfo_begin(nlh, "gre", &data);
 	mnl_attr_put_u32(nlh, IFLA_GRE_LINK, 0);
 	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, GRE_KEY | GRE_CSUM);
 	mnl_attr_put_u16(nlh, IFLA_GRE_OFLAGS, GRE_KEY | GRE_SEQ);
@@ -204,7 +189,7 @@ static void test_gre_keys_and_csum(void **state)
 	mnl_attr_put_u8(nlh, IFLA_GRE_TOS, 0x10);
 	mnl_attr_put_u8(nlh, IFLA_GRE_PMTUDISC, 0);
 	mnl_attr_put_u8(nlh, IFLA_GRE_IGNORE_DF, 0);	/* known, ignored */
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.type, LINK_TYPE_TUNNEL);
@@ -228,7 +213,7 @@ static void test_ip6gre(void **state)
 	struct nlattr *li, *data;
 	struct link l;
 
-	li = info_begin(nlh, "ip6gre", &data);
+	li = nl_linkinfo_begin(nlh, "ip6gre", &data);
 	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, 0);
 	mnl_attr_put_u16(nlh, IFLA_GRE_OFLAGS, GRE_KEY);
 	mnl_attr_put_u32(nlh, IFLA_GRE_OKEY, htonl(5));
@@ -239,7 +224,7 @@ static void test_ip6gre(void **state)
 	mnl_attr_put_u32(nlh, IFLA_GRE_FLOWINFO, 0);
 	mnl_attr_put_u32(nlh, IFLA_GRE_FLAGS, IP6_TNL_F_USE_ORIG_TCLASS);
 	mnl_attr_put_u32(nlh, IFLA_GRE_FWMARK, 9);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.tun.kind, TUNNEL_KIND_IP6GRE);
@@ -260,16 +245,16 @@ static void test_collect_md(void **state)
 	struct nlattr *li, *data;
 	struct link l;
 
-	li = info_begin(nlh, "ip6gre", &data);
+	li = nl_linkinfo_begin(nlh, "ip6gre", &data);
 	mnl_attr_put(nlh, IFLA_GRE_COLLECT_METADATA, 0, NULL);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_true(l.tun.collect_md);
 
 	nlh = nl_newlink(&buf, 12, "ipip-ext", IFF_UP);
-	li = info_begin(nlh, "ipip", &data);
+	li = nl_linkinfo_begin(nlh, "ipip", &data);
 	mnl_attr_put(nlh, IFLA_IPTUN_COLLECT_METADATA, 0, NULL);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_true(l.tun.collect_md);
 	assert_int_equal(l.tun.remote.family, 0);
@@ -283,10 +268,10 @@ static void test_vlan(void **state)
 	struct link l;
 
 	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
-	li = info_begin(nlh, "vlan", &data);
+	li = nl_linkinfo_begin(nlh, "vlan", &data);
 	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, 100);
 	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(0x88a8));
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.type, LINK_TYPE_VLAN);
@@ -304,9 +289,9 @@ static void test_vlan_lower_in_other_netns(void **state)
 
 	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
 	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 0);
-	li = info_begin(nlh, "vlan", &data);
+	li = nl_linkinfo_begin(nlh, "vlan", &data);
 	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, 100);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 
 	assert_int_equal(link_parse(nlh, &l), 0);
 	assert_int_equal(l.type, LINK_TYPE_VLAN);
@@ -380,9 +365,9 @@ static void test_l2_tunnels_and_unknown_kinds(void **state)
 		struct link l;
 
 		mnl_attr_put_u32(nlh, IFLA_LINK, 3);
-		li = info_begin(nlh, cases[i].kind, &data);
+		li = nl_linkinfo_begin(nlh, cases[i].kind, &data);
 		mnl_attr_put_u32(nlh, 1, 1);
-		info_end(nlh, li, data);
+		nl_linkinfo_end(nlh, li, data);
 		assert_int_equal(link_parse(nlh, &l), 0);
 		assert_string_equal(l.kind, cases[i].kind);
 		assert_int_equal(l.type, cases[i].type);
@@ -426,18 +411,18 @@ static void test_rejects_wrong_remote_length(void **state)
 	struct nlattr *li, *data;
 	struct link l;
 
-	li = info_begin(nlh, "ipip", &data);
+	li = nl_linkinfo_begin(nlh, "ipip", &data);
 	mnl_attr_put(nlh, IFLA_IPTUN_REMOTE, sizeof(six), six);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	errno = 0;
 	assert_int_equal(link_parse(nlh, &l), -1);
 	assert_int_equal(errno, ERANGE);
 
 	/* An IPv4-sized remote on an IPv6 tunnel is just as wrong. */
 	nlh = nl_newlink(&buf, 5, "ip6t0", IFF_UP);
-	li = info_begin(nlh, "ip6tnl", &data);
+	li = nl_linkinfo_begin(nlh, "ip6tnl", &data);
 	nl_put_in4(nlh, IFLA_IPTUN_REMOTE, "192.0.2.1");
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	assert_int_equal(link_parse(nlh, &l), -1);
 }
 
@@ -453,9 +438,9 @@ static void test_rejects_wrong_scalar_sizes(void **state)
 		struct nlattr *li, *data;
 		struct link l;
 
-		li = info_begin(nlh, "ipip", &data);
+		li = nl_linkinfo_begin(nlh, "ipip", &data);
 		mnl_attr_put(nlh, types[i], sizeof(three), three);
-		info_end(nlh, li, data);
+		nl_linkinfo_end(nlh, li, data);
 		assert_int_equal(link_parse(nlh, &l), -1);
 	}
 }
@@ -560,13 +545,13 @@ static void test_mutations_do_not_crash(void **state)
 	int ok = 0;
 
 	mnl_attr_put_u32(nlh, IFLA_MASTER, 2);
-	li = info_begin(nlh, "ip6gre", &data);
+	li = nl_linkinfo_begin(nlh, "ip6gre", &data);
 	mnl_attr_put_u16(nlh, IFLA_GRE_IFLAGS, GRE_KEY);
 	mnl_attr_put_u32(nlh, IFLA_GRE_IKEY, 1);
 	nl_put_in6(nlh, IFLA_GRE_LOCAL, "2001:db8::1");
 	nl_put_in6(nlh, IFLA_GRE_REMOTE, "2001:db8::2");
 	mnl_attr_put_u32(nlh, IFLA_GRE_FLAGS, 0);
-	info_end(nlh, li, data);
+	nl_linkinfo_end(nlh, li, data);
 	len = nlh->nlmsg_len;
 
 	for (uint32_t cut = 0; cut <= len; cut++) {

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "nlmsg_build.h"
+
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/flowtable.h>
@@ -64,23 +66,7 @@ static void build_update(struct ctx *c)
 /* Append an NLMSG_ERROR for seq; msg/offs are extended ACK attributes (optional). */
 static void put_ack(struct ctx *c, uint32_t seq, int error, const char *msg, int64_t offs)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(c->buf + c->len);
-	struct nlmsgerr *e;
-
-	nlh->nlmsg_type = NLMSG_ERROR;
-	nlh->nlmsg_flags = NLM_F_CAPPED;
-	nlh->nlmsg_seq = seq;
-	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
-	e->error = error;
-	e->msg.nlmsg_len = 100;		/* the original's header: it is capped */
-	e->msg.nlmsg_seq = seq;
-	if (msg || offs >= 0)
-		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
-	if (msg)
-		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
-	if (offs >= 0)
-		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, (uint32_t)offs);
-	c->len += nlh->nlmsg_len;
+	c->len += nl_put_ack(c->buf + c->len, seq, error, msg, offs)->nlmsg_len;
 }
 
 static int acks(struct ctx *c, char *err, size_t errlen)

@@ -180,33 +180,10 @@ static void test_request_refused(void **state)
 
 /* --- reply parser --- */
 
+/* The answer to an RTM_GETROUTE for one address. */
 static struct nlmsghdr *reply(union nlbuf *buf, int family, uint8_t type)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-
-	memset(buf, 0, sizeof(*buf));
-	nlh = mnl_nlmsg_put_header(buf->b);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family;
-	rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_type = type;
-	return nlh;
-}
-
-static struct nlmsghdr *error_reply(union nlbuf *buf, int err)
-{
-	struct nlmsghdr *nlh;
-	struct nlmsgerr *e;
-
-	memset(buf, 0, sizeof(*buf));
-	nlh = mnl_nlmsg_put_header(buf->b);
-	nlh->nlmsg_type = NLMSG_ERROR;
-	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
-	e->error = -err;
-	return nlh;
+	return nl_newroute(buf, family, family == AF_INET ? 32 : 128, type);
 }
 
 static void test_reply_gateway(void **state)
@@ -303,7 +280,7 @@ static void test_reply_errors(void **state)
 		union nlbuf buf;
 		struct tunnel_route r;
 
-		assert_int_equal(tunnel_route_parse_reply(error_reply(&buf, cases[i].err), &l, &r), 0);
+		assert_int_equal(tunnel_route_parse_reply(nl_error(&buf, -cases[i].err), &l, &r), 0);
 		assert_false(r.resolved);
 		assert_int_equal(r.tunnel_ifindex, 5);
 		assert_non_null(r.why_not);
@@ -314,12 +291,12 @@ static void test_reply_errors(void **state)
 		union nlbuf buf;
 		struct tunnel_route r;
 
-		tunnel_route_parse_reply(error_reply(&buf, EHOSTUNREACH), &l, &r);
+		tunnel_route_parse_reply(nl_error(&buf, -EHOSTUNREACH), &l, &r);
 		assert_ptr_equal(r.why_not, TUNNEL_ROUTE_UNREACHABLE);
-		tunnel_route_parse_reply(error_reply(&buf, EACCES), &l, &r);
+		tunnel_route_parse_reply(nl_error(&buf, -EACCES), &l, &r);
 		assert_ptr_equal(r.why_not, TUNNEL_ROUTE_PROHIBITED);
 		/* A bare ack is not an answer. */
-		assert_int_equal(tunnel_route_parse_reply(error_reply(&buf, 0), &l, &r), -1);
+		assert_int_equal(tunnel_route_parse_reply(nl_error(&buf, 0), &l, &r), -1);
 		assert_ptr_equal(r.why_not, TUNNEL_ROUTE_LOOKUP_FAILED);
 	}
 }
@@ -402,7 +379,7 @@ static void test_reply_malformed(void **state)
 	nlh = reply(&buf, AF_INET, RTN_UNICAST);
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 4;
 	assert_int_equal(tunnel_route_parse_reply(nlh, &l, &r), -1);
-	nlh = error_reply(&buf, ENETUNREACH);
+	nlh = nl_error(&buf, -ENETUNREACH);
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
 	assert_int_equal(tunnel_route_parse_reply(nlh, &l, &r), -1);
 	nlh = reply(&buf, AF_INET, RTN_UNICAST);
