@@ -179,7 +179,7 @@ kt_stream() {
 	[ -n "$rev" ] && opts+=("$rev")
 	# A KASAN kernel under TCG is several times slower: longer streams.
 	local secs=9 settle=4
-	[ "$(kt_flavour)" = debug ] && secs=30 settle=12
+	[ "$(kt_flavour)" = debug ] && secs=20 settle=10
 	iperf3_server server
 	in_ns client iperf3 -c "$dst" -t $secs -i 0 "${opts[@]}" >"$TMPDIR/iperf.out" 2>&1 &
 	local iperf=$!
@@ -301,11 +301,14 @@ got() { nft_counter client inet filter got; }
 # (the deltas of the client's counter, the router's forward chain probe
 # counter and the router's spoof drop counter).
 kt_inject() {
-	local g1 p1 d1
-	g1=$(got) p1=$(ctr probe_slow) d1=$(ctr spoof_drop)
+	local g1 p1 d1 g2 p2 d2
+	g1=$(got)
+	read -r p1 d1 <<<"$(ctr_many probe_slow spoof_drop)"
 	in_ns remote $PY "$INJECT" "${PROBE[@]}" "$@" || bail "injector failed: $*"
 	sleep 0.5
-	GOT=$(($(got) - g1)) PSLOW=$(($(ctr probe_slow) - p1)) SPOOF=$(($(ctr spoof_drop) - d1))
+	g2=$(got)
+	read -r p2 d2 <<<"$(ctr_many probe_slow spoof_drop)"
+	GOT=$((g2 - g1)) PSLOW=$((p2 - p1)) SPOOF=$((d2 - d1))
 	note "inject $*: client got $GOT, router forward chain $PSLOW, spoof drop $SPOOF"
 }
 
