@@ -179,7 +179,7 @@ kt_stream() {
 	[ -n "$rev" ] && opts+=("$rev")
 	# A KASAN kernel under TCG is several times slower: longer streams.
 	local secs=9 settle=4
-	[ "$(kt_flavour)" = debug ] && secs=20 settle=10
+	[ "$(kt_flavour)" = debug ] && secs=16 settle=8
 	iperf3_server server
 	in_ns client iperf3 -c "$dst" -t $secs -i 0 "${opts[@]}" >"$TMPDIR/iperf.out" 2>&1 &
 	local iperf=$!
