@@ -5,8 +5,8 @@
 #   packages -> build (-Werror) -> unit tests -> unit tests under ASan+UBSan
 #   -> static analysis (cppcheck, clang-tidy) -> fuzzing (each libFuzzer
 #   target FLOWD_FUZZ_SECONDS, default 30) -> man pages and service unit
-#   -> make distcheck -> VM integration tests (builds the test kernel once,
-#   cached outside the tree).
+#   -> make distcheck -> VM integration tests.  The test kernels build in
+#   the background from the start, cached outside the tree.
 # Every step is reported; the last line is "N passed, N failed" where N
 # counts unit test cases, VM test runs and the other steps.
 set -uo pipefail
@@ -59,6 +59,18 @@ finish() {
 mkdir -p "$logs"
 step setup-host "$top/tests/setup-host.sh" || finish
 
+# The test kernels (stock, patched, KASAN debug: about half an hour cold on
+# 2 cores, seconds when cached) build in the background while the host
+# steps below run; many of those use one core only.  The VM tests wait for
+# them.
+kernels_log="$logs/kernels.log"
+(
+	for flavour in stock patched debug; do
+		nice -n 5 "$top/tests/vm/build-kernel.sh" "$flavour" || exit 1
+	done
+) >"$kernels_log" 2>&1 &
+kernels_pid=$!
+
 # Out-of-tree builds only: a configured source tree would break them.
 if [ -f "$top/config.status" ]; then
 	echo "note: the source tree is configured in place; running make distclean there first"
@@ -89,6 +101,14 @@ step fuzz "$top/tests/fuzz/run.sh" "${FLOWD_FUZZ_SECONDS:-30}"
 
 step docs-service "$top/tests/check-docs-service.sh" "$top/build"
 step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+kernels_start=$(date +%s)
+if wait "$kernels_pid"; then
+	echo "ok   kernels (waited $(($(date +%s) - kernels_start))s; log: $kernels_log)"
+else
+	# run-tests.sh tries again and reports what fails.
+	echo "note: building the test kernels in the background failed (log: $kernels_log)"
+fi
 
 # The VM tests print their own per-test lines and "N passed, N failed".
 vm_log="$logs/vm-tests.log"
