@@ -48,9 +48,17 @@ mkdir -p "$results"
 # so a build failure is reported as such and not as N failed tests.  The
 # debug kernel (a long build) waits until a test needs it.
 declare -A image
+# FLOWD_VM_IMAGE_STOCK, _PATCHED, _DEBUG: an image already built (by
+# tests/run-all.sh in the background); build-kernel.sh is not asked again,
+# so the runs do not wait for its lock while it builds another flavour.
 kernel_image() {
-	local flavour=$1
+	local flavour=$1 given
 	[ -n "${image[$flavour]:-}" ] && return 0
+	given=FLOWD_VM_IMAGE_${flavour^^}
+	if [ -n "${!given:-}" ] && [ -f "${!given}" ]; then
+		image[$flavour]=${!given}
+		return 0
+	fi
 	if ! image[$flavour]=$("$here/build-kernel.sh" "$flavour"); then
 		image[$flavour]=
 		echo "run-tests: building the $flavour kernel failed"
@@ -63,51 +71,60 @@ if ! kernel_image stock || ! kernel_image patched; then
 fi
 
 passed=0 failed=0 failed_names=()
-for script in "$here"/tests/*.sh; do
-	name=$(basename "$script" .sh)
-	selected "$name" "$@" || continue
-	want=$(sed -n 's/^# vm-kernel: *\([a-z ]*\).*/\1/p' "$script" | head -n1)
-	flavours=
-	for w in ${want:-patched}; do
-		case $w in
-		both) flavours+=" stock patched" ;;
-		stock | patched | debug) flavours+=" $w" ;;
-		*)
-			echo "run-tests: $name: unknown vm-kernel '$w'" >&2
-			exit 2
-			;;
-		esac
-	done
-	# Without patches both flavours are the same image: run it once.
-	if [ "${image[stock]}" = "${image[patched]}" ]; then
-		flavours=${flavours/ stock patched/ patched}
-	fi
-	for flavour in $flavours; do
-		[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue
-		if ! kernel_image "$flavour"; then
-			failed=$((failed + 1))
-			failed_names+=("$name[$flavour]")
-			continue
+# Runs on the debug kernel come last: it is the slowest to build, and
+# tests/run-all.sh may still be building it while the others run.
+for pass in main debug; do
+	for script in "$here"/tests/*.sh; do
+		name=$(basename "$script" .sh)
+		selected "$name" "$@" || continue
+		want=$(sed -n 's/^# vm-kernel: *\([a-z ]*\).*/\1/p' "$script" | head -n1)
+		flavours=
+		for w in ${want:-patched}; do
+			case $w in
+			both) flavours+=" stock patched" ;;
+			stock | patched | debug) flavours+=" $w" ;;
+			*)
+				echo "run-tests: $name: unknown vm-kernel '$w'" >&2
+				exit 2
+				;;
+			esac
+		done
+		# Without patches both flavours are the same image: run it once.
+		if [ "${image[stock]}" = "${image[patched]}" ]; then
+			flavours=${flavours/ stock patched/ patched}
 		fi
-		# KASAN under TCG runs several times slower.
-		timeout=${FLOWD_VM_TIMEOUT:-600}
-		[ "$flavour" = debug ] && timeout=$((timeout * 3))
-		out="$results/$name.$flavour"
-		start=$(date +%s)
-		FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
-			--kernel "$flavour" --timeout "$timeout" --out "$out" --quiet \
-			"$script"
-		rc=$?
-		secs=$(($(date +%s) - start))
-		if [ $rc -eq 0 ]; then
-			passed=$((passed + 1))
-			echo "ok   $name [$flavour] (${secs}s)"
-		else
-			failed=$((failed + 1))
-			failed_names+=("$name[$flavour]")
-			echo "FAIL $name [$flavour] (exit $rc, ${secs}s): log follows"
-			sed 's/^/    | /' "$out/log" 2>/dev/null | tail -n 80
-		fi
+		for flavour in $flavours; do
+			[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue
+			if [ "$pass" = debug ]; then
+				[ "$flavour" = debug ] || continue
+			else
+				[ "$flavour" = debug ] && continue
+			fi
+			if ! kernel_image "$flavour"; then
+				failed=$((failed + 1))
+				failed_names+=("$name[$flavour]")
+				continue
+			fi
+			# KASAN under TCG runs several times slower.
+			timeout=${FLOWD_VM_TIMEOUT:-600}
+			[ "$flavour" = debug ] && timeout=$((timeout * 3))
+			out="$results/$name.$flavour"
+			start=$(date +%s)
+			FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
+				--kernel "$flavour" --timeout "$timeout" --out "$out" --quiet \
+				"$script"
+			rc=$?
+			secs=$(($(date +%s) - start))
+			if [ $rc -eq 0 ]; then
+				passed=$((passed + 1))
+				echo "ok   $name [$flavour] (${secs}s)"
+			else
+				failed=$((failed + 1))
+				failed_names+=("$name[$flavour]")
+				echo "FAIL $name [$flavour] (exit $rc, ${secs}s): log follows"
+				sed 's/^/    | /' "$out/log" 2>/dev/null | tail -n 80
+			fi
+		done
 	done
 done
 
