@@ -117,7 +117,7 @@ tun_stat() { in_ns router cat "/sys/class/net/tun0/statistics/$1"; }
 # Bytes the router's underlay Ethernet device (eth1, also under a VLAN)
 # received and sent.
 underlay_bytes() {
-	in_ns router sh -c 'echo $(($(cat /sys/class/net/eth1/statistics/rx_bytes) + $(cat /sys/class/net/eth1/statistics/tx_bytes)))'
+	echo $(($(link_bytes router eth1 rx) + $(link_bytes router eth1 tx)))
 }
 
 # kt_setup KIND: topology, IPv6 tunnels without the encapsulation limit
@@ -163,8 +163,10 @@ kt_vlan_underlay() {
 	note "underlay: VLAN $vid ($(in_ns router ip -d link show "$KT_UDEV" | sed -n 's/.*\(vlan protocol [^ ]* id [0-9]*\).*/\1/p'))"
 	local remote=192.168.1.2
 	[ "$(topo_underlay_family "$kind")" = 6 ] && remote=fd00:1::2
-	note "route to the remote: $(in_ns router ip route get "$remote" | head -n1)"
-	case $(in_ns router ip route get "$remote") in
+	local route
+	route=$(in_ns router ip route get "$remote" | head -n1)
+	note "route to the remote: $route"
+	case $route in
 	*"dev $KT_UDEV "*) ;;
 	*) bail "the route to the remote does not use $KT_UDEV" ;;
 	esac
