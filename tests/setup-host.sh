@@ -19,6 +19,8 @@ packages=(
 	util-linux
 	# checks on docs and the service unit
 	groff man-db systemd
+	# flowd under valgrind in the VM (tests/vm/flowd-valgrind.sh)
+	valgrind
 	# fuzzing (clang, libFuzzer + sanitizers) and static analysis
 	clang-14 libclang-rt-14-dev clang-tidy cppcheck
 	# the data-plane benchmark's plot (tests/bench/run.sh)
