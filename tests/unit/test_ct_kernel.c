@@ -188,6 +188,7 @@ static void test_delete_by_id(void **state)
 	struct ct_target all = { CT_TARGET_ALL, "" };
 	struct ct_flush_result res;
 	struct ct_stats st;
+	unsigned long long destroy_before;
 
 	if (!have_netns)
 		skip();
@@ -219,11 +220,21 @@ static void test_delete_by_id(void **state)
 	assert_int_equal(st.flushed, 2);
 	assert_int_equal(st.delete_errors, 0);
 	/*
-	 * No DESTROY events for those: with nf_conntrack_events = 2 (the
-	 * default) an entry created while nobody listened gets no event
-	 * extension, so it never sends any event.  Only dumps see it.
+	 * DESTROY events for those: either none or one each.  With
+	 * nf_conntrack_events = 2 (the default) an entry created while
+	 * nobody listened gets no event extension and never sends an event;
+	 * but recent kernels keep "somebody listens" as one flag for the
+	 * whole host, not per namespace, so a conntrack listener anywhere
+	 * else on the machine (another test, a daemon) gives our entries
+	 * events too: seen on a busy host.  The tracker must be right
+	 * either way: its table is already empty, and a late DESTROY for a
+	 * flow it deleted must not be counted twice or resurrect anything.
 	 */
-	assert_int_equal(st.events_destroy, 0);
+	destroy_before = st.events_destroy;
+	printf("# DESTROY events for entries created before we listened: %llu\n",
+	       (unsigned long long)destroy_before);
+	assert_true(destroy_before == 0 || destroy_before == 2);
+	assert_int_equal(ct_flows_count(ct_table(ct)), 0);
 
 	/* One created while we listen: NEW in, our delete comes back as DESTROY. */
 	assert_int_equal(create("10.0.0.2", "10.2.0.2", 2003, IPS_ASSURED, 0), 0);
@@ -234,7 +245,7 @@ static void test_delete_by_id(void **state)
 	ct_get_stats(ct, &st);
 	printf("# after deletes: %llu events, %llu destroy\n", (unsigned long long)st.events,
 	       (unsigned long long)st.events_destroy);
-	assert_int_equal(st.events_destroy, 1);
+	assert_int_equal(st.events_destroy, destroy_before + 1);
 	assert_int_equal(st.flushed, 3);
 	assert_int_equal(ct_flows_count(ct_table(ct)), 0);
 	assert_int_equal(kernel_entries(), 1);
