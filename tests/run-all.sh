@@ -16,7 +16,19 @@ cd "$top" || exit 1
 logs=${FLOWD_TEST_LOGS:-$top/build/test-logs}
 jobs=${FLOWD_JOBS:-$(nproc)}
 
+# Root's tools live in sbin; a CI environment may not have it on PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
 passed=0 failed=0 failed_steps=()
+# The time of every step and VM run, printed as a table at the end.
+timing_names=() timing_secs=()
+run_start=$(date +%s)
+
+# timing NAME SECONDS: one row of the final table.
+timing() {
+	timing_names+=("$1")
+	timing_secs+=("$2")
+}
 
 # step NAME CMD...: run CMD with its output in $logs/NAME.log.
 step() {
@@ -26,6 +38,7 @@ step() {
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
+	timing "$name" $(($(date +%s) - start))
 	if [ $rc -eq 0 ]; then
 		echo "ok   $name ($(($(date +%s) - start))s)"
 		passed=$((passed + 1))
@@ -49,7 +62,24 @@ count_cmocka() {
 	failed=$((failed + ${f:-0}))
 }
 
+# The per-step and per-VM-run times, slowest first, and the whole run.
+print_timings() {
+	local i flavour secs
+	# The kernels built in the background (none when all were cached).
+	while read -r flavour secs; do
+		timing "kernel build: $flavour (background)" "$secs"
+	done < <(awk '/^build-kernel: building [a-z]* kernel/ { f = $3 }
+		/^build-kernel: built in [0-9]* s/ && f != "" { print f, $4; f = "" }' \
+		"${kernels_log:-/dev/null}" 2>/dev/null)
+	echo "---- time per step and per VM run (seconds, slowest first)"
+	for i in "${!timing_names[@]}"; do
+		printf '%6d  %s\n' "${timing_secs[$i]}" "${timing_names[$i]}"
+	done | sort -rn
+	printf '%6d  %s\n' $(($(date +%s) - run_start)) "total (wall clock)"
+}
+
 finish() {
+	print_timings
 	[ ${#failed_steps[@]} -gt 0 ] && echo "failed: ${failed_steps[*]}"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
@@ -58,6 +88,9 @@ finish() {
 
 mkdir -p "$logs"
 step setup-host "$top/tests/setup-host.sh" || finish
+# Every tool any step below uses, checked now: a missing one fails here
+# with the list, not as a confusing failure of some step much later.
+step check-tools "$top/tests/check-tools.sh" || finish
 
 # The test kernels build in the background from here (about half an hour
 # cold on 2 cores, seconds when cached): stock and patched while the host
@@ -115,6 +148,7 @@ while { [ ! -f "$logs/image.stock" ] || [ ! -f "$logs/image.patched" ]; } &&
 done
 if [ -f "$logs/image.stock" ] && [ -f "$logs/image.patched" ]; then
 	echo "ok   kernels (waited $(($(date +%s) - kernels_start))s; log: $kernels_log)"
+	timing "waiting for the stock and patched kernels" $(($(date +%s) - kernels_start))
 	FLOWD_VM_IMAGE_STOCK=$(cat "$logs/image.stock")
 	FLOWD_VM_IMAGE_PATCHED=$(cat "$logs/image.patched")
 	export FLOWD_VM_IMAGE_STOCK FLOWD_VM_IMAGE_PATCHED
@@ -123,14 +157,16 @@ else
 	echo "note: building the test kernels in the background failed (log: $kernels_log)"
 fi
 
-# The VM tests print their own per-test lines and "N passed, N failed".
-vm_log="$logs/vm-tests.log"
-echo "---- VM integration tests (log: $vm_log)"
-FLOWD_BUILD="$top/build" "$top/tests/vm/run-tests.sh" 2>&1 | tee "$vm_log" | grep -v ' passed, .* failed$'
+# count_vm LOG NAME: add a VM runner's "N passed, N failed" to the totals
+# and its per-run times to the table.
 count_vm() {
 	local log=$1 name=$2 p f
 	p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n1)
 	f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n1)
+	while read -r run secs; do
+		timing "$name: ${run//_/ }" "$secs"
+	done < <(sed -n 's/^\(ok  \|FAIL\) \([^ ]* \[[a-z]*\]\) (\(exit [0-9]*, \)\{0,1\}\([0-9]*\)s).*/\2 \4/p' "$log" |
+		sed 's/ \([0-9]*\)$/\t\1/' | tr ' \t' '_ ')
 	if [ -z "$p" ]; then
 		echo "FAIL $name: the runner gave no summary"
 		failed=$((failed + 1))
@@ -141,15 +177,32 @@ count_vm() {
 	failed=$((failed + f))
 	[ "$f" -gt 0 ] && failed_steps+=("$name")
 }
-count_vm "$vm_log" vm-tests
 
-# flowd itself under ASan+UBSan in the VM, through the tests that drive it
-# hardest on events, reloads and restarts.  A sanitizer report
-# aborts flowd, and a leak at exit fails its clean stop.
-vm_asan_log="$logs/vm-tests-asan.log"
-echo "---- VM tests with flowd built with ASan+UBSan (log: $vm_asan_log)"
+# vm_pass NAME ARGS...: one run of the VM test runner, output to the
+# terminal (less its summary line, which goes into ours) and to a log.
+vm_pass() {
+	local name=$1 log="$logs/$1.log" start
+	shift
+	echo "---- $name (log: $log)"
+	start=$(date +%s)
+	"$top/tests/vm/run-tests.sh" -j "$vm_jobs" "$@" 2>&1 | tee "$log" | grep -v ' passed, .* failed$'
+	timing "$name (all runs)" $(($(date +%s) - start))
+	count_vm "$log" "$name"
+}
+
+# Two VMs at a time where the host has the cores for it: the guests
+# spend much of their time waiting, and every check waits for what it
+# measures rather than for the clock.
+vm_jobs=${FLOWD_VM_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
+
+# The VM tests on the stock and patched kernels, then flowd itself under
+# ASan+UBSan through the tests that drive it hardest on events, reloads
+# and restarts (a sanitizer report aborts flowd, a leak at exit fails its
+# clean stop), and last the KASAN kernel's runs, whose kernel may still
+# be building in the background until then.
+FLOWD_BUILD="$top/build" vm_pass vm-tests --no-debug
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	FLOWD_BUILD="$top/build-asan" "$top/tests/vm/run-tests.sh" --kernel patched \
-	flowd-config flowd-dynamic flowd-offload 2>&1 | tee "$vm_asan_log" | grep -v ' passed, .* failed$'
-count_vm "$vm_asan_log" vm-tests-asan
+	FLOWD_BUILD="$top/build-asan" vm_pass vm-tests-asan --kernel patched \
+	flowd-config flowd-dynamic flowd-offload
+FLOWD_BUILD="$top/build" vm_pass vm-tests-debug --kernel debug
 finish

@@ -16,7 +16,7 @@ packages=(
 	qemu-system-x86
 	# tools used inside the VM (the guest's root is the host's /)
 	iproute2 iputils-ping nftables conntrack iperf3 netsniff-ng tcpdump procps
-	util-linux
+	util-linux python3
 	# checks on docs and the service unit
 	groff man-db systemd
 	# flowd under valgrind in the VM (tests/vm/flowd-valgrind.sh)

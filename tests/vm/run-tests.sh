@@ -12,7 +12,11 @@
 # and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
 # only built when a selected test asks for it.
 #
-#   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--keep DIR] [NAME...]
+#   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug] [-j N]
+#                         [--keep DIR] [NAME...]
+#
+# -j N runs up to N VMs at once (default FLOWD_VM_JOBS, else 1); results
+# are printed as runs finish.  --no-debug leaves out the debug kernel runs.
 #
 # NAME selects tests by file name without .sh (shell globs allowed).
 # Prints one line per run and ends with "N passed, N failed"; exits non-zero
@@ -20,11 +24,13 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-only_kernel= keep=
+only_kernel= keep= no_debug=0 jobs=${FLOWD_VM_JOBS:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) only_kernel=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
+	--no-debug) no_debug=1; shift ;;
+	-j) jobs=$2; shift 2 ;;
 	-*) echo "run-tests: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -70,9 +76,10 @@ if ! kernel_image stock || ! kernel_image patched; then
 	exit 1
 fi
 
-passed=0 failed=0 failed_names=()
-# Runs on the debug kernel come last: it is the slowest to build, and
-# tests/run-all.sh may still be building it while the others run.
+# The list of runs (test, flavour) in order; runs on the debug kernel come
+# last: it is the slowest to build, and tests/run-all.sh may still be
+# building it while the others run.
+run_scripts=() run_flavours=()
 for pass in main debug; do
 	for script in "$here"/tests/*.sh; do
 		name=$(basename "$script" .sh)
@@ -100,32 +107,74 @@ for pass in main debug; do
 			else
 				[ "$flavour" = debug ] && continue
 			fi
-			if ! kernel_image "$flavour"; then
-				failed=$((failed + 1))
-				failed_names+=("$name[$flavour]")
-				continue
-			fi
-			# KASAN under TCG runs several times slower.
-			timeout=${FLOWD_VM_TIMEOUT:-600}
-			[ "$flavour" = debug ] && timeout=$((timeout * 3))
-			out="$results/$name.$flavour"
-			start=$(date +%s)
-			FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
-				--kernel "$flavour" --timeout "$timeout" --out "$out" --quiet \
-				"$script"
-			rc=$?
-			secs=$(($(date +%s) - start))
-			if [ $rc -eq 0 ]; then
-				passed=$((passed + 1))
-				echo "ok   $name [$flavour] (${secs}s)"
-			else
-				failed=$((failed + 1))
-				failed_names+=("$name[$flavour]")
-				echo "FAIL $name [$flavour] (exit $rc, ${secs}s): log follows"
-				sed 's/^/    | /' "$out/log" 2>/dev/null | tail -n 80
-			fi
+			[ "$no_debug" = 1 ] && [ "$flavour" = debug ] && continue
+			run_scripts+=("$script")
+			run_flavours+=("$flavour")
 		done
 	done
+done
+
+# run_one SCRIPT FLAVOUR OUT: one VM run; its exit code and wall time go
+# to OUT/rc and OUT/secs (read when the run is reaped).
+run_one() {
+	local script=$1 flavour=$2 out=$3 timeout start rc
+	# KASAN under TCG runs several times slower.
+	timeout=${FLOWD_VM_TIMEOUT:-600}
+	[ "$flavour" = debug ] && timeout=$((timeout * 3))
+	start=$(date +%s)
+	FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
+		--kernel "$flavour" --timeout "$timeout" --out "$out" --quiet \
+		"$script" >"$out.runner" 2>&1
+	rc=$?
+	echo $(($(date +%s) - start)) >"$out.secs"
+	echo $rc >"$out.rc"
+}
+
+passed=0 failed=0 failed_names=()
+# report NAME FLAVOUR OUT: the result line of a finished run.
+report() {
+	local name=$1 flavour=$2 out=$3 rc secs
+	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
+	secs=$(cat "$out.secs" 2>/dev/null || echo 0)
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $name [$flavour] (${secs}s)"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name[$flavour]")
+		echo "FAIL $name [$flavour] (exit $rc, ${secs}s): log follows"
+		sed 's/^/    | /' "$out.runner" 2>/dev/null | tail -n 20
+		sed 's/^/    | /' "$out/log" 2>/dev/null | tail -n 80
+	fi
+}
+
+# Up to $jobs runs at once (-j, FLOWD_VM_JOBS): each is its own VM, and
+# the tests measure by packets and wait for conditions, never by the
+# clock, so two guests sharing the host make each slower, not wrong.
+declare -A running_name running_flavour running_out
+reap_one() {
+	local pid
+	wait -n -p pid "${!running_name[@]}"
+	report "${running_name[$pid]}" "${running_flavour[$pid]}" "${running_out[$pid]}"
+	unset "running_name[$pid]" "running_flavour[$pid]" "running_out[$pid]"
+}
+for i in "${!run_scripts[@]}"; do
+	script=${run_scripts[$i]} flavour=${run_flavours[$i]}
+	name=$(basename "$script" .sh)
+	while [ ${#running_name[@]} -ge "$jobs" ]; do
+		reap_one
+	done
+	if ! kernel_image "$flavour"; then
+		failed=$((failed + 1))
+		failed_names+=("$name[$flavour]")
+		continue
+	fi
+	out="$results/$name.$flavour"
+	run_one "$script" "$flavour" "$out" &
+	running_name[$!]=$name running_flavour[$!]=$flavour running_out[$!]=$out
+done
+while [ ${#running_name[@]} -gt 0 ]; do
+	reap_one
 done
 
 [ -z "$keep" ] && [ $failed -eq 0 ] && rm -rf "$results"
