@@ -151,7 +151,7 @@ report() {
 # Up to $jobs runs at once (-j, FLOWD_VM_JOBS): each is its own VM, and
 # the tests measure by packets and wait for conditions, never by the
 # clock, so two guests sharing the host make each slower, not wrong.
-declare -A running_name running_flavour running_out
+declare -A running_name=() running_flavour=() running_out=()
 reap_one() {
 	local pid
 	wait -n -p pid "${!running_name[@]}"
