@@ -377,8 +377,8 @@ static int check_families(struct conf_reader *r, struct conf *c)
 	return 0;
 }
 
-int conf_read_tree(const config_setting_t *root, const char *path, struct conf *conf,
-		   char *err, size_t errlen)
+int conf_read_tree(const config_setting_t *root, const char *path,
+		   const struct conf_sources *sources, struct conf *conf, char *err, size_t errlen)
 {
 	static const struct conf_key keys[] = {
 		{ "table", read_table },
@@ -392,7 +392,7 @@ int conf_read_tree(const config_setting_t *root, const char *path, struct conf *
 		{ "conntrack", read_conntrack },
 		{ "control", read_control },
 	};
-	struct conf_reader r = { .path = path, .err = err, .errlen = errlen };
+	struct conf_reader r = { .path = path, .err = err, .errlen = errlen, .sources = sources };
 
 	if (conf_read_group(&r, root, keys, N_ELEMS(keys), conf) < 0)
 		return -1;

@@ -154,6 +154,8 @@ int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out
 int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long long min,
 		       long long max, long long *out)
 {
+	char lit[64];
+	bool overflow = false;
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
@@ -161,8 +163,19 @@ int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long lo
 		return conf_fail(r, s, "must be an integer in %lld..%lld, not %s", min, max,
 				 type_name(s));
 	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return conf_fail(r, s, "%lld is out of range; allowed: %lld..%lld", v, min, max);
+	/*
+	 * libconfig 1.5 wraps a literal beyond 32 bits (4294967306 reads as
+	 * 10) and clamps one beyond 64: judge the number as written.
+	 */
+	if (r->sources && config_setting_name(s) &&
+	    conf_int_literal(r->sources, config_setting_source_file(s),
+			     config_setting_source_line(s), config_setting_name(s), v,
+			     lit, sizeof(lit)) == 0)
+		v = conf_literal_value(lit, strlen(lit), &overflow);
+	else
+		snprintf(lit, sizeof(lit), "%lld", v);
+	if (overflow || v < min || v > max)
+		return conf_fail(r, s, "%s is out of range; allowed: %lld..%lld", lit, min, max);
 	*out = v;
 	return 0;
 }

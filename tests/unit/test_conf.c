@@ -124,7 +124,7 @@ static void test_every_key_set(void **state)
 	assert_false(c->keep_table_on_exit);
 	assert_string_equal(c->control_socket, "/var/run/flowd.sock");
 	assert_int_equal(c->control_mode, 0640);
-	assert_string_equal(c->control_group, "flowd");
+	assert_string_equal(c->control_group, "daemon");
 	conf_free(c);
 }
 
@@ -172,7 +172,7 @@ static void test_escaped_strings(void **state)
 	assert_int_equal(c->n_devices, 2);
 	assert_string_equal(c->devices[0], "a\"b");
 	assert_string_equal(c->devices[1], "c\\d");
-	assert_string_equal(c->control_group, "g\"x");
+	assert_string_equal(c->control_socket, "/run/a\"b\\c.sock");
 	conf_free(c);
 }
 
@@ -208,6 +208,106 @@ static void test_directory_is_not_a_file(void **state)
 	assert_int_equal(conf_load(".", &out, err, sizeof(err)), -1);
 	assert_ptr_equal(out, &sentinel);
 	assert_string_equal(err, ".: cannot read: Is a directory");
+}
+
+/* A scratch directory for files the repository cannot hold (FIFOs, huge files). */
+static char scratch[64];
+
+static void scratch_enter(void)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/flowd-test-conf-XXXXXX");
+	assert_non_null(mkdtemp(scratch));
+	enter(scratch);
+}
+
+static void scratch_leave(const char *const *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(unlink(files[i]), 0);
+	enter("/");
+	assert_int_equal(rmdir(scratch), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Opening a FIFO for reading blocks until a writer comes: the old code hung here. */
+static void test_fifo_is_refused(void **state)
+{
+	static const char *const files[] = { "fifo.conf", "main.conf" };
+	struct conf *out = &sentinel;
+	char err[512];
+
+	scratch_enter();
+	assert_int_equal(mkfifo("fifo.conf", 0600), 0);
+	alarm(10);		/* a hang fails the test instead of stalling make check */
+	assert_int_equal(conf_load("fifo.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "fifo.conf: is a FIFO; flowd reads its configuration only "
+			    "from regular files");
+	write_file("main.conf", "log: { level = \"debug\"; };\n@include \"fifo.conf\"\n");
+	assert_int_equal(conf_load("main.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "main.conf:2: @include \"fifo.conf\": ./fifo.conf: is a FIFO; "
+			    "flowd reads its configuration only from regular files");
+	/* The same through conf_load_string(), the reload's path for the fuzzer. */
+	assert_int_equal(conf_load_string("@include \"fifo.conf\"", "x.conf", &out, err,
+					  sizeof(err)), -1);
+	assert_string_equal(err, "x.conf:1: @include \"fifo.conf\": ./fifo.conf: is a FIFO; "
+			    "flowd reads its configuration only from regular files");
+	/* A character device never ends. */
+	assert_int_equal(conf_load("/dev/zero", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: is a character device; flowd reads its "
+			    "configuration only from regular files");
+	alarm(0);
+	assert_ptr_equal(out, &sentinel);
+	scratch_leave(files, 2);
+}
+
+/* A reload runs on the event loop: the text it parses is bounded. */
+static void test_size_is_bounded(void **state)
+{
+	static const char *const files[] = { "big.conf", "main.conf", "ok.conf" };
+	const size_t limit = 64 * 1024;
+	struct conf *out = &sentinel, *c;
+	char err[512];
+	FILE *fp;
+
+	scratch_enter();
+	/* One byte over the limit, all comment: valid libconfig, too large. */
+	fp = fopen("big.conf", "w");
+	assert_non_null(fp);
+	for (size_t i = 0; i < limit; i += 64)
+		fprintf(fp, "# %61zu\n", i);
+	fputc('\n', fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load("big.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "big.conf: configuration too large: flowd reads at most "
+			    "65536 bytes (the main file and its @include files together)");
+	/* The limit holds for the main file and its includes together. */
+	assert_int_equal(truncate("big.conf", (off_t)(limit - 128)), 0);	/* whole lines */
+	assert_int_equal(rename("big.conf", "part.inc"), 0);
+	fp = fopen("main.conf", "w");	/* 192 bytes of comment and the @include */
+	assert_non_null(fp);
+	for (int i = 0; i < 3; i++)
+		fprintf(fp, "# %61d\n", i);
+	fputs("@include \"part.inc\"\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load("main.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "main.conf:4: @include \"part.inc\": ./part.inc: configuration "
+			    "too large: flowd reads at most 65536 bytes (the main file and its "
+			    "@include files together)");
+	assert_ptr_equal(out, &sentinel);
+	/* Just under it loads. */
+	write_file("ok.conf", "@include \"part.inc\"\n");
+	c = load_ok("ok.conf");
+	conf_free(c);
+	assert_int_equal(rename("part.inc", "big.conf"), 0);
+	scratch_leave(files, 3);
 }
 
 static void test_error_is_truncated_to_buffer(void **state)
@@ -488,6 +588,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory_is_not_a_file),
 		cmocka_unit_test(test_error_is_truncated_to_buffer),
+		cmocka_unit_test(test_fifo_is_refused),
+		cmocka_unit_test(test_size_is_bounded),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_load_string_like_file),
 		cmocka_unit_test(test_print_round_trip),
