@@ -181,6 +181,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	       a->log_level == b->log_level &&
 	       a->keep_table_on_exit == b->keep_table_on_exit &&
 	       a->ct_receive_buffer == b->ct_receive_buffer &&
+	       a->flush_method == b->flush_method &&
 	       str_equal(a->control_socket, b->control_socket) &&
 	       a->control_mode == b->control_mode &&
 	       str_equal(a->control_group, b->control_group);

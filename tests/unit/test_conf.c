@@ -71,6 +71,7 @@ static void assert_defaults_but_lists(const struct conf *c)
 	assert_int_equal(c->chain_priority, 10);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_true(c->keep_table_on_exit);
+	assert_int_equal(c->flush_method, CONF_FLUSH_AUTO);
 	assert_string_equal(c->control_socket, "/run/flowd/flowd.sock");
 	assert_int_equal(c->control_mode, 0660);
 	assert_string_equal(c->control_group, "root");
@@ -122,6 +123,7 @@ static void test_every_key_set(void **state)
 	assert_int_equal(c->chain_priority, -1000);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	assert_false(c->keep_table_on_exit);
+	assert_int_equal(c->flush_method, CONF_FLUSH_REBUILD);
 	assert_string_equal(c->control_socket, "/var/run/flowd.sock");
 	assert_int_equal(c->control_mode, 0640);
 	assert_string_equal(c->control_group, "daemon");
@@ -525,6 +527,7 @@ static void test_print_shows_values(void **state)
 	assert_non_null(strstr(text, "\texclude = [ \"fd00:1::/32\" ];\n"));
 	assert_non_null(strstr(text, "\tmode = \"0700\";\n"));
 	assert_non_null(strstr(text, "on_exit = \"keep\";\n"));
+	assert_non_null(strstr(text, "flush: {\n\tmethod = \"auto\";\n};\n"));
 	free(text);
 	conf_free(c);
 }
@@ -538,6 +541,9 @@ static void test_conf_equal_sees_differences(void **state)
 	b = load_ok("empty.conf");
 	assert_true(conf_equal(a, b));
 	b->chain_priority = 11;
+	assert_false(conf_equal(a, b));
+	b->chain_priority = a->chain_priority;
+	b->flush_method = CONF_FLUSH_DELETE;
 	assert_false(conf_equal(a, b));
 	conf_free(b);
 	b = load_ok("full.conf");
@@ -564,6 +570,14 @@ static void test_tunnel_kind_names(void **state)
 	assert_int_equal(tunnel_kind_from_name(""), 0);
 	assert_null(tunnel_kind_name(TUNNEL_KIND_ALL));
 	assert_null(tunnel_kind_name(0));
+}
+
+static void test_flush_method_names(void **state)
+{
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_AUTO), "auto");
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_DELETE), "delete");
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_REBUILD), "rebuild");
+	assert_null(conf_flush_method_name((enum conf_flush_method)7));
 }
 
 static void test_flow_names(void **state)
@@ -596,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_print_shows_values),
 		cmocka_unit_test(test_conf_equal_sees_differences),
 		cmocka_unit_test(test_tunnel_kind_names),
+		cmocka_unit_test(test_flush_method_names),
 		cmocka_unit_test(test_flow_names),
 	};
 
