@@ -151,12 +151,12 @@ int conf_sources_read(struct conf_sources *src, const char *path, const char *te
 		      const char *dir, char *err, size_t errlen);
 void conf_sources_free(struct conf_sources *src);
 /*
- * The integer literal of setting name (value: what libconfig made of it)
- * on line of file (NULL: the main file), as written: "4294967306",
- * "0x10L".  0, or -1 when it cannot be found.
+ * The integer literal of setting name, the nth (from 0) of that name on
+ * line of file (NULL: the main file), as written: "4294967306", "0x10L";
+ * value is what libconfig made of it.  0, or -1 when it cannot be found.
  */
 int conf_int_literal(const struct conf_sources *src, const char *file, unsigned int line,
-		     const char *name, long long value, char *buf, size_t len);
+		     const char *name, int nth, long long value, char *buf, size_t len);
 /* A literal's true value; *overflow (may be NULL) when it exceeds 64 bits. */
 long long conf_literal_value(const char *lit, size_t len, bool *overflow);
 

@@ -151,6 +151,43 @@ int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out
 	return 0;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* How many settings named like s, on its line of its file, come before it. */
+static int count_before(const config_setting_t *at, const config_setting_t *s, bool *reached)
+{
+	int n = 0;
+
+	for (int i = 0; i < config_setting_length(at) && !*reached; i++) {
+		const config_setting_t *e = config_setting_get_elem(at, (unsigned int)i);
+
+		if (e == s) {
+			*reached = true;
+			break;
+		}
+		if (config_setting_name(e) && strcmp(config_setting_name(e), config_setting_name(s)) == 0 &&
+		    config_setting_source_line(e) == config_setting_source_line(s) &&
+		    same_file(config_setting_source_file(e), config_setting_source_file(s)))
+			n++;
+		if (config_setting_is_aggregate(e))
+			n += count_before(e, s, reached);
+	}
+	return n;
+}
+
+static int same_line_index(const config_setting_t *s)
+{
+	const config_setting_t *root = s;
+	bool reached = false;
+
+	while (config_setting_parent(root))
+		root = config_setting_parent(root);
+	return count_before(root, s, &reached);
+}
+
 int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long long min,
 		       long long max, long long *out)
 {
@@ -169,8 +206,8 @@ int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long lo
 	 */
 	if (r->sources && config_setting_name(s) &&
 	    conf_int_literal(r->sources, config_setting_source_file(s),
-			     config_setting_source_line(s), config_setting_name(s), v,
-			     lit, sizeof(lit)) == 0)
+			     config_setting_source_line(s), config_setting_name(s),
+			     same_line_index(s), v, lit, sizeof(lit)) == 0)
 		v = conf_literal_value(lit, strlen(lit), &overflow);
 	else
 		snprintf(lit, sizeof(lit), "%lld", v);

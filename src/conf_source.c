@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,8 +374,31 @@ static size_t int_literal_len(const char *p)
 	return (size_t)(q - p);
 }
 
+/*
+ * Whether libconfig could have read lit as value: as the number itself
+ * (libconfig 1.7 makes a large literal a 64-bit integer) or, in 1.5, wrapped
+ * to 32 bits (a literal without L) or clamped to 64 (with L).
+ */
+static bool literal_gives(const char *lit, size_t len, long long value)
+{
+	bool overflow;
+	long long v = conf_literal_value(lit, len, &overflow);
+	const char *digits = lit + (*lit == '-' || *lit == '+');
+	unsigned long long mag;
+
+	if (v == value)
+		return true;
+	if (lit[len - 1] == 'L')
+		return false;	/* clamped: that was v already */
+	if (strncasecmp(digits, "0x", 2) == 0)
+		mag = overflow ? ULLONG_MAX : (unsigned long long)v;	/* strtoul */
+	else
+		mag = (unsigned long long)v;		/* strtol, clamped */
+	return (long long)(int32_t)(uint32_t)mag == value;
+}
+
 int conf_int_literal(const struct conf_sources *src, const char *file, unsigned int line,
-		     const char *name, long long value, char *buf, size_t len)
+		     const char *name, int nth, long long value, char *buf, size_t len)
 {
 	const char *text = NULL, *p, *found = NULL;
 	size_t nlen = strlen(name), flen = 0;
@@ -405,8 +429,23 @@ int conf_int_literal(const struct conf_sources *src, const char *file, unsigned 
 		l = int_literal_len(v);
 		if (!l)
 			continue;
-		/* Two settings of that name on one line: the one with this value. */
-		if (!found || conf_literal_value(v, l, NULL) == value) {
+		/*
+		 * Two settings of that name on one line: the nth, if that
+		 * literal gives this value (a string holding "name = 1" would
+		 * shift the count), else the literal that gives it, and of two
+		 * such the one that wrapped to it (the other setting gets its
+		 * own check anyway).
+		 */
+		if (!literal_gives(v, l, value)) {
+			nth--;
+			continue;
+		}
+		if (nth-- == 0) {
+			found = v;
+			flen = l;
+			break;
+		}
+		if (!found || conf_literal_value(v, l, NULL) != value) {
 			found = v;
 			flen = l;
 		}
