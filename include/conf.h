@@ -40,6 +40,13 @@ struct prefix {
 	uint8_t len;
 };
 
+/* flush.method: how flows go back to the slow path (flowd.conf(5)). */
+enum conf_flush_method {
+	CONF_FLUSH_AUTO = 0,		/* delete a few plain flows, else rebuild */
+	CONF_FLUSH_DELETE,		/* always delete their conntrack entries */
+	CONF_FLUSH_REBUILD,		/* always rebuild the flowtable */
+};
+
 #define CONF_CT_RCVBUF_DEFAULT	(8 * 1024 * 1024)
 #define CONF_CT_RCVBUF_MIN	4096
 #define CONF_CT_RCVBUF_MAX	(1024 * 1024 * 1024)
@@ -81,6 +88,8 @@ struct conf {
 	/* Conntrack event socket buffer, bytes; default 8 MiB. */
 	int ct_receive_buffer;
 
+	enum conf_flush_method flush_method;	/* default auto */
+
 	/* Control socket. */
 	char *control_socket;		/* default /run/flowd/flowd.sock */
 	mode_t control_mode;		/* default 0660 */
@@ -115,6 +124,8 @@ bool conf_equal(const struct conf *a, const struct conf *b);
 const char *tunnel_kind_name(enum tunnel_kind kind);
 /* "ipip" -> TUNNEL_KIND_IPIP, also rtnetlink kind names; 0 if unknown. */
 unsigned int tunnel_kind_from_name(const char *name);
+/* "auto", "delete", "rebuild"; NULL if unknown. */
+const char *conf_flush_method_name(enum conf_flush_method m);
 /* "tcp"/"udp" and "ipv4"/"ipv6", the same way. */
 const char *flow_l4_name(enum flow_l4 l4);
 unsigned int flow_l4_from_name(const char *name);

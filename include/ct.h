@@ -154,6 +154,17 @@ int ct_route_parse(const void *nlh, size_t len, struct ct_route *out);
 /* ------------------------------------------------------------------ */
 /* The tracker (ct_state.c, ct_count.c: pure; ct_watch.c: sockets). */
 
+/*
+ * flush.method in flowd.conf: AUTO lets ct_flush_advice() weigh each
+ * selection (below); DELETE and REBUILD always use that mechanism, for
+ * routers where the other one does harm (see flowd.conf(5)).
+ */
+enum ct_flush_policy {
+	CT_FLUSH_POLICY_AUTO = 0,
+	CT_FLUSH_POLICY_DELETE,
+	CT_FLUSH_POLICY_REBUILD,
+};
+
 #define CT_DEFAULT_RCVBUF	(8 * 1024 * 1024)
 #define CT_DEFAULT_REFRESH_NEW	1.0	/* s after a NEW event */
 #define CT_DEFAULT_REFRESH	10.0	/* s between refreshes while flows exist */
@@ -166,6 +177,7 @@ struct ct_config {
 	double refresh_period;		/* s, only while flows are tracked */
 	unsigned int rebuild_pct;	/* advise a rebuild when a flush selects at
 					 * least this % of offloaded flows; 0 = never */
+	enum ct_flush_policy flush_policy;	/* flowd.conf flush.method */
 	uint32_t offload_bit;		/* IPS_OFFLOAD; tests use another bit */
 	uint32_t hw_bit;		/* IPS_HW_OFFLOAD */
 };
@@ -339,10 +351,12 @@ int ct_stale_flows(const struct ct_ctx *ct, const struct plan *old_plan,
  * flowtable tears down every flow but keeps every entry: each flow takes
  * one packet through the slow path and `flow add` offloads it again.
  *
- * So: DELETE for a few non-NATed flows, REBUILD when any selected flow is
- * NATed or the selection is at least rebuild_pct % of all offloaded flows
- * (then the rebuild costs little extra).  The daemon owns nft: on REBUILD
- * it rebuilds the flowtable and calls ct_note_rebuild().
+ * So, under CT_FLUSH_POLICY_AUTO: DELETE for a few non-NATed flows,
+ * REBUILD when any selected flow is NATed or the selection is at least
+ * rebuild_pct % of all offloaded flows (then the rebuild costs little
+ * extra).  The other policies always answer their method (NONE when
+ * nothing is selected).  The daemon owns nft: on REBUILD it rebuilds the
+ * flowtable and calls ct_note_rebuild().
  */
 enum ct_flush_method {
 	CT_FLUSH_NONE,			/* nothing selected */
@@ -352,6 +366,8 @@ enum ct_flush_method {
 
 enum ct_flush_method ct_flush_advice(const struct ct_ctx *ct, const struct ct_selection *sel);
 const char *ct_flush_method_name(enum ct_flush_method m);
+/* A reload changed flush.method. */
+void ct_set_flush_policy(struct ct_ctx *ct, enum ct_flush_policy policy);
 /*
  * Delete the selected flows' conntrack entries, each by original tuple,
  * zone and CTA_ID (an entry with the same tuple but another id is left

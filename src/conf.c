@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "conf_priv.h"
 #include "log.h"
@@ -67,46 +66,6 @@ void conf_free(struct conf *conf)
 	free(conf);
 }
 
-/*
- * Open the file ourselves: libconfig reports a missing file only as
- * "file I/O error", without errno.
- */
-static FILE *open_conf(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	FILE *fp = fopen(path, "r");
-
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) < 0) {
-		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-		fclose(fp);
-		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
-		fclose(fp);
-		return NULL;
-	}
-	return fp;
-}
-
-/* @include "x" in the file means x next to the file, not in flowd's cwd. */
-static int set_include_dir(config_t *cfg, const char *path, char *err, size_t errlen)
-{
-	char *copy = strdup(path);
-
-	if (!copy) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	config_set_include_dir(cfg, dirname(copy));	/* libconfig copies it */
-	free(copy);
-	return 0;
-}
-
 /* libconfig's error as "FILE:LINE: reason" (or "FILE: reason" for I/O). */
 static void parse_error(config_t *cfg, const char *path, char *err, size_t errlen)
 {
@@ -119,39 +78,9 @@ static void parse_error(config_t *cfg, const char *path, char *err, size_t errle
 			 config_error_text(cfg));
 }
 
-static int parse_file(config_t *cfg, const char *path, char *err, size_t errlen)
-{
-	FILE *fp = open_conf(path, err, errlen);
-	int ok;
-
-	if (!fp)
-		return -1;
-	if (set_include_dir(cfg, path, err, errlen) < 0) {
-		fclose(fp);
-		return -1;
-	}
-	ok = config_read(cfg, fp);
-	fclose(fp);
-	if (ok == CONFIG_TRUE)
-		return 0;
-	parse_error(cfg, path, err, errlen);
-	return -1;
-}
-
-static int parse_string(config_t *cfg, const char *text, const char *path, char *err,
-			size_t errlen)
-{
-	if (set_include_dir(cfg, path, err, errlen) < 0)
-		return -1;
-	if (config_read_string(cfg, text) == CONFIG_TRUE)
-		return 0;
-	parse_error(cfg, path, err, errlen);
-	return -1;
-}
-
-/* The schema part both loaders share: a parsed tree -> a new struct conf. */
-static int conf_from_tree(config_t *cfg, const char *path, struct conf **out, char *err,
-			  size_t errlen)
+/* The schema part: a parsed tree -> a new struct conf. */
+static int conf_from_tree(config_t *cfg, const char *path, const struct conf_sources *src,
+			  struct conf **out, char *err, size_t errlen)
 {
 	struct conf *conf = conf_new_defaults();
 
@@ -160,7 +89,7 @@ static int conf_from_tree(config_t *cfg, const char *path, struct conf **out, ch
 		conf_free(conf);
 		return -1;
 	}
-	if (conf_read_tree(config_root_setting(cfg), path, conf, err, errlen) < 0) {
+	if (conf_read_tree(config_root_setting(cfg), path, src, conf, err, errlen) < 0) {
 		conf_free(conf);
 		return -1;
 	}
@@ -168,29 +97,50 @@ static int conf_from_tree(config_t *cfg, const char *path, struct conf **out, ch
 	return 0;
 }
 
-int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+/*
+ * Both loaders: flowd reads the text of the file and its @includes itself
+ * (conf_source.c: regular files only, bounded), then libconfig parses it.
+ * @include "x" in the file means x next to the file, not in flowd's cwd.
+ */
+static int load(const char *path, const char *text, struct conf **out, char *err,
+		size_t errlen)
 {
+	struct conf_sources src;
+	char *copy = strdup(path);
+	const char *dir;
 	config_t cfg;
 	int rc = -1;
 
+	if (!copy) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	dir = dirname(copy);
+	if (conf_sources_read(&src, path, text, dir, err, errlen) < 0) {
+		free(copy);
+		return -1;
+	}
 	config_init(&cfg);
-	if (parse_file(&cfg, path, err, errlen) == 0)
-		rc = conf_from_tree(&cfg, path, out, err, errlen);
+	config_set_include_dir(&cfg, dir);	/* libconfig copies it */
+	if (config_read_string(&cfg, src.v[0].text) == CONFIG_TRUE)
+		rc = conf_from_tree(&cfg, path, &src, out, err, errlen);
+	else
+		parse_error(&cfg, path, err, errlen);
 	config_destroy(&cfg);
+	conf_sources_free(&src);
+	free(copy);
 	return rc;
+}
+
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
+{
+	return load(path, NULL, out, err, errlen);
 }
 
 int conf_load_string(const char *text, const char *path, struct conf **out, char *err,
 		     size_t errlen)
 {
-	config_t cfg;
-	int rc = -1;
-
-	config_init(&cfg);
-	if (parse_string(&cfg, text, path, err, errlen) == 0)
-		rc = conf_from_tree(&cfg, path, out, err, errlen);
-	config_destroy(&cfg);
-	return rc;
+	return load(path, text, out, err, errlen);
 }
 
 static bool str_equal(const char *a, const char *b)
@@ -231,6 +181,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	       a->log_level == b->log_level &&
 	       a->keep_table_on_exit == b->keep_table_on_exit &&
 	       a->ct_receive_buffer == b->ct_receive_buffer &&
+	       a->flush_method == b->flush_method &&
 	       str_equal(a->control_socket, b->control_socket) &&
 	       a->control_mode == b->control_mode &&
 	       str_equal(a->control_group, b->control_group);

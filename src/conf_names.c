@@ -94,3 +94,16 @@ unsigned int flow_family_from_name(const char *name)
 {
 	return conf_bit_from_name(&conf_flow_families, name);
 }
+
+const char *conf_flush_method_name(enum conf_flush_method m)
+{
+	switch (m) {
+	case CONF_FLUSH_AUTO:
+		return "auto";
+	case CONF_FLUSH_DELETE:
+		return "delete";
+	case CONF_FLUSH_REBUILD:
+		return "rebuild";
+	}
+	return NULL;
+}

@@ -126,6 +126,9 @@ void conf_print(FILE *out, const struct conf *c)
 	fprintf(out, "on_exit = \"%s\";\n", c->keep_table_on_exit ? "keep" : "remove");
 
 	fprintf(out, "conntrack: {\n\treceive_buffer = %d;\n};\n", c->ct_receive_buffer);
+	fputs("flush: {\n", out);
+	print_key_string(out, "method", conf_flush_method_name(c->flush_method));
+	fputs("};\n", out);
 
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)c->control_mode);
 	fputs("control: {\n", out);

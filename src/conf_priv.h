@@ -83,6 +83,8 @@ struct conf_reader {
 	size_t errlen;
 	/* flows.families as written, checked against the table family at the end */
 	const config_setting_t *families;
+	/* The files' text, for integers as written; may be NULL. */
+	const struct conf_sources *sources;
 };
 
 /* A key of a group and the function that reads its value into conf. */
@@ -121,6 +123,43 @@ int conf_get_ifname_list(struct conf_reader *r, const config_setting_t *s,
 int conf_get_bit_list(struct conf_reader *r, const config_setting_t *s,
 		      const struct conf_bit_names *set, const char *what, unsigned int *out);
 
+/* ---- conf_source.c: the files' text ---- */
+
+/* Bounds on what a load reads: a reload runs on the event loop. */
+#define CONF_MAX_BYTES (64 * 1024)	/* main file and @includes together */
+#define CONF_MAX_FILES 32
+#define CONF_MAX_INCLUDE_DEPTH 10	/* libconfig 1.5's own limit */
+
+struct conf_source {
+	char *name;			/* as libconfig names it; NULL: the main file */
+	char *text;
+};
+
+struct conf_sources {
+	const char *path;		/* the main file, for messages */
+	struct conf_source v[CONF_MAX_FILES];
+	size_t n;
+	size_t total;			/* bytes */
+};
+
+/*
+ * Read the main file (or take text, when not NULL) and every file it
+ * @includes, relative to dir, refusing anything but regular files and more
+ * than CONF_MAX_BYTES in all.  0, or -1 with "FILE[:LINE]: reason" in err.
+ */
+int conf_sources_read(struct conf_sources *src, const char *path, const char *text,
+		      const char *dir, char *err, size_t errlen);
+void conf_sources_free(struct conf_sources *src);
+/*
+ * The integer literal of setting name, the nth (from 0) of that name on
+ * line of file (NULL: the main file), as written: "4294967306", "0x10L";
+ * value is what libconfig made of it.  0, or -1 when it cannot be found.
+ */
+int conf_int_literal(const struct conf_sources *src, const char *file, unsigned int line,
+		     const char *name, int nth, long long value, char *buf, size_t len);
+/* A literal's true value; *overflow (may be NULL) when it exceeds 64 bits. */
+long long conf_literal_value(const char *lit, size_t len, bool *overflow);
+
 /* ---- conf_read.c ---- */
 
 /*
@@ -128,7 +167,7 @@ int conf_get_bit_list(struct conf_reader *r, const config_setting_t *s,
  * complete "FILE:LINE: reason" message in err; conf is then half filled
  * and only fit for conf_free().
  */
-int conf_read_tree(const config_setting_t *root, const char *path, struct conf *conf,
-		   char *err, size_t errlen);
+int conf_read_tree(const config_setting_t *root, const char *path,
+		   const struct conf_sources *sources, struct conf *conf, char *err, size_t errlen);
 
 #endif

@@ -289,6 +289,35 @@ static int read_conntrack(struct conf_reader *r, const config_setting_t *s, stru
 	return conf_read_group(r, s, keys, N_ELEMS(keys), c);
 }
 
+/* ---- flush ---- */
+
+static int read_flush_method(struct conf_reader *r, const config_setting_t *s, struct conf *c)
+{
+	static const enum conf_flush_method methods[] = {
+		CONF_FLUSH_AUTO, CONF_FLUSH_DELETE, CONF_FLUSH_REBUILD,
+	};
+	const char *v;
+
+	if (conf_get_string(r, s, &v) < 0)
+		return -1;
+	for (size_t i = 0; i < N_ELEMS(methods); i++) {
+		if (strcmp(v, conf_flush_method_name(methods[i])) == 0) {
+			c->flush_method = methods[i];
+			return 0;
+		}
+	}
+	return conf_fail(r, s, "unknown flush method \"%s\"; allowed: auto, delete, rebuild", v);
+}
+
+static int read_flush(struct conf_reader *r, const config_setting_t *s, struct conf *c)
+{
+	static const struct conf_key keys[] = {
+		{ "method", read_flush_method },
+	};
+
+	return conf_read_group(r, s, keys, N_ELEMS(keys), c);
+}
+
 /* ---- control ---- */
 
 static int read_control_socket(struct conf_reader *r, const config_setting_t *s, struct conf *c)
@@ -377,8 +406,8 @@ static int check_families(struct conf_reader *r, struct conf *c)
 	return 0;
 }
 
-int conf_read_tree(const config_setting_t *root, const char *path, struct conf *conf,
-		   char *err, size_t errlen)
+int conf_read_tree(const config_setting_t *root, const char *path,
+		   const struct conf_sources *sources, struct conf *conf, char *err, size_t errlen)
 {
 	static const struct conf_key keys[] = {
 		{ "table", read_table },
@@ -390,9 +419,10 @@ int conf_read_tree(const config_setting_t *root, const char *path, struct conf *
 		{ "log", read_log },
 		{ "on_exit", read_on_exit },
 		{ "conntrack", read_conntrack },
+		{ "flush", read_flush },
 		{ "control", read_control },
 	};
-	struct conf_reader r = { .path = path, .err = err, .errlen = errlen };
+	struct conf_reader r = { .path = path, .err = err, .errlen = errlen, .sources = sources };
 
 	if (conf_read_group(&r, root, keys, N_ELEMS(keys), conf) < 0)
 		return -1;

@@ -151,9 +151,48 @@ int conf_get_priority(struct conf_reader *r, const config_setting_t *s, int *out
 	return 0;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* How many settings named like s, on its line of its file, come before it. */
+static int count_before(const config_setting_t *at, const config_setting_t *s, bool *reached)
+{
+	int n = 0;
+
+	for (int i = 0; i < config_setting_length(at) && !*reached; i++) {
+		const config_setting_t *e = config_setting_get_elem(at, (unsigned int)i);
+
+		if (e == s) {
+			*reached = true;
+			break;
+		}
+		if (config_setting_name(e) && strcmp(config_setting_name(e), config_setting_name(s)) == 0 &&
+		    config_setting_source_line(e) == config_setting_source_line(s) &&
+		    same_file(config_setting_source_file(e), config_setting_source_file(s)))
+			n++;
+		if (config_setting_is_aggregate(e))
+			n += count_before(e, s, reached);
+	}
+	return n;
+}
+
+static int same_line_index(const config_setting_t *s)
+{
+	const config_setting_t *root = s;
+	bool reached = false;
+
+	while (config_setting_parent(root))
+		root = config_setting_parent(root);
+	return count_before(root, s, &reached);
+}
+
 int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long long min,
 		       long long max, long long *out)
 {
+	char lit[64];
+	bool overflow = false;
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
@@ -161,8 +200,19 @@ int conf_get_int_range(struct conf_reader *r, const config_setting_t *s, long lo
 		return conf_fail(r, s, "must be an integer in %lld..%lld, not %s", min, max,
 				 type_name(s));
 	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return conf_fail(r, s, "%lld is out of range; allowed: %lld..%lld", v, min, max);
+	/*
+	 * libconfig 1.5 wraps a literal beyond 32 bits (4294967306 reads as
+	 * 10) and clamps one beyond 64: judge the number as written.
+	 */
+	if (r->sources && config_setting_name(s) &&
+	    conf_int_literal(r->sources, config_setting_source_file(s),
+			     config_setting_source_line(s), config_setting_name(s),
+			     same_line_index(s), v, lit, sizeof(lit)) == 0)
+		v = conf_literal_value(lit, strlen(lit), &overflow);
+	else
+		snprintf(lit, sizeof(lit), "%lld", v);
+	if (overflow || v < min || v > max)
+		return conf_fail(r, s, "%s is out of range; allowed: %lld..%lld", lit, min, max);
 	*out = v;
 	return 0;
 }

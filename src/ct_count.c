@@ -314,12 +314,21 @@ enum ct_flush_method ct_flush_advice(const struct ct_ctx *ct, const struct ct_se
 {
 	if (sel->n == 0)
 		return CT_FLUSH_NONE;
+	if (ct->cfg.flush_policy == CT_FLUSH_POLICY_DELETE)
+		return CT_FLUSH_DELETE;
+	if (ct->cfg.flush_policy == CT_FLUSH_POLICY_REBUILD)
+		return CT_FLUSH_REBUILD;
 	if (sel->n_nat > 0)
 		return CT_FLUSH_REBUILD;
 	if (ct->cfg.rebuild_pct > 0 && sel->n_total > 0 &&
 	    (uint64_t)sel->n * 100 >= (uint64_t)ct->cfg.rebuild_pct * sel->n_total)
 		return CT_FLUSH_REBUILD;
 	return CT_FLUSH_DELETE;
+}
+
+void ct_set_flush_policy(struct ct_ctx *ct, enum ct_flush_policy policy)
+{
+	ct->cfg.flush_policy = policy;
 }
 
 const char *ct_flush_method_name(enum ct_flush_method m)

@@ -160,6 +160,7 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 	fd->conf_loaded = time(NULL);
 	fd->counters.reloads++;
 	apply_log_level(fd);
+	offload_conf_changed(fd);
 	daemon_watch_open(fd);
 	log_info("reloaded %s", fd->conf_path);
 	daemon_schedule(fd);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "caps.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -147,7 +148,12 @@ int main(int argc, char **argv)
 		log_err("not starting: fix the configuration (check it with flowd -n -c FILE)");
 		return 1;
 	}
-	if (daemon_init(&fd, opt.conf_path, conf, opt.debug) < 0) {
+	/*
+	 * Set up with root's full powers (the control socket bound and given
+	 * to its group, every netlink socket open), then keep only what the
+	 * running daemon needs.
+	 */
+	if (daemon_init(&fd, opt.conf_path, conf, opt.debug) < 0 || caps_drop() < 0) {
 		daemon_fini(&fd);
 		return 1;
 	}

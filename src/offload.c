@@ -5,10 +5,11 @@
  * `flowctl flush`.
  *
  * Which mechanism returns flows to the slow path is ct_flush_advice()'s
- * call (see ct.h): deleting conntrack entries is the only per-flow way in
- * Linux 6.12 but loses their state (NAT mapping, ct state), so NATed flows
- * or large selections get a flowtable rebuild instead, which tears every
- * flow down but keeps every conntrack entry.
+ * call (see ct.h), within flush.method: deleting conntrack entries is the
+ * only per-flow way in Linux 6.12 but loses their state (NAT mapping, ct
+ * state), so under "auto" NATed flows or large selections get a flowtable
+ * rebuild instead, which tears every flow down but keeps every conntrack
+ * entry.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +52,25 @@ static void ct_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	offload_timer_arm(fd);
 }
 
+static enum ct_flush_policy offload_flush_policy(enum conf_flush_method m)
+{
+	switch (m) {
+	case CONF_FLUSH_DELETE:
+		return CT_FLUSH_POLICY_DELETE;
+	case CONF_FLUSH_REBUILD:
+		return CT_FLUSH_POLICY_REBUILD;
+	case CONF_FLUSH_AUTO:
+		break;
+	}
+	return CT_FLUSH_POLICY_AUTO;
+}
+
+void offload_conf_changed(struct flowd *fd)
+{
+	if (fd->ct)
+		ct_set_flush_policy(fd->ct, offload_flush_policy(fd->conf->flush_method));
+}
+
 int offload_init(struct flowd *fd)
 {
 	struct ct_config cfg;
@@ -58,6 +78,7 @@ int offload_init(struct flowd *fd)
 
 	ct_config_default(&cfg);
 	cfg.rcvbuf = fd->conf->ct_receive_buffer;
+	cfg.flush_policy = offload_flush_policy(fd->conf->flush_method);
 	r = ct_open(&cfg, ev_now(fd->loop), &fd->ct);
 
 	if (r < 0) {

@@ -10,7 +10,7 @@ packages=(
 	build-essential autoconf automake libtool pkgconf git
 	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev
 	libnetfilter-conntrack-dev libev-dev libsystemd-dev libconfig-dev
-	libjansson-dev libcmocka-dev
+	libjansson-dev libcmocka-dev libcap-ng-dev
 	# the test kernel (linux-source-6.12 comes from bookworm-security)
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev ccache xz-utils cpio kmod
 	qemu-system-x86

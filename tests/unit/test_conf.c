@@ -71,6 +71,7 @@ static void assert_defaults_but_lists(const struct conf *c)
 	assert_int_equal(c->chain_priority, 10);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_true(c->keep_table_on_exit);
+	assert_int_equal(c->flush_method, CONF_FLUSH_AUTO);
 	assert_string_equal(c->control_socket, "/run/flowd/flowd.sock");
 	assert_int_equal(c->control_mode, 0660);
 	assert_string_equal(c->control_group, "root");
@@ -122,9 +123,10 @@ static void test_every_key_set(void **state)
 	assert_int_equal(c->chain_priority, -1000);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	assert_false(c->keep_table_on_exit);
+	assert_int_equal(c->flush_method, CONF_FLUSH_REBUILD);
 	assert_string_equal(c->control_socket, "/var/run/flowd.sock");
 	assert_int_equal(c->control_mode, 0640);
-	assert_string_equal(c->control_group, "flowd");
+	assert_string_equal(c->control_group, "daemon");
 	conf_free(c);
 }
 
@@ -172,7 +174,7 @@ static void test_escaped_strings(void **state)
 	assert_int_equal(c->n_devices, 2);
 	assert_string_equal(c->devices[0], "a\"b");
 	assert_string_equal(c->devices[1], "c\\d");
-	assert_string_equal(c->control_group, "g\"x");
+	assert_string_equal(c->control_socket, "/run/a\"b\\c.sock");
 	conf_free(c);
 }
 
@@ -208,6 +210,106 @@ static void test_directory_is_not_a_file(void **state)
 	assert_int_equal(conf_load(".", &out, err, sizeof(err)), -1);
 	assert_ptr_equal(out, &sentinel);
 	assert_string_equal(err, ".: cannot read: Is a directory");
+}
+
+/* A scratch directory for files the repository cannot hold (FIFOs, huge files). */
+static char scratch[64];
+
+static void scratch_enter(void)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/flowd-test-conf-XXXXXX");
+	assert_non_null(mkdtemp(scratch));
+	enter(scratch);
+}
+
+static void scratch_leave(const char *const *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(unlink(files[i]), 0);
+	enter("/");
+	assert_int_equal(rmdir(scratch), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Opening a FIFO for reading blocks until a writer comes: the old code hung here. */
+static void test_fifo_is_refused(void **state)
+{
+	static const char *const files[] = { "fifo.conf", "main.conf" };
+	struct conf *out = &sentinel;
+	char err[512];
+
+	scratch_enter();
+	assert_int_equal(mkfifo("fifo.conf", 0600), 0);
+	alarm(10);		/* a hang fails the test instead of stalling make check */
+	assert_int_equal(conf_load("fifo.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "fifo.conf: is a FIFO; flowd reads its configuration only "
+			    "from regular files");
+	write_file("main.conf", "log: { level = \"debug\"; };\n@include \"fifo.conf\"\n");
+	assert_int_equal(conf_load("main.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "main.conf:2: @include \"fifo.conf\": ./fifo.conf: is a FIFO; "
+			    "flowd reads its configuration only from regular files");
+	/* The same through conf_load_string(), the reload's path for the fuzzer. */
+	assert_int_equal(conf_load_string("@include \"fifo.conf\"", "x.conf", &out, err,
+					  sizeof(err)), -1);
+	assert_string_equal(err, "x.conf:1: @include \"fifo.conf\": ./fifo.conf: is a FIFO; "
+			    "flowd reads its configuration only from regular files");
+	/* A character device never ends. */
+	assert_int_equal(conf_load("/dev/zero", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: is a character device; flowd reads its "
+			    "configuration only from regular files");
+	alarm(0);
+	assert_ptr_equal(out, &sentinel);
+	scratch_leave(files, 2);
+}
+
+/* A reload runs on the event loop: the text it parses is bounded. */
+static void test_size_is_bounded(void **state)
+{
+	static const char *const files[] = { "big.conf", "main.conf", "ok.conf" };
+	const size_t limit = 64 * 1024;
+	struct conf *out = &sentinel, *c;
+	char err[512];
+	FILE *fp;
+
+	scratch_enter();
+	/* One byte over the limit, all comment: valid libconfig, too large. */
+	fp = fopen("big.conf", "w");
+	assert_non_null(fp);
+	for (size_t i = 0; i < limit; i += 64)
+		fprintf(fp, "# %61zu\n", i);
+	fputc('\n', fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load("big.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "big.conf: configuration too large: flowd reads at most "
+			    "65536 bytes (the main file and its @include files together)");
+	/* The limit holds for the main file and its includes together. */
+	assert_int_equal(truncate("big.conf", (off_t)(limit - 128)), 0);	/* whole lines */
+	assert_int_equal(rename("big.conf", "part.inc"), 0);
+	fp = fopen("main.conf", "w");	/* 192 bytes of comment and the @include */
+	assert_non_null(fp);
+	for (int i = 0; i < 3; i++)
+		fprintf(fp, "# %61d\n", i);
+	fputs("@include \"part.inc\"\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load("main.conf", &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "main.conf:4: @include \"part.inc\": ./part.inc: configuration "
+			    "too large: flowd reads at most 65536 bytes (the main file and its "
+			    "@include files together)");
+	assert_ptr_equal(out, &sentinel);
+	/* Just under it loads. */
+	write_file("ok.conf", "@include \"part.inc\"\n");
+	c = load_ok("ok.conf");
+	conf_free(c);
+	assert_int_equal(rename("part.inc", "big.conf"), 0);
+	scratch_leave(files, 3);
 }
 
 static void test_error_is_truncated_to_buffer(void **state)
@@ -425,6 +527,7 @@ static void test_print_shows_values(void **state)
 	assert_non_null(strstr(text, "\texclude = [ \"fd00:1::/32\" ];\n"));
 	assert_non_null(strstr(text, "\tmode = \"0700\";\n"));
 	assert_non_null(strstr(text, "on_exit = \"keep\";\n"));
+	assert_non_null(strstr(text, "flush: {\n\tmethod = \"auto\";\n};\n"));
 	free(text);
 	conf_free(c);
 }
@@ -438,6 +541,9 @@ static void test_conf_equal_sees_differences(void **state)
 	b = load_ok("empty.conf");
 	assert_true(conf_equal(a, b));
 	b->chain_priority = 11;
+	assert_false(conf_equal(a, b));
+	b->chain_priority = a->chain_priority;
+	b->flush_method = CONF_FLUSH_DELETE;
 	assert_false(conf_equal(a, b));
 	conf_free(b);
 	b = load_ok("full.conf");
@@ -466,6 +572,14 @@ static void test_tunnel_kind_names(void **state)
 	assert_null(tunnel_kind_name(0));
 }
 
+static void test_flush_method_names(void **state)
+{
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_AUTO), "auto");
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_DELETE), "delete");
+	assert_string_equal(conf_flush_method_name(CONF_FLUSH_REBUILD), "rebuild");
+	assert_null(conf_flush_method_name((enum conf_flush_method)7));
+}
+
 static void test_flow_names(void **state)
 {
 	assert_int_equal(flow_l4_from_name("tcp"), FLOW_L4_TCP);
@@ -488,12 +602,15 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory_is_not_a_file),
 		cmocka_unit_test(test_error_is_truncated_to_buffer),
+		cmocka_unit_test(test_fifo_is_refused),
+		cmocka_unit_test(test_size_is_bounded),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_load_string_like_file),
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_print_shows_values),
 		cmocka_unit_test(test_conf_equal_sees_differences),
 		cmocka_unit_test(test_tunnel_kind_names),
+		cmocka_unit_test(test_flush_method_names),
 		cmocka_unit_test(test_flow_names),
 	};
 

@@ -405,6 +405,74 @@ static void test_flush_advice_ratio(void **state)
 	ct_close(ct);
 }
 
+/* flush.method: delete and rebuild override the advice; auto follows it. */
+static void test_flush_policy(void **state)
+{
+	struct ct_ctx *ct = seed_tracker();
+	struct ct_target tun = { CT_TARGET_TUNNEL, "tun0" };
+	struct ct_target dev = { CT_TARGET_DEVICE, "eth0" };
+	struct ct_selection big, nat, none;
+	struct ct_flush_result res;
+
+	assert_int_equal(ct_select(ct, &tun, &none), 0);
+	assert_int_equal(none.n, 0);
+	load_all(ct);
+	assert_int_equal(ct_select(ct, &tun, &big), 0);	/* 3 of 5, none NATed */
+	assert_int_equal(ct_select(ct, &dev, &nat), 0);	/* holds NATed c */
+	assert_int_equal(nat.n_nat, 1);
+
+	assert_int_equal(ct_flush_advice(ct, &big), CT_FLUSH_REBUILD);
+	assert_int_equal(ct_flush_advice(ct, &nat), CT_FLUSH_REBUILD);
+
+	/* A router that drops ct state new non-SYN: delete, even NATed flows. */
+	ct_set_flush_policy(ct, CT_FLUSH_POLICY_DELETE);
+	assert_int_equal(ct_flush_advice(ct, &big), CT_FLUSH_DELETE);
+	assert_int_equal(ct_flush_advice(ct, &nat), CT_FLUSH_DELETE);
+	assert_int_equal(ct_flush_advice(ct, &none), CT_FLUSH_NONE);
+	/* ct_flush follows it: the delete path, which needs the socket. */
+	assert_int_equal(ct_flush(ct, &tun, false, &res), -ENOTCONN);
+	assert_int_equal(res.method, CT_FLUSH_DELETE);
+	assert_false(res.rebuild_needed);
+
+	ct_set_flush_policy(ct, CT_FLUSH_POLICY_REBUILD);
+	assert_int_equal(ct_flush_advice(ct, &big), CT_FLUSH_REBUILD);
+	assert_int_equal(ct_flush_advice(ct, &none), CT_FLUSH_NONE);
+	assert_int_equal(ct_flush(ct, &tun, false, &res), 0);
+	assert_true(res.rebuild_needed);
+
+	ct_set_flush_policy(ct, CT_FLUSH_POLICY_AUTO);
+	assert_int_equal(ct_flush_advice(ct, &big), CT_FLUSH_REBUILD);
+	ct_selection_free(&none);
+	ct_selection_free(&big);
+	ct_selection_free(&nat);
+	ct_close(ct);
+}
+
+/* Under rebuild a single plain flow, which auto would delete, is rebuilt. */
+static void test_flush_policy_small_selection(void **state)
+{
+	struct ct_config cfg;
+	struct ct_ctx *ct;
+	struct ct_route routes[] = { route4("10.0.0.0", 24, 2), route4("10.2.0.0", 24, 5),
+				     route4("0.0.0.0", 0, 3) };
+	struct ct_target t = { CT_TARGET_TUNNEL, "tun0" };
+	struct ct_selection sel;
+
+	ct_config_default(&cfg);
+	cfg.rebuild_pct = 0;
+	cfg.flush_policy = CT_FLUSH_POLICY_REBUILD;
+	assert_int_equal(ct_new(&cfg, &ct), 0);
+	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(ct_set_plan(ct, &seed_plan), 0);
+	load_all(ct);
+	assert_int_equal(ct_select(ct, &t, &sel), 0);
+	assert_int_equal(ct_flush_advice(ct, &sel), CT_FLUSH_REBUILD);
+	ct_set_flush_policy(ct, CT_FLUSH_POLICY_AUTO);
+	assert_int_equal(ct_flush_advice(ct, &sel), CT_FLUSH_DELETE);
+	ct_selection_free(&sel);
+	ct_close(ct);
+}
+
 static void test_note_rebuild(void **state)
 {
 	struct ct_ctx *ct = seed_tracker();
@@ -626,6 +694,8 @@ int main(void)
 		cmocka_unit_test(test_refresh_policy),
 		cmocka_unit_test(test_flush_selection),
 		cmocka_unit_test(test_flush_advice_ratio),
+		cmocka_unit_test(test_flush_policy),
+		cmocka_unit_test(test_flush_policy_small_selection),
 		cmocka_unit_test(test_note_rebuild),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_scale),
