@@ -9,6 +9,9 @@
 #   # vm-kernel: both        each of them
 #   # vm-kernel: debug       the patched kernel with KASAN and UBSAN
 #
+# A `# vm-timeout: SECONDS` line raises the guest timeout (default 600 s,
+# three times that on the debug kernel) for a script that needs it.
+#
 # and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
 # only built when a selected test asks for it.
 #
@@ -118,8 +121,10 @@ done
 # to OUT/rc and OUT/secs (read when the run is reaped).
 run_one() {
 	local script=$1 flavour=$2 out=$3 timeout start rc
-	# KASAN under TCG runs several times slower.
-	timeout=${FLOWD_VM_TIMEOUT:-600}
+	# A script may ask for more than the default (`# vm-timeout: SECONDS`,
+	# e.g. flowd under valgrind); KASAN under TCG runs several times slower.
+	timeout=$(sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -n1)
+	timeout=${FLOWD_VM_TIMEOUT:-${timeout:-600}}
 	[ "$flavour" = debug ] && timeout=$((timeout * 3))
 	start=$(date +%s)
 	FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \

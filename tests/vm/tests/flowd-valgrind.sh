@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-timeout: 1800
 #
 # flowd under valgrind (memcheck, full leak check) through a flap storm:
 # FLAPS link down/up of the configured device eth0 and as many of the
