@@ -9,11 +9,11 @@
 #   # vm-kernel: both        each of them
 #   # vm-kernel: debug       the patched kernel with KASAN and UBSAN
 #
-# A `# vm-timeout: SECONDS` line raises the guest timeout (default 600 s,
-# three times that on the debug kernel) for a script that needs it.
-#
 # and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
 # only built when a selected test asks for it.
+#
+# A `# vm-timeout: SECONDS` line raises the guest timeout (default 600 s,
+# three times that on the debug kernel) for a script that needs it.
 #
 #   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug] [-j N]
 #                         [--keep DIR] [NAME...]
