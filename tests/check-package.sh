@@ -10,6 +10,10 @@
 #      installed in it with apt-get (its dependencies from the mirror), and
 #      a smoke test of the installed files without systemctl;
 #   4. purge: the conffile and the unit's enablement are gone.
+# Without a reachable mirror (no chroot) it says NO CHROOT and checks the
+# files unpacked with dpkg -x instead: no install, no maintainer scripts.
+# Times on 2 busy cores: about 4 minutes on the first run of a day
+# (debootstrap), about 1.5 minutes after.
 # Prints "N passed, N failed"; exits non-zero on any failure.  Root only
 # (chroot, mounts).
 #
