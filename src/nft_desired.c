@@ -250,8 +250,18 @@ int nft_desired_build(const struct conf *conf, const struct plan *plan,
 			(conf->flowtable_offload ? NFT_FLOWTABLE_HW_OFFLOAD : 0);
 	out->chain_prio = conf->chain_priority;
 
-	if ((ret = nft_desired_devices(plan, out, err, errlen)) < 0 ||
-	    (ret = nft_desired_excludes(conf, out, &cap, err, errlen)) < 0 ||
+	if ((ret = nft_desired_devices(plan, out, err, errlen)) < 0)
+		goto fail;
+	/*
+	 * No device, no fast path: "flow add" would still mark each flow
+	 * offloaded (a flowtable takes flows whatever their devices), changing
+	 * conntrack's handling of flows that all stay on the slow path.  Leave
+	 * the chain empty until there is a device (the shipped config selects
+	 * none).
+	 */
+	if (out->n_devices == 0)
+		return 0;
+	if ((ret = nft_desired_excludes(conf, out, &cap, err, errlen)) < 0 ||
 	    (ret = nft_desired_offloads(conf, out, &cap)) < 0)
 		goto fail;
 	return 0;

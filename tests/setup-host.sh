@@ -19,6 +19,9 @@ packages=(
 	util-linux python3
 	# checks on docs and the service unit
 	groff man-db systemd
+	# the Debian package: build, lintian, install in a debootstrap chroot
+	# (tests/check-package.sh)
+	dpkg-dev debhelper lintian debootstrap
 	# flowd under valgrind in the VM (tests/vm/flowd-valgrind.sh)
 	valgrind
 	# fuzzing (clang, libFuzzer + sanitizers) and static analysis

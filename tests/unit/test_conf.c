@@ -57,6 +57,7 @@ static void assert_prefix(const struct prefix *p, int family, const char *addr, 
 	assert_int_equal(p->len, len);
 }
 
+/* Every default but the selections (devices, tunnels) and the exclude list. */
 static void assert_defaults_but_lists(const struct conf *c)
 {
 	assert_string_equal(c->table_family, "inet");
@@ -65,7 +66,6 @@ static void assert_defaults_but_lists(const struct conf *c)
 	assert_int_equal(c->flowtable_priority, 0);
 	assert_false(c->flowtable_counter);
 	assert_false(c->flowtable_offload);
-	assert_int_equal(c->tunnel_kinds, TUNNEL_KIND_ALL);
 	assert_int_equal(c->flow_l4, FLOW_L4_TCP | FLOW_L4_UDP);
 	assert_int_equal(c->flow_families, FLOW_FAMILY_IPV4 | FLOW_FAMILY_IPV6);
 	assert_int_equal(c->chain_priority, 10);
@@ -85,6 +85,7 @@ static void test_empty_file_gives_defaults(void **state)
 	c = load_ok("empty.conf");
 	assert_string_equal(c->path, "empty.conf");
 	assert_defaults_but_lists(c);
+	assert_int_equal(c->tunnel_kinds, TUNNEL_KIND_ALL);
 	assert_int_equal(c->n_devices, 0);
 	assert_int_equal(c->n_tunnel_names, 0);
 	assert_int_equal(c->n_exclude, 0);
@@ -178,15 +179,20 @@ static void test_escaped_strings(void **state)
 	conf_free(c);
 }
 
-/* The example documents the defaults: apart from its sample lists, it is one. */
-static void test_example_loads_and_shows_defaults(void **state)
+/*
+ * The shipped /etc/flowd.conf documents the defaults and selects nothing:
+ * no device, no tunnel kind, no tunnel name, so installing flowd changes
+ * no router's forwarding until the operator edits it.
+ */
+static void test_example_loads_and_selects_nothing(void **state)
 {
 	struct conf *c = load_ok(EXAMPLE_CONF);
 
 	assert_defaults_but_lists(c);
-	assert_int_equal(c->n_devices, 2);
-	assert_string_equal(c->devices[0], "eth0");
-	assert_string_equal(c->devices[1], "lan*");
+	assert_int_equal(c->n_devices, 0);
+	assert_int_equal(c->tunnel_kinds, 0);
+	assert_int_equal(c->n_tunnel_names, 0);
+	assert_int_equal(c->n_exclude, 0);
 	conf_free(c);
 }
 
@@ -598,7 +604,7 @@ int main(void)
 		cmocka_unit_test(test_ip_table_defaults_to_ipv4),
 		cmocka_unit_test(test_ip6_table_names_only),
 		cmocka_unit_test(test_escaped_strings),
-		cmocka_unit_test(test_example_loads_and_shows_defaults),
+		cmocka_unit_test(test_example_loads_and_selects_nothing),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory_is_not_a_file),
 		cmocka_unit_test(test_error_is_truncated_to_buffer),

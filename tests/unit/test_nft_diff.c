@@ -209,17 +209,50 @@ static void test_add_and_remove_devices(void **state)
 	assert_devs(&f->changes.v[1], "eth2", "tun1");
 }
 
+/*
+ * No device in the flowtable: no fast path, so "flow add" would only mark
+ * conntrack entries offloaded while every packet stays on the slow path.
+ * The table, flowtable and chain stay; the chain is empty.  This is what
+ * the shipped /etc/flowd.conf (nothing selected) gets.
+ */
+static void test_no_devices_no_rules(void **state)
+{
+	struct fixture *f = *state;
+	static const int ops[] = { NFT_OP_TABLE_ADD, NFT_OP_FT_ADD, NFT_OP_CHAIN_ADD, -1 };
+
+	f->plan.n_devices = 0;
+	assert_int_equal(fixture_build(f), 0);
+	assert_int_equal(f->want.n_devices, 0);
+	assert_int_equal(f->want.n_rules, 0);
+	diff(f);
+	assert_ops(&f->changes, ops);
+	assert_int_equal(f->changes.v[1].n_devices, 0);
+
+	/* The first device brings the rules back, after the device. */
+	fixture_have_all(f);
+	fixture_add_device(f, "eth0");
+	assert_int_equal(fixture_build(f), 0);
+	assert_int_equal(f->want.n_rules, 6);
+	diff(f);
+	{
+		static const int add[] = { NFT_OP_FT_ADD_DEVS, R, R, R, R, R, R, -1 };
+
+		assert_ops(&f->changes, add);
+		assert_devs(&f->changes.v[0], "eth0", NULL);
+	}
+}
+
 static void test_all_devices_removed(void **state)
 {
 	struct fixture *f = *state;
-	static const int ops[] = { NFT_OP_FT_DEL_DEVS, -1 };
+	static const int ops[] = { NFT_OP_CHAIN_FLUSH, NFT_OP_FT_DEL_DEVS, -1 };
 
 	fixture_have_all(f);
 	f->plan.n_devices = 0;
 	assert_int_equal(fixture_build(f), 0);
 	diff(f);
 	assert_ops(&f->changes, ops);
-	assert_devs(&f->changes.v[0], "eth0", "tun0");
+	assert_devs(&f->changes.v[1], "eth0", "tun0");
 }
 
 static void test_priority_change_recreates_flowtable(void **state)
@@ -362,6 +395,7 @@ int main(void)
 		T(test_add_one_device),
 		T(test_remove_one_device),
 		T(test_add_and_remove_devices),
+		T(test_no_devices_no_rules),
 		T(test_all_devices_removed),
 		T(test_priority_change_recreates_flowtable),
 		T(test_flags_change_recreates_flowtable),
