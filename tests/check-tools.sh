@@ -78,6 +78,7 @@ need_pc build libnetfilter-conntrack-dev libnetfilter_conntrack
 need_pc build libconfig-dev libconfig
 need_pc build libjansson-dev jansson
 need_pc build libsystemd-dev libsystemd
+need_pc build libcap-ng-dev libcap-ng
 need_pc unit-tests libcmocka-dev cmocka
 need_file build libev-dev /usr/include/ev.h
 
@@ -89,6 +90,10 @@ need docs-service groff groff
 need docs-service man-db man
 need docs-service systemd systemd-analyze
 need distcheck xz-utils xz
+need package dpkg-dev dpkg-buildpackage dpkg-architecture
+need package debhelper dh
+need package lintian lintian
+need package debootstrap debootstrap
 
 need kernels linux-source-6.12 tar
 need_file kernels linux-source-6.12 /usr/src/linux-source-6.12.tar.xz

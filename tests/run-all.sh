@@ -139,6 +139,9 @@ step fuzz "$top/tests/fuzz/run.sh" "${FLOWD_FUZZ_SECONDS:-30}"
 
 step docs-service "$top/tests/check-docs-service.sh" "$top/build"
 step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+# The Debian package: built from a clean copy, lintian, installed in a
+# Debian 12 chroot and smoke-tested there.
+step package "$top/tests/check-package.sh"
 
 # Wait for the stock and patched images (or for the builder to give up).
 kernels_start=$(date +%s)
