@@ -69,6 +69,15 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 /* Print "flowctl: ..." for a daemon-reported error; returns the exit code. */
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err);
 
+/*
+ * s made safe for a terminal (flowctl_escape.c): controls, DEL, C1 and
+ * bidi controls and invalid UTF-8 escaped, a backslash doubled.  Writes
+ * into buf (len bytes, cut at a whole character or escape) and returns it.
+ * FLOWCTL_ESCAPED_MAX(n) always holds an escaped string of n bytes.
+ */
+#define FLOWCTL_ESCAPED_MAX(n) (4 * (n) + 1)
+const char *flowctl_escape(const char *s, char *buf, size_t len);
+
 /* Aligned columns, widths from the data (flowctl_table.c). */
 #define FLOWCTL_TABLE_MAX_COLS 8
 

@@ -16,11 +16,12 @@ int main(int argc, char **argv)
 {
 	struct proto_response resp;
 	struct flowctl_args args;
-	char err[1024];
+	char err[1024], esc[FLOWCTL_ESCAPED_MAX(sizeof(err))];
 	int rc;
 
 	if (flowctl_parse_args(argc, argv, &args, err, sizeof(err)) < 0) {
-		fprintf(stderr, "flowctl: %s\nTry 'flowctl --help' for more information.\n", err);
+		fprintf(stderr, "flowctl: %s\nTry 'flowctl --help' for more information.\n",
+			flowctl_escape(err, esc, sizeof(esc)));
 		return FLOWCTL_EXIT_USAGE;
 	}
 	if (args.action == FLOWCTL_HELP) {
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
 	rc = flowctl_call(args.socket_path, &args.req, FLOWCTL_TIMEOUT_MS, &resp, err,
 			  sizeof(err));
 	if (rc != FLOWCTL_EXIT_OK) {
-		fprintf(stderr, "flowctl: %s\n", err);
+		/* Quotes the socket path, or the daemon's malformed answer. */
+		fprintf(stderr, "flowctl: %s\n", flowctl_escape(err, esc, sizeof(esc)));
 		return rc;
 	}
 	if (!resp.ok)

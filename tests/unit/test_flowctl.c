@@ -351,6 +351,127 @@ static void test_table_alignment(void **state)
 	flowctl_table_free(&t);
 }
 
+static void test_escape(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "eth0", "eth0" },
+		{ "", "" },
+		{ "m\xc3\xbcller", "m\xc3\xbcller" },			/* valid UTF-8 stays */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },			/* U+20AC */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },		/* U+1F600 */
+		{ "a\x1b]0;pwned\x07", "a\\x1b]0;pwned\\x07" },	/* ESC, BEL */
+		{ "x\ny", "x\\x0ay" },
+		{ "\t\r", "\\x09\\x0d" },
+		{ "del\x7f", "del\\x7f" },
+		{ "csi\xc2\x9b" "31m", "csi\\u009b31m" },		/* C1 CSI */
+		{ "\xc2\x80\xc2\x9f\xc2\xa0", "\\u0080\\u009f\xc2\xa0" },
+		{ "\xe2\x80\xae" "evil", "\\u202eevil" },		/* bidi override */
+		{ "\xe2\x81\xa6", "\\u2066" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "\xff\xfe", "\\xff\\xfe" },				/* not UTF-8 */
+		{ "\xc0\x80", "\\xc0\\x80" },				/* overlong NUL */
+		{ "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },			/* overlong '/' */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },			/* surrogate */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },		/* > U+10FFFF */
+		{ "cut\xe2\x82", "cut\\xe2\\x82" },			/* sequence cut short */
+		{ "\x80lone", "\\x80lone" },				/* stray continuation */
+	};
+	char buf[FLOWCTL_ESCAPED_MAX(32)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *got = flowctl_escape(cases[i].in, buf, sizeof(buf));
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
+	}
+	/* A short buffer is cut at a whole escape or character, never inside. */
+	assert_string_equal(flowctl_escape("ab\x1b", buf, 6), "ab");
+	assert_string_equal(flowctl_escape("ab\x1b", buf, 7), "ab\\x1b");
+	assert_string_equal(flowctl_escape("a\xc3\xbc", buf, 3), "a");
+	assert_string_equal(flowctl_escape("abc", buf, 1), "");
+}
+
+/* No byte of the text may drive a terminal: only '\n' ends lines. */
+static void assert_terminal_safe(const char *text, int want_lines)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int lines = 0;
+
+	for (; *p; p++) {
+		if (*p == '\n')
+			lines++;
+		else if (*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x at offset %td", *p, p - (const unsigned char *)text);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fail_msg("C1 control U+00%02X at offset %td", p[1], p - (const unsigned char *)text);
+	}
+	if (want_lines >= 0)
+		assert_int_equal(lines, want_lines);
+}
+
+#define HOSTILE "x\x1b[2J\ny\x7fz\xc2\x9b" "1m"
+#define HOSTILE_ESCAPED "x\\x1b[2J\\x0ay\\x7fz\\u009b1m"
+
+static void test_status_hostile_strings(void **state)
+{
+	json_t *r = json_pack("{s:{s:s}, s:[{s:s, s:i, s:[s, s], s:[s, s]}],"
+			      " s:[{s:s, s:s, s:b, s:s}], s:{s:i}, s:s}",
+		"daemon", "version", "1\x1b]0;t\x07",
+		"devices", "name", HOSTILE, "ifindex", 3, "reasons", "tunnel", "underlay",
+			"tunnels", HOSTILE, "t\nun",
+		"tunnels", "name", HOSTILE, "kind", "ipip\r", "accelerated", 0,
+			"why_not", "no\x1b route",
+		"counters", "c\x1b" "1", 5,
+		"last_error", "bad\n\xc2\x85line");
+	json_t *target = json_pack("{s:s}", "tunnel", HOSTILE);
+	json_t *flushed = json_pack("{s:i, s:o}", "flushed", 1, "target", target);
+	char *got;
+
+	assert_non_null(r);
+	got = render(PROTO_CMD_STATUS, r, false);
+	/* status-empty.txt's 15 lines, plus a heading for devices and tunnels. */
+	assert_terminal_safe(got, 17);
+	assert_non_null(strstr(got, "flowd 1\\x1b]0;t\\x07\n"));
+	assert_non_null(strstr(got, "\n" HOSTILE_ESCAPED "  "));
+	assert_non_null(strstr(got, "tunnel " HOSTILE_ESCAPED ", underlay of t\\x0aun"));
+	assert_non_null(strstr(got, "ipip\\x0d"));
+	assert_non_null(strstr(got, "no (no\\x1b route)"));
+	assert_non_null(strstr(got, "\nc\\x1b1  5\n"));
+	assert_non_null(strstr(got, "\nLAST ERROR\nbad\\x0a\\u0085line\n"));
+	free(got);
+
+	/* JSON output: valid JSON, ASCII only, the same strings when parsed. */
+	got = render(PROTO_CMD_STATUS, r, true);
+	assert_terminal_safe(got, -1);
+	for (const char *c = got; *c; c++)
+		assert_true((unsigned char)*c < 0x80);
+	assert_non_null(strstr(got, "\\u009B"));	/* jansson writes upper case */
+	free(got);
+	json_decref(r);
+
+	got = render(PROTO_CMD_FLUSH, flushed, false);
+	assert_string_equal(got, "flushed 1 offloaded flow (tunnel " HOSTILE_ESCAPED ")\n");
+	free(got);
+	json_decref(flushed);
+}
+
+static void test_error_message_escaped(void **state)
+{
+	struct proto_error e;
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	/* A reload error quoting a config line with an escape and bad UTF-8. */
+	proto_error_set(&e, PROTO_ERR_RELOAD_FAILED, "%s", "f.conf:1: bad \"\x1b[31m\xff\"\nforged");
+	assert_int_equal(flowctl_print_error(out, PROTO_CMD_RELOAD, &e), FLOWCTL_EXIT_FAILED);
+	fclose(out);
+	assert_string_equal(text, "flowctl: reload failed: f.conf:1: bad \"\\x1b[31m\\xff\"\\x0aforged\n");
+	free(text);
+}
+
 static int setup(void **state)
 {
 	/* Times in the fixtures are UTC; render them in UTC too. */
@@ -371,6 +492,9 @@ int main(void)
 		cmocka_unit_test(test_flush_and_reload_text),
 		cmocka_unit_test(test_error_exit_codes),
 		cmocka_unit_test(test_table_alignment),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_status_hostile_strings),
+		cmocka_unit_test(test_error_message_escaped),
 	};
 
 	return cmocka_run_group_tests_name("flowctl", tests, setup, NULL);
