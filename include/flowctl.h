@@ -40,6 +40,7 @@ struct flowctl_args {
 	enum flowctl_action action;
 	const char *socket_path;	/* points into argv or a constant */
 	bool json;
+	bool metrics;			/* `metrics`: a status request, shown as metrics */
 	struct proto_request req;	/* FLOWCTL_RUN */
 };
 
@@ -77,6 +78,20 @@ int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_er
  */
 #define FLOWCTL_ESCAPED_MAX(n) (4 * (n) + 1)
 const char *flowctl_escape(const char *s, char *buf, size_t len);
+/*
+ * The first character of s (not at its NUL) as flowctl_escape() shows it,
+ * NUL-terminated in out: an escape, which begins with a backslash, or the
+ * character itself (a backslash is its own escape, doubled).  Returns the
+ * bytes of s it stands for.
+ */
+size_t flowctl_escape_unit(const char *s, char out[8]);
+
+/*
+ * The status result as Prometheus text exposition format 0.0.4
+ * (flowctl_metrics.c): the metrics listed in flowctl(8).  0, or -1 if out
+ * failed.
+ */
+int flowctl_print_metrics(FILE *out, const json_t *status);
 
 /* Aligned columns, widths from the data (flowctl_table.c). */
 #define FLOWCTL_TABLE_MAX_COLS 8

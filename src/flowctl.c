@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 	}
 	if (!resp.ok)
 		rc = flowctl_print_error(stderr, args.req.command, &resp.error);
+	else if (args.metrics)
+		rc = flowctl_print_metrics(stdout, resp.result) < 0 ? FLOWCTL_EXIT_FAILED : rc;
 	else if (flowctl_print(stdout, args.req.command, resp.result, args.json) < 0)
 		rc = FLOWCTL_EXIT_FAILED;
 	proto_response_clear(&resp);

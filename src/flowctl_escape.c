@@ -68,38 +68,46 @@ static bool needs_u_escape(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-const char *flowctl_escape(const char *s, char *buf, size_t len)
+size_t flowctl_escape_unit(const char *s, char out[8])
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	uint32_t cp;
+
+	n = utf8_decode(p, &cp);
+	if (n == 0) {
+		snprintf(out, 8, "\\x%02x", *p);
+		return 1;
+	}
+	if (cp < 0x20 || cp == 0x7f) {
+		snprintf(out, 8, "\\x%02x", (unsigned int)cp);
+	} else if (cp == '\\') {
+		snprintf(out, 8, "\\\\");
+	} else if (needs_u_escape(cp)) {
+		snprintf(out, 8, "\\u%04x", (unsigned int)(cp & 0xffff));
+	} else {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+	return n;
+}
+
+const char *flowctl_escape(const char *s, char *buf, size_t len)
+{
 	size_t used = 0;
 
 	if (len == 0)
 		return "";
-	while (*p) {
+	while (*s) {
 		char unit[8];
-		size_t n, ulen;
-		uint32_t cp;
+		size_t n = flowctl_escape_unit(s, unit), ulen = strlen(unit);
 
-		n = utf8_decode(p, &cp);
-		if (n == 0) {
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\x%02x", *p);
-			n = 1;
-		} else if (cp < 0x20 || cp == 0x7f) {
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\x%02x", (unsigned int)cp);
-		} else if (cp == '\\') {
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\\\");
-		} else if (needs_u_escape(cp)) {
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", (unsigned int)cp);
-		} else {
-			memcpy(unit, p, n);
-			ulen = n;
-		}
 		/* Whole units only: a cut never leaves half an escape or character. */
 		if (used + ulen >= len)
 			break;
 		memcpy(buf + used, unit, ulen);
 		used += ulen;
-		p += n;
+		s += n;
 	}
 	buf[used] = '\0';
 	return buf;
