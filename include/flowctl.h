@@ -28,6 +28,7 @@ enum flowctl_exit {
 	FLOWCTL_EXIT_NO_DAEMON = 3,	/* cannot connect: flowd not running */
 	FLOWCTL_EXIT_DENIED = 4,	/* socket or command not permitted */
 	FLOWCTL_EXIT_COMM = 5,		/* timeout, hang-up or malformed answer */
+	FLOWCTL_EXIT_NOT_IN_SYNC = 6,	/* status: the kernel's table is not as flowd wants it */
 };
 
 enum flowctl_action {
@@ -67,6 +68,11 @@ int flowctl_call(const char *path, const struct proto_request *req, int timeout_
  * failed.
  */
 int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool json);
+/*
+ * The exit code of `status` for its result: FLOWCTL_EXIT_NOT_IN_SYNC while
+ * the table is not in sync (not yet, or the last reconcile failed).
+ */
+int flowctl_status_exit(const json_t *status);
 /* Print "flowctl: ..." for a daemon-reported error; returns the exit code. */
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err);
 

@@ -46,6 +46,9 @@ int main(int argc, char **argv)
 		rc = flowctl_print_metrics(stdout, resp.result) < 0 ? FLOWCTL_EXIT_FAILED : rc;
 	else if (flowctl_print(stdout, args.req.command, resp.result, args.json) < 0)
 		rc = FLOWCTL_EXIT_FAILED;
+	else if (args.req.command == PROTO_CMD_STATUS)
+		/* Scripts and monitoring can ask "is the fast path in place?". */
+		rc = flowctl_status_exit(resp.result);
 	proto_response_clear(&resp);
 	return rc;
 }

@@ -208,6 +208,25 @@ static const char *fmt_accelerated(const json_t *tun, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The daemon's own line on its state, and while the kernel's flowtable
+ * differs from what flowd wants, both device lists.
+ */
+static void print_sync(FILE *out, const json_t *table)
+{
+	const json_t *status = get(table, "status");
+	const json_t *want = get(table, "devices_wanted"), *have = get(table, "devices_in_kernel");
+	char a[FLOWCTL_ESCAPED_MAX(256)], b[4096];
+
+	if (json_is_string(status))
+		fprintf(out, "status %s\n", fmt_value(status, a, sizeof(a)));
+	if (!want || json_is_null(want) || json_equal(MUT(want), MUT(have)))
+		return;
+	fprintf(out, "flowtable devices wanted: %s\n", fmt_value(want, b, sizeof(b)));
+	fprintf(out, "flowtable devices in the kernel: %s\n",
+		have && !json_is_null(have) ? fmt_value(have, b, sizeof(b)) : "- (no flowtable)");
+}
+
 static void print_header(FILE *out, const json_t *st)
 {
 	const json_t *daemon = get(st, "daemon"), *config = get(st, "config");
@@ -227,6 +246,7 @@ static void print_header(FILE *out, const json_t *st)
 	if (json_is_boolean(sync))
 		fputs(json_is_true(sync) ? ", in sync" : ", out of sync", out);
 	fputc('\n', out);
+	print_sync(out, table);
 }
 
 static void print_section(FILE *out, const char *title, const struct flowctl_table *t)
@@ -411,6 +431,12 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1;
 	return rc ? -1 : 0;
+}
+
+int flowctl_status_exit(const json_t *status)
+{
+	return json_is_false(get(get(status, "table"), "in_sync")) ? FLOWCTL_EXIT_NOT_IN_SYNC
+								   : FLOWCTL_EXIT_OK;
 }
 
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err)

@@ -19,6 +19,10 @@ packages=(
 	util-linux
 	# checks on docs and the service unit
 	groff man-db systemd
+	# `make check` parses flowctl's metrics with prometheus_client's parser
+	# (tests/unit/check-metrics.sh); Debian 12's promtool comes only in the
+	# whole prometheus package (19 MB, 96 MB installed)
+	python3-prometheus-client
 	# flowd under valgrind in the VM (tests/vm/flowd-valgrind.sh)
 	valgrind
 	# fuzzing (clang, libFuzzer + sanitizers) and static analysis

@@ -31,6 +31,7 @@ struct args_case {
 	enum proto_target_kind target;
 	const char *name;
 	bool json;
+	bool metrics;
 	const char *socket;		/* NULL: the default */
 };
 
@@ -45,6 +46,8 @@ static const struct args_case args_cases[] = {
 	{ { "st" }, RUN(STATUS) },
 	{ { "s" }, RUN(STATUS) },
 	{ { "reload" }, RUN(RELOAD) },
+	{ { "metrics" }, RUN(STATUS), .metrics = true },
+	{ { "m" }, RUN(STATUS), .metrics = true },
 	{ { "rel" }, RUN(RELOAD) },
 	{ { "flush" }, FLUSH(ALL, "") },
 	{ { "flush", "all" }, FLUSH(ALL, "") },
@@ -83,6 +86,8 @@ static const struct args_case args_cases[] = {
 	{ { "-s" }, USAGE("option '-s' needs an argument") },
 	{ { "--socket" }, USAGE("option '--socket' needs an argument") },
 	{ { "-s", "", "status" }, USAGE("empty socket path") },
+	{ { "-j", "metrics" }, USAGE("metrics: --json does not apply") },
+	{ { "metrics", "now" }, USAGE("metrics: unexpected argument 'now'") },
 };
 
 static void test_args_table(void **state)
@@ -110,6 +115,7 @@ static void test_args_table(void **state)
 		if (a.action != FLOWCTL_RUN)
 			continue;
 		assert_int_equal(a.json, c->json);
+		assert_int_equal(a.metrics, c->metrics);
 		assert_int_equal(a.req.command, c->cmd);
 		if (c->cmd == PROTO_CMD_FLUSH) {
 			assert_int_equal(a.req.target.kind, c->target);
@@ -472,6 +478,87 @@ static void test_error_message_escaped(void **state)
 	free(text);
 }
 
+/*
+ * metrics for the fixtures: equal to NAME.prom (FLOWD_UPDATE_GOLDEN=1
+ * rewrites it), which tests/unit/check-metrics.sh parses.
+ */
+static void check_metrics_golden(const char *name)
+{
+	char jpath[512], ppath[512];
+	char *text = NULL, *want;
+	size_t len = 0;
+	json_t *result;
+	FILE *out;
+
+	snprintf(jpath, sizeof(jpath), "%s/status-%s.json", DATA_DIR, name);
+	snprintf(ppath, sizeof(ppath), "%s/metrics-%s.prom", DATA_DIR, name);
+	result = load_json(jpath);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(flowctl_print_metrics(out, result), 0);
+	fclose(out);
+	if (getenv("FLOWD_UPDATE_GOLDEN")) {
+		FILE *f = fopen(ppath, "w");
+
+		assert_non_null(f);
+		fputs(text, f);
+		assert_int_equal(fclose(f), 0);
+	}
+	want = read_file(ppath);
+	assert_text_equal(text, want, ppath);
+	free(want);
+	free(text);
+	json_decref(result);
+}
+
+static void test_metrics(void **state)
+{
+	json_t *r = load_json(DATA_DIR "/status-full.json");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	check_metrics_golden("full");
+	check_metrics_golden("minimal");
+	check_metrics_golden("empty");
+	check_metrics_golden("hostile");
+
+	/* The key lines spelled out, so that the golden files cannot drift silently. */
+	out = open_memstream(&text, &len);
+	assert_int_equal(flowctl_print_metrics(out, r), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "# HELP flowd_tunnel_accelerated "));
+	assert_non_null(strstr(text, "\n# TYPE flowd_tunnel_accelerated gauge\n"
+				     "flowd_tunnel_accelerated{tunnel=\"gre-lab\"} 1\n"));
+	assert_non_null(strstr(text, "\nflowd_device_offloaded_flows{device=\"eth1\",mode=\"sw\"} 3\n"));
+	assert_non_null(strstr(text, "\n# TYPE flowd_errors_total counter\nflowd_errors_total 0\n"));
+	assert_null(strstr(text, "flowd_counter_"));	/* every counter of the fixture is known */
+	free(text);
+	json_decref(r);
+}
+
+static void test_status_exit(void **state)
+{
+	static const struct {
+		const char *result;
+		int rc;
+	} cases[] = {
+		{ "{\"table\":{\"in_sync\":true}}", FLOWCTL_EXIT_OK },
+		{ "{\"table\":{\"in_sync\":false}}", FLOWCTL_EXIT_NOT_IN_SYNC },
+		/* An older flowd that does not say: nothing to complain about. */
+		{ "{\"table\":{}}", FLOWCTL_EXIT_OK },
+		{ "{}", FLOWCTL_EXIT_OK },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *r = json_loads(cases[i].result, 0, NULL);
+
+		assert_int_equal(flowctl_status_exit(r), cases[i].rc);
+		json_decref(r);
+	}
+	assert_int_equal(FLOWCTL_EXIT_NOT_IN_SYNC, 6);	/* documented in flowctl(8) */
+}
+
 static int setup(void **state)
 {
 	/* Times in the fixtures are UTC; render them in UTC too. */
@@ -495,6 +582,8 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_status_hostile_strings),
 		cmocka_unit_test(test_error_message_escaped),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_status_exit),
 	};
 
 	return cmocka_run_group_tests_name("flowctl", tests, setup, NULL);
