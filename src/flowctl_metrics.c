@@ -302,10 +302,20 @@ static void unknown_name(const char *key, char *buf, size_t len)
 	for (; *key && n + 1 < len; key++, n++) {
 		char c = *key;
 
-		buf[n] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '_' ? c : '_';
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			c = '_';
+		buf[n] = c;
 	}
 	buf[n] = '\0';
+}
+
+static bool among(char names[][80], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
 }
 
 static void put_counters(FILE *out, const json_t *counters)
@@ -328,14 +338,12 @@ static void put_counters(FILE *out, const json_t *counters)
 	json_object_foreach(MUT(counters), key, v) {
 		struct family f = { NULL, "untyped",
 				    "A flowd counter this flowctl has no description of.", false };
-		bool dup = false;
 
 		if (known(key) || n_names == sizeof(names) / sizeof(names[0]))
 			continue;
 		unknown_name(key, names[n_names], sizeof(names[0]));
-		for (size_t i = 0; i < n_names && !dup; i++)
-			dup = strcmp(names[i], names[n_names]) == 0;
-		if (dup)
+		/* Two keys that differ only in refused characters: the first wins. */
+		if (among(names, n_names, names[n_names]))
 			continue;
 		f.name = names[n_names++];
 		family_sample(out, &f, NULL, v);
