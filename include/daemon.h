@@ -27,6 +27,7 @@ struct ct_tunnel_fp;
 struct topo;
 struct proto_target;
 struct proto_error;
+struct nft_dev;
 
 struct flowd_counters {
 	uint64_t rtnl_events;		/* topology change notifications */
@@ -78,6 +79,21 @@ struct flowd {
 
 	struct plan plan;		/* the last plan applied */
 	bool in_sync;			/* the kernel matches it */
+
+	/* The sync state, for sd_notify and `flowctl status` (reconcile.c). */
+	bool ready;			/* READY=1 sent: the table was in sync once */
+	bool reconcile_failed;		/* the last reconcile failed, ... */
+	char reconcile_error[512];	/* ... for this reason */
+	/*
+	 * The flowtable's devices as the last sync wanted them and as it
+	 * found them in the kernel (after a successful sync, the same), so
+	 * that status can show both while they differ.
+	 */
+	struct nft_dev *want_devices, *kernel_devices;
+	size_t n_want_devices, n_kernel_devices;
+	bool want_known;		/* the desired table could be built */
+	bool kernel_known;		/* the kernel's table could be read */
+	bool kernel_flowtable;		/* ... and had our flowtable */
 	struct flowd_counters counters;
 	char last_error[512];
 };
@@ -119,6 +135,14 @@ bool control_same_socket(const struct conf *a, const struct conf *b);
 int daemon_watch_open(struct flowd *fd);
 /* The debounce timer's callback (reconcile.c). */
 void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/*
+ * The sync state in one line, as STATUS= and `flowctl status` give it:
+ * "waiting: ..." until the table was in sync once, "out of sync: ..."
+ * after a failed reconcile, else "running: ...".
+ */
+void daemon_sync_status(const struct flowd *fd, char *buf, size_t len);
+/* Free the device lists above. */
+void daemon_sync_free(struct flowd *fd);
 /* Record an error for `flowctl status` and log it. */
 void daemon_error(struct flowd *fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -28,6 +28,7 @@ enum flowctl_exit {
 	FLOWCTL_EXIT_NO_DAEMON = 3,	/* cannot connect: flowd not running */
 	FLOWCTL_EXIT_DENIED = 4,	/* socket or command not permitted */
 	FLOWCTL_EXIT_COMM = 5,		/* timeout, hang-up or malformed answer */
+	FLOWCTL_EXIT_NOT_IN_SYNC = 6,	/* status: the kernel's table is not as flowd wants it */
 };
 
 enum flowctl_action {
@@ -40,6 +41,7 @@ struct flowctl_args {
 	enum flowctl_action action;
 	const char *socket_path;	/* points into argv or a constant */
 	bool json;
+	bool metrics;			/* `metrics`: a status request, shown as metrics */
 	struct proto_request req;	/* FLOWCTL_RUN */
 };
 
@@ -66,8 +68,36 @@ int flowctl_call(const char *path, const struct proto_request *req, int timeout_
  * failed.
  */
 int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool json);
+/*
+ * The exit code of `status` for its result: FLOWCTL_EXIT_NOT_IN_SYNC while
+ * the table is not in sync (not yet, or the last reconcile failed).
+ */
+int flowctl_status_exit(const json_t *status);
 /* Print "flowctl: ..." for a daemon-reported error; returns the exit code. */
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err);
+
+/*
+ * s made safe for a terminal (flowctl_escape.c): controls, DEL, C1 and
+ * bidi controls and invalid UTF-8 escaped, a backslash doubled.  Writes
+ * into buf (len bytes, cut at a whole character or escape) and returns it.
+ * FLOWCTL_ESCAPED_MAX(n) always holds an escaped string of n bytes.
+ */
+#define FLOWCTL_ESCAPED_MAX(n) (4 * (n) + 1)
+const char *flowctl_escape(const char *s, char *buf, size_t len);
+/*
+ * The first character of s (not at its NUL) as flowctl_escape() shows it,
+ * NUL-terminated in out: an escape, which begins with a backslash, or the
+ * character itself (a backslash is its own escape, doubled).  Returns the
+ * bytes of s it stands for.
+ */
+size_t flowctl_escape_unit(const char *s, char out[8]);
+
+/*
+ * The status result as Prometheus text exposition format 0.0.4
+ * (flowctl_metrics.c): the metrics listed in flowctl(8).  0, or -1 if out
+ * failed.
+ */
+int flowctl_print_metrics(FILE *out, const json_t *status);
 
 /* Aligned columns, widths from the data (flowctl_table.c). */
 #define FLOWCTL_TABLE_MAX_COLS 8

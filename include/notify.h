@@ -8,9 +8,11 @@
 
 #include <stdint.h>
 
+/* READY=1 with STATUS=; after start-up and after each reload. */
 void notify_ready(const char *status);
 void notify_reloading(void);
 void notify_stopping(void);
+/* STATUS= alone, and only when it differs from the last one sent. */
 void notify_status(const char *status);
 void notify_watchdog(void);
 /* The watchdog interval systemd asked for, in microseconds; 0 if none. */

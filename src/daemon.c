@@ -98,11 +98,27 @@ static void ctl_reaper_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	fd->ctl_retired = NULL;
 }
 
+/*
+ * A reload is over.  RELOADING=1 went out only when the service was ready
+ * (systemd ignores it before), so READY=1 goes back only then too: before
+ * the first sync READY=1 would announce a fast path that is not there.
+ */
+static void reload_done(struct flowd *fd)
+{
+	char status[256];
+
+	daemon_sync_status(fd, status, sizeof(status));
+	if (fd->ready)
+		notify_ready(status);
+	else
+		notify_status(status);
+}
+
 static void reload_failed(struct flowd *fd, const char *err)
 {
 	fd->counters.reload_errors++;
 	daemon_error(fd, "reload failed, keeping the running configuration: %s", err);
-	notify_ready("reload failed: running configuration kept");
+	reload_done(fd);
 }
 
 int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
@@ -113,7 +129,8 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 
 	if (changed)
 		*changed = false;
-	notify_reloading();
+	if (fd->ready)
+		notify_reloading();
 	if (conf_load(fd->conf_path, &next, err, errlen) < 0) {
 		reload_failed(fd, err);
 		return -1;
@@ -123,7 +140,7 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 		conf_free(next);
 		fd->conf_loaded = time(NULL);
 		fd->counters.reloads++;
-		notify_ready("configuration unchanged");
+		reload_done(fd);
 		return 0;
 	}
 	/* Everything that can fail comes before the switch: all or nothing. */
@@ -164,7 +181,7 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 	daemon_watch_open(fd);
 	log_info("reloaded %s", fd->conf_path);
 	daemon_schedule(fd);
-	notify_ready("configuration reloaded");
+	reload_done(fd);
 	return 0;
 }
 
@@ -265,7 +282,8 @@ int daemon_run(struct flowd *fd)
 
 	/* The first reconcile adopts an existing table: only the difference. */
 	daemon_schedule(fd);
-	notify_ready("running");
+	/* READY=1 waits for the first sync (reconcile.c). */
+	notify_status("waiting: first sync of the table");
 	log_info("started: table %s %s, config %s", fd->conf->table_family, fd->conf->table_name,
 		 fd->conf_path);
 	ev_run(fd->loop, 0);
@@ -309,6 +327,7 @@ void daemon_fini(struct flowd *fd)
 	if (fd->nft)
 		nft_ctx_close(fd->nft);
 	plan_free(&fd->plan);
+	daemon_sync_free(fd);
 	conf_free(fd->conf);
 	fd->conf = NULL;
 	if (fd->loop)

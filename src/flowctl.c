@@ -16,11 +16,12 @@ int main(int argc, char **argv)
 {
 	struct proto_response resp;
 	struct flowctl_args args;
-	char err[1024];
+	char err[1024], esc[FLOWCTL_ESCAPED_MAX(sizeof(err))];
 	int rc;
 
 	if (flowctl_parse_args(argc, argv, &args, err, sizeof(err)) < 0) {
-		fprintf(stderr, "flowctl: %s\nTry 'flowctl --help' for more information.\n", err);
+		fprintf(stderr, "flowctl: %s\nTry 'flowctl --help' for more information.\n",
+			flowctl_escape(err, esc, sizeof(esc)));
 		return FLOWCTL_EXIT_USAGE;
 	}
 	if (args.action == FLOWCTL_HELP) {
@@ -35,13 +36,19 @@ int main(int argc, char **argv)
 	rc = flowctl_call(args.socket_path, &args.req, FLOWCTL_TIMEOUT_MS, &resp, err,
 			  sizeof(err));
 	if (rc != FLOWCTL_EXIT_OK) {
-		fprintf(stderr, "flowctl: %s\n", err);
+		/* Quotes the socket path, or the daemon's malformed answer. */
+		fprintf(stderr, "flowctl: %s\n", flowctl_escape(err, esc, sizeof(esc)));
 		return rc;
 	}
 	if (!resp.ok)
 		rc = flowctl_print_error(stderr, args.req.command, &resp.error);
+	else if (args.metrics)
+		rc = flowctl_print_metrics(stdout, resp.result) < 0 ? FLOWCTL_EXIT_FAILED : rc;
 	else if (flowctl_print(stdout, args.req.command, resp.result, args.json) < 0)
 		rc = FLOWCTL_EXIT_FAILED;
+	else if (args.req.command == PROTO_CMD_STATUS)
+		/* Scripts and monitoring can ask "is the fast path in place?". */
+		rc = flowctl_status_exit(resp.result);
 	proto_response_clear(&resp);
 	return rc;
 }

@@ -15,9 +15,11 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MATCH_AMBIGUOUS (-2)
 
-static const char *const commands[] = { "status", "flush", "reload" };
+static const char *const commands[] = { "status", "flush", "reload", "metrics" };
+/* metrics asks for the status and prints it in another form. */
 static const enum proto_command command_ids[] = { PROTO_CMD_STATUS, PROTO_CMD_FLUSH,
-						  PROTO_CMD_RELOAD };
+						  PROTO_CMD_RELOAD, PROTO_CMD_STATUS };
+#define METRICS 3
 static const char *const targets[] = { "all", "tunnel", "device" };
 static const enum proto_target_kind target_ids[] = { PROTO_TARGET_ALL, PROTO_TARGET_TUNNEL,
 						     PROTO_TARGET_DEVICE };
@@ -33,7 +35,10 @@ void flowctl_usage(FILE *out)
 		"  flush [all|tunnel NAME|device NAME]\n"
 		"                                  return offloaded flows to the slow path\n"
 		"                                  (default: all)\n"
-		"  reload                          reload the configuration (as SIGHUP)\n"
+		"  reload                          reload the configuration and wait for\n"
+		"                                  the answer\n"
+		"  metrics                         status as Prometheus text (node_exporter's\n"
+		"                                  textfile collector reads it)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
@@ -152,13 +157,18 @@ int flowctl_parse_args(int argc, char **argv, struct flowctl_args *args, char *e
 	}
 	i = match(argv[optind], commands, ARRAY_SIZE(commands));
 	if (i < 0) {
-		snprintf(err, errlen, "%s command '%s': expected status, flush or reload",
+		snprintf(err, errlen, "%s command '%s': expected status, flush, reload or metrics",
 			 i == MATCH_AMBIGUOUS ? "ambiguous" : "unknown", argv[optind]);
 		return -1;
 	}
 	args->action = FLOWCTL_RUN;
 	args->req.command = command_ids[i];
+	args->metrics = i == METRICS;
 	optind++;
+	if (args->metrics && args->json) {
+		snprintf(err, errlen, "metrics: --json does not apply (use status --json)");
+		return -1;
+	}
 	if (args->req.command == PROTO_CMD_FLUSH)
 		return parse_flush(argc - optind, argv + optind, &args->req.target, err, errlen);
 	if (optind < argc) {

@@ -4,7 +4,9 @@
  * how it looks: pretty JSON as received for --json, or a header and
  * aligned tables for people.  Every field is optional here: a missing or
  * null one prints as "-", unknown ones are ignored, so flowctl and flowd
- * from different releases still get along.
+ * from different releases still get along.  Every string from the daemon
+ * goes through flowctl_escape() on its way to the text: names come from
+ * whoever created the interface.
  */
 #include "config.h"
 
@@ -16,7 +18,8 @@
 
 #include "flowctl.h"
 
-#define CELL 256	/* plenty for names, addresses and reasons */
+#define CELL 256	/* plenty for names, addresses and reasons, escaped */
+#define NAME_CELL FLOWCTL_ESCAPED_MAX(64)
 
 /* json_object_foreach() and friends take non-const pointers. */
 #define MUT(v) ((json_t *)(v))
@@ -52,7 +55,7 @@ static const char *fmt_value(const json_t *v, char *buf, size_t len)
 		return "-";
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return json_string_length(v) ? json_string_value(v) : "-";
+		return json_string_length(v) ? flowctl_escape(json_string_value(v), buf, len) : "-";
 	case JSON_INTEGER:
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return buf;
@@ -74,8 +77,15 @@ static const char *fmt_value(const json_t *v, char *buf, size_t len)
 		}
 		return buf;
 	case JSON_OBJECT:
-		text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		snprintf(buf, len, "%s", text ? text : "-");
+		/* JSON escapes C0 controls; ENSURE_ASCII the rest but DEL. */
+		text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		buf[0] = '\0';
+		for (const char *c = text ? text : "-"; *c; c++) {
+			if (*c == 0x7f)
+				append(buf, len, "\\u007f");
+			else
+				append(buf, len, "%c", *c);
+		}
 		free(text);
 		return buf;
 	case JSON_NULL:
@@ -149,6 +159,7 @@ static const char *fmt_reasons(const json_t *dev, char *buf, size_t len)
 {
 	const json_t *reasons = get(dev, "reasons"), *tunnels = get(dev, "tunnels");
 	const char *self = json_string_value(get(dev, "name"));
+	char self_esc[NAME_CELL];
 	json_t *r, *t;
 	size_t i, j;
 
@@ -163,7 +174,7 @@ static const char *fmt_reasons(const json_t *dev, char *buf, size_t len)
 		if (i)
 			append(buf, len, ", ");
 		if (reason && strcmp(reason, "tunnel") == 0 && self) {
-			append(buf, len, "tunnel %s", self);
+			append(buf, len, "tunnel %s", flowctl_escape(self, self_esc, sizeof(self_esc)));
 		} else if (reason && strcmp(reason, "underlay") == 0) {
 			append(buf, len, "underlay");
 			json_array_foreach(MUT(tunnels), j, t) {
@@ -172,7 +183,8 @@ static const char *fmt_reasons(const json_t *dev, char *buf, size_t len)
 				/* A stacked tunnel lists itself too; that is the "tunnel" reason. */
 				if (!name || (self && strcmp(name, self) == 0))
 					continue;
-				append(buf, len, "%s%s", first ? " of " : ",", name);
+				append(buf, len, "%s%s", first ? " of " : ",",
+				       flowctl_escape(name, tmp, sizeof(tmp)));
 				first = false;
 			}
 		} else {
@@ -186,13 +198,33 @@ static const char *fmt_accelerated(const json_t *tun, char *buf, size_t len)
 {
 	const json_t *acc = get(tun, "accelerated");
 	const char *why = json_string_value(get(tun, "why_not"));
+	char tmp[CELL];
 
 	if (!json_is_false(acc))
 		return fmt_value(acc, buf, len);
 	if (!why || !why[0])
 		return "no";
-	snprintf(buf, len, "no (%s)", why);
+	snprintf(buf, len, "no (%s)", flowctl_escape(why, tmp, sizeof(tmp)));
 	return buf;
+}
+
+/*
+ * The daemon's own line on its state, and while the kernel's flowtable
+ * differs from what flowd wants, both device lists.
+ */
+static void print_sync(FILE *out, const json_t *table)
+{
+	const json_t *status = get(table, "status");
+	const json_t *want = get(table, "devices_wanted"), *have = get(table, "devices_in_kernel");
+	char a[FLOWCTL_ESCAPED_MAX(256)], b[4096];
+
+	if (json_is_string(status))
+		fprintf(out, "status %s\n", fmt_value(status, a, sizeof(a)));
+	if (!want || json_is_null(want) || json_equal(MUT(want), MUT(have)))
+		return;
+	fprintf(out, "flowtable devices wanted: %s\n", fmt_value(want, b, sizeof(b)));
+	fprintf(out, "flowtable devices in the kernel: %s\n",
+		have && !json_is_null(have) ? fmt_value(have, b, sizeof(b)) : "- (no flowtable)");
 }
 
 static void print_header(FILE *out, const json_t *st)
@@ -214,6 +246,7 @@ static void print_header(FILE *out, const json_t *st)
 	if (json_is_boolean(sync))
 		fputs(json_is_true(sync) ? ", in sync" : ", out of sync", out);
 	fputc('\n', out);
+	print_sync(out, table);
 }
 
 static void print_section(FILE *out, const char *title, const struct flowctl_table *t)
@@ -289,8 +322,9 @@ static int print_counters(FILE *out, const json_t *counters)
 	flowctl_table_init(&t, 2, NULL, "lr");
 	if (json_is_object(counters)) {
 		json_object_foreach(MUT(counters), key, v) {
-			char cell[CELL];
-			const char *row[] = { key, fmt_value(v, cell, sizeof(cell)) };
+			char cell[CELL], name[CELL];
+			const char *row[] = { flowctl_escape(key, name, sizeof(name)),
+					      fmt_value(v, cell, sizeof(cell)) };
 
 			if (flowctl_table_add(&t, row) < 0)
 				rc = -1;
@@ -303,7 +337,7 @@ static int print_counters(FILE *out, const json_t *counters)
 
 static int print_status(FILE *out, const json_t *st)
 {
-	char buf[1024];
+	char buf[FLOWCTL_ESCAPED_MAX(1024)];
 	int rc = 0;
 
 	print_header(out, st);
@@ -317,15 +351,17 @@ static int print_status(FILE *out, const json_t *st)
 /* {"tunnel":"tun0"} -> "tunnel tun0", {"all":true} -> "all". */
 static const char *fmt_target(const json_t *target, char *buf, size_t len)
 {
+	char k[NAME_CELL], name[NAME_CELL];
 	const char *key;
 	json_t *v;
 
 	if (json_is_object(target) && json_object_size(target) == 1) {
 		json_object_foreach(MUT(target), key, v) {
 			if (json_is_true(v))
-				snprintf(buf, len, "%s", key);
+				snprintf(buf, len, "%s", flowctl_escape(key, k, sizeof(k)));
 			else if (json_is_string(v))
-				snprintf(buf, len, "%s %s", key, json_string_value(v));
+				snprintf(buf, len, "%s %s", flowctl_escape(key, k, sizeof(k)),
+					 flowctl_escape(json_string_value(v), name, sizeof(name)));
 			else
 				break;
 			return buf;
@@ -356,13 +392,35 @@ static void print_reload(FILE *out, const json_t *res)
 		fputs("configuration reloaded\n", out);
 }
 
+/*
+ * As received, but ASCII only, so that no raw C1 control reaches a
+ * terminal this way either; jansson escapes C0 controls but not DEL, which
+ * can only appear inside a string, where \u007f means the same.
+ */
+static int print_json(FILE *out, const json_t *result)
+{
+	char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+					JSON_ENCODE_ANY);
+
+	if (!text)
+		return -1;
+	for (const char *c = text; *c; c++) {
+		if (*c == 0x7f)
+			fputs("\\u007f", out);
+		else
+			fputc(*c, out);
+	}
+	fputc('\n', out);
+	free(text);
+	return 0;
+}
+
 int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool json)
 {
 	int rc = 0;
 
 	if (json) {
-		rc = json_dumpf(result, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', out);
+		rc = print_json(out, result);
 	} else if (cmd == PROTO_CMD_STATUS) {
 		rc = print_status(out, result);
 	} else if (cmd == PROTO_CMD_FLUSH) {
@@ -375,25 +433,34 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 	return rc ? -1 : 0;
 }
 
+int flowctl_status_exit(const json_t *status)
+{
+	return json_is_false(get(get(status, "table"), "in_sync")) ? FLOWCTL_EXIT_NOT_IN_SYNC
+								   : FLOWCTL_EXIT_OK;
+}
+
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err)
 {
+	char msg[FLOWCTL_ESCAPED_MAX(sizeof(err->message))];
+
+	flowctl_escape(err->message, msg, sizeof(msg));
 	switch (err->code) {
 	case PROTO_ERR_PERMISSION_DENIED:
-		fprintf(out, "flowctl: permission denied: %s\n", err->message);
+		fprintf(out, "flowctl: permission denied: %s\n", msg);
 		return FLOWCTL_EXIT_DENIED;
 	case PROTO_ERR_RELOAD_FAILED:
-		fprintf(out, "flowctl: reload failed: %s\n", err->message);
+		fprintf(out, "flowctl: reload failed: %s\n", msg);
 		return FLOWCTL_EXIT_FAILED;
 	case PROTO_ERR_BAD_REQUEST:
 	case PROTO_ERR_UNSUPPORTED_VERSION:
 		/* Only a flowctl/flowd version mismatch gets here. */
 		fprintf(out, "flowctl: flowd rejected the %s request: %s\n",
-			proto_command_name(cmd), err->message);
+			proto_command_name(cmd), msg);
 		return FLOWCTL_EXIT_FAILED;
 	case PROTO_ERR_NOT_FOUND:
 	case PROTO_ERR_INTERNAL:
 		break;
 	}
-	fprintf(out, "flowctl: %s\n", err->message);
+	fprintf(out, "flowctl: %s\n", msg);
 	return FLOWCTL_EXIT_FAILED;
 }

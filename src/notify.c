@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 #include "notify.h"
@@ -39,11 +40,31 @@ uint64_t notify_watchdog_usec(void)
 }
 #endif
 
+/*
+ * The STATUS= last sent, so that a reconcile that changes nothing does not
+ * write to the notify socket.
+ */
+static char last_status[256];
+
+/*
+ * One line of printable text: systemctl status shows it as it is, and a
+ * newline would start another assignment.  The reasons in it can quote
+ * interface names and kernel messages.
+ */
+static void status_line(const char *status, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", status);
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+}
+
 void notify_ready(const char *status)
 {
-	char buf[256];
+	char buf[sizeof(last_status) + 32];
 
-	snprintf(buf, sizeof(buf), "READY=1\nSTATUS=%s", status);
+	status_line(status, last_status, sizeof(last_status));
+	snprintf(buf, sizeof(buf), "READY=1\nSTATUS=%s", last_status);
 	notify_send(buf);
 }
 
@@ -59,9 +80,13 @@ void notify_stopping(void)
 
 void notify_status(const char *status)
 {
-	char buf[256];
+	char line[sizeof(last_status)], buf[sizeof(last_status) + 16];
 
-	snprintf(buf, sizeof(buf), "STATUS=%s", status);
+	status_line(status, line, sizeof(line));
+	if (strcmp(line, last_status) == 0)
+		return;
+	memcpy(last_status, line, sizeof(last_status));
+	snprintf(buf, sizeof(buf), "STATUS=%s", last_status);
 	notify_send(buf);
 }
 

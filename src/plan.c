@@ -205,6 +205,43 @@ struct plan_ctx {
 	struct walk walk;
 };
 
+/*
+ * The device a tunnel module creates in every namespace when it loads
+ * (ip_tunnel_init_net(): tunl0, gre0, sit0; ip6tnl0, ip6gre0), which
+ * receives packets no configured tunnel claims.  It is recognised by the
+ * name the module gives it and by its all-zero endpoints and bound device:
+ * the kernel refuses to change a fallback device's parameters
+ * (ip_tunnel_changelink, ip6_tnl_changelink return -EINVAL), so a device
+ * with that name and any endpoint set is a user's tunnel (possible in a
+ * namespace created with net.core.fb_tunnels_only_for_init_net), and is
+ * listed.  The name alone would hide such a tunnel; the zero parameters
+ * alone would hide a user's multipoint tunnel.  A fallback device that is
+ * up is in use as a catch-all (Calico's tunl0 carries its IPIP traffic)
+ * and is listed too; only the idle, always-down ones are noise.
+ */
+static bool tunnel_is_idle_fallback(const struct link *l)
+{
+	static const struct {
+		unsigned int kind;
+		const char *name;
+	} fallback[] = {
+		{ TUNNEL_KIND_IPIP, "tunl0" },
+		{ TUNNEL_KIND_GRE, "gre0" },
+		{ TUNNEL_KIND_SIT, "sit0" },
+		{ TUNNEL_KIND_IP6TNL, "ip6tnl0" },
+		{ TUNNEL_KIND_IP6GRE, "ip6gre0" },
+	};
+
+	if (l->type != LINK_TYPE_TUNNEL || l->up || addr_is_set(&l->tun.local) ||
+	    addr_is_set(&l->tun.remote) || l->tun.link_ifindex != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
+		if (l->tun.kind == fallback[i].kind &&
+		    strncmp(l->name, fallback[i].name, IFNAMSIZ) == 0)
+			return true;
+	return false;
+}
+
 static bool tunnel_selected(const struct plan_ctx *pc, const struct link *l)
 {
 	if (l->type == LINK_TYPE_TUNNEL && (pc->conf->tunnel_kinds & l->tun.kind) != 0)
@@ -282,6 +319,10 @@ static int plan_tunnel(struct plan_ctx *pc, const struct link *l)
 	/* Layer 2 tunnels are listed only when named in the config. */
 	if (l->type == LINK_TYPE_L2_TUNNEL && !selected)
 		return 0;
+	/* So are the modules' idle fallback devices (not by kind alone). */
+	if (tunnel_is_idle_fallback(l) &&
+	    !name_matches(pc->conf->tunnel_names, pc->conf->n_tunnel_names, l->name))
+		return 0;
 	if (grow((void **)&pc->tunnels, &pc->cap_tunnels, pc->n_tunnels, sizeof(*pc->tunnels)) < 0)
 		return -1;
 	pt = &pc->tunnels[pc->n_tunnels++];
@@ -303,8 +344,7 @@ static int plan_tunnel(struct plan_ctx *pc, const struct link *l)
 	}
 	/*
 	 * Stock kernels accelerate the inner flow only; that needs the tunnel
-	 * itself.  Not when it is down (the modules' fallback devices tunl0,
-	 * gre0, sit0... always exist and are down: no traffic to offload) nor
+	 * itself.  Not when it is down (no traffic to offload) nor
 	 * for a flow-based (external) tunnel, whose xmit needs per-packet
 	 * metadata the flowtable would not supply.
 	 */

@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "nft.h"
+#include "notify.h"
 #include "topo.h"
 
 #define DEBOUNCE_QUIET	0.020	/* s after the last event */
@@ -97,6 +99,29 @@ static void log_plan_change(const struct plan *old, const struct plan *new)
 	}
 }
 
+/* *dst = a copy of n devices; on failure *dst is NULL and -1 returned. */
+static int devs_copy(struct nft_dev **dst, size_t *ndst, const struct nft_dev *src, size_t n)
+{
+	free(*dst);
+	*dst = NULL;
+	*ndst = 0;
+	if (n == 0)
+		return 0;
+	*dst = calloc(n, sizeof(**dst));
+	if (!*dst)
+		return -1;
+	memcpy(*dst, src, n * sizeof(**dst));
+	*ndst = n;
+	return 0;
+}
+
+void daemon_sync_free(struct flowd *fd)
+{
+	devs_copy(&fd->want_devices, &fd->n_want_devices, NULL, 0);
+	devs_copy(&fd->kernel_devices, &fd->n_kernel_devices, NULL, 0);
+	fd->want_known = fd->kernel_known = false;
+}
+
 /*
  * Bring the kernel's table to `plan`: desired table, read back, diff (or a
  * rebuild of the flowtable), one batch when anything differs.  Returns 0
@@ -111,17 +136,23 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 	int ret = -1, r;
 
 	nft_state_init(&have);
+	fd->want_known = fd->kernel_known = false;
 	r = nft_desired_build(fd->conf, plan, &want, err, sizeof(err));
 	if (r < 0) {
 		daemon_error(fd, "building the desired table failed: %s", err);
 		goto out;
 	}
+	fd->want_known = devs_copy(&fd->want_devices, &fd->n_want_devices, want.devices,
+				   want.n_devices) == 0;
 	r = nft_read_state(fd->nft, fd->conf, &have);
 	if (r < 0) {
 		daemon_error(fd, "reading table %s %s back failed: %s", fd->conf->table_family,
 			     fd->conf->table_name, strerror(-r));
 		goto out;
 	}
+	fd->kernel_known = devs_copy(&fd->kernel_devices, &fd->n_kernel_devices,
+				     have.ft_devices, have.n_ft_devices) == 0;
+	fd->kernel_flowtable = have.flowtable;
 	r = rebuild ? nft_compute_rebuild(&want, &have, &changes)
 		    : nft_compute_changes(&want, &have, &changes);
 	if (r < 0) {
@@ -146,6 +177,10 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 			goto out;
 		}
 	}
+	/* The kernel has what we wanted now. */
+	fd->kernel_known = devs_copy(&fd->kernel_devices, &fd->n_kernel_devices, want.devices,
+				     want.n_devices) == 0;
+	fd->kernel_flowtable = true;
 	ret = 0;
 out:
 	nft_changes_free(&changes);
@@ -200,9 +235,46 @@ int daemon_rebuild_flowtable(struct flowd *fd)
 	return 0;
 }
 
+void daemon_sync_status(const struct flowd *fd, char *buf, size_t len)
+{
+	size_t accelerated = 0;
+
+	if (!fd->ready) {
+		snprintf(buf, len, "waiting: %s", fd->reconcile_failed ? fd->reconcile_error
+					: "first sync of the table");
+		return;
+	}
+	if (fd->reconcile_failed) {
+		snprintf(buf, len, "out of sync: %s", fd->reconcile_error);
+		return;
+	}
+	for (size_t i = 0; i < fd->plan.n_tunnels; i++)
+		accelerated += fd->plan.tunnels[i].accelerated;
+	snprintf(buf, len, "running: %zu device%s in the flowtable, %zu of %zu tunnel%s accelerated",
+		 fd->plan.n_devices, fd->plan.n_devices == 1 ? "" : "s", accelerated,
+		 fd->plan.n_tunnels, fd->plan.n_tunnels == 1 ? "" : "s");
+}
+
+/*
+ * Tell the service manager: READY=1 once, after the first sync that
+ * worked (a unit ordered after flowd then finds the fast path in place),
+ * and STATUS= after every reconcile, so that it never goes stale.
+ */
+static void report(struct flowd *fd, bool became_ready)
+{
+	char status[256];
+
+	daemon_sync_status(fd, status, sizeof(status));
+	if (became_ready)
+		notify_ready(status);
+	else
+		notify_status(status);
+}
+
 void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct flowd *fd = w->data;
+	bool first;
 
 	fd->reconcile_pending = false;
 	/* A failed event socket was closed: subscribe again before reading. */
@@ -210,10 +282,19 @@ void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		daemon_watch_open(fd);
 	if (reconcile_once(fd) < 0) {
 		fd->in_sync = false;
+		fd->reconcile_failed = true;
+		/* What reconcile_once() failed on is the last error it recorded. */
+		snprintf(fd->reconcile_error, sizeof(fd->reconcile_error), "%s", fd->last_error);
+		report(fd, false);
 		schedule_retry(fd);
 		return;
 	}
 	fd->in_sync = true;
+	fd->reconcile_failed = false;
+	fd->reconcile_error[0] = '\0';
 	fd->nft_changed = false;
 	fd->retry_backoff = 0;
+	first = !fd->ready;
+	fd->ready = true;
+	report(fd, first);
 }

@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ct.h"
 #include "daemon.h"
+#include "nft.h"
 #include "status.h"
 #include "topo.h"
 
@@ -145,7 +147,11 @@ static json_t *status_counters(const struct flowd *fd, const struct ct_counts *c
 	const struct ct_stats *ct = &cc->stats;
 	struct topo_stats ts;
 
-	topo_get_stats(fd->topo, &ts);
+	/* No topology module (the unit tests' daemon): nothing counted. */
+	if (fd->topo)
+		topo_get_stats(fd->topo, &ts);
+	else
+		memset(&ts, 0, sizeof(ts));
 	/* 21 counters: json_pack silently ignores pairs the format lacks. */
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -172,6 +178,37 @@ static json_t *status_counters(const struct flowd *fd, const struct ct_counts *c
 		"errors", (json_int_t)c->errors);
 }
 
+static json_t *json_devs(bool known, const struct nft_dev *devs, size_t n)
+{
+	json_t *arr = known ? json_array() : json_null();
+
+	for (size_t i = 0; known && arr && i < n; i++)
+		json_array_append_new(arr, json_string(devs[i].name));
+	return arr;
+}
+
+/*
+ * The sync state beside in_sync: whether flowd was ever in sync (READY=1),
+ * the same line as STATUS=, and the flowtable's devices as flowd wants
+ * them and as the kernel has them (null: not known, or no flowtable).
+ */
+static int status_sync(const struct flowd *fd, json_t *table)
+{
+	char text[256];
+
+	daemon_sync_status(fd, text, sizeof(text));
+	if (!table || json_object_set_new(table, "ready", json_boolean(fd->ready)) < 0 ||
+	    json_object_set_new(table, "status", json_string(text)) < 0 ||
+	    json_object_set_new(table, "devices_wanted",
+				json_devs(fd->want_known, fd->want_devices,
+					  fd->n_want_devices)) < 0 ||
+	    json_object_set_new(table, "devices_in_kernel",
+				json_devs(fd->kernel_known && fd->kernel_flowtable,
+					  fd->kernel_devices, fd->n_kernel_devices)) < 0)
+		return -1;
+	return 0;
+}
+
 json_t *status_build(const struct flowd *fd)
 {
 	time_t now = time(NULL);
@@ -194,5 +231,9 @@ json_t *status_build(const struct flowd *fd)
 		"counters", status_counters(fd, &cc),
 		"last_error", fd->last_error[0] ? json_string(fd->last_error) : json_null());
 	ct_counts_free(&cc);
+	if (result && status_sync(fd, json_object_get(result, "table")) < 0) {
+		json_decref(result);
+		result = NULL;
+	}
 	return result;
 }

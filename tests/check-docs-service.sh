@@ -36,6 +36,15 @@ for f in flowd flowctl; do
 done
 [ -n "$(find "$stage" -name flowd.conf -path '*etc*')" ] || { echo "FAIL flowd.conf not installed"; failed=1; }
 
+# `systemctl reload` must fail on a bad file: only `flowctl reload` waits
+# for flowd's answer (kill -HUP succeeds whatever the file says).
+if grep -qx "ExecReload=.*/sbin/flowctl reload" "$unit"; then
+	echo "ok   ExecReload runs flowctl reload"
+else
+	echo "FAIL ExecReload does not run flowctl reload: $(grep '^ExecReload' "$unit")"
+	failed=1
+fi
+
 # systemd-analyze checks that ExecStart binaries and the Documentation man
 # pages exist: point both at the staged install.
 prefix_sbin=$(sed -n 's|^ExecStart=\(.*\)/flowd .*|\1|p' "$unit")

@@ -31,6 +31,7 @@ struct args_case {
 	enum proto_target_kind target;
 	const char *name;
 	bool json;
+	bool metrics;
 	const char *socket;		/* NULL: the default */
 };
 
@@ -45,6 +46,8 @@ static const struct args_case args_cases[] = {
 	{ { "st" }, RUN(STATUS) },
 	{ { "s" }, RUN(STATUS) },
 	{ { "reload" }, RUN(RELOAD) },
+	{ { "metrics" }, RUN(STATUS), .metrics = true },
+	{ { "m" }, RUN(STATUS), .metrics = true },
 	{ { "rel" }, RUN(RELOAD) },
 	{ { "flush" }, FLUSH(ALL, "") },
 	{ { "flush", "all" }, FLUSH(ALL, "") },
@@ -83,6 +86,8 @@ static const struct args_case args_cases[] = {
 	{ { "-s" }, USAGE("option '-s' needs an argument") },
 	{ { "--socket" }, USAGE("option '--socket' needs an argument") },
 	{ { "-s", "", "status" }, USAGE("empty socket path") },
+	{ { "-j", "metrics" }, USAGE("metrics: --json does not apply") },
+	{ { "metrics", "now" }, USAGE("metrics: unexpected argument 'now'") },
 };
 
 static void test_args_table(void **state)
@@ -110,6 +115,7 @@ static void test_args_table(void **state)
 		if (a.action != FLOWCTL_RUN)
 			continue;
 		assert_int_equal(a.json, c->json);
+		assert_int_equal(a.metrics, c->metrics);
 		assert_int_equal(a.req.command, c->cmd);
 		if (c->cmd == PROTO_CMD_FLUSH) {
 			assert_int_equal(a.req.target.kind, c->target);
@@ -351,6 +357,208 @@ static void test_table_alignment(void **state)
 	flowctl_table_free(&t);
 }
 
+static void test_escape(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "eth0", "eth0" },
+		{ "", "" },
+		{ "m\xc3\xbcller", "m\xc3\xbcller" },			/* valid UTF-8 stays */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },			/* U+20AC */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },		/* U+1F600 */
+		{ "a\x1b]0;pwned\x07", "a\\x1b]0;pwned\\x07" },	/* ESC, BEL */
+		{ "x\ny", "x\\x0ay" },
+		{ "\t\r", "\\x09\\x0d" },
+		{ "del\x7f", "del\\x7f" },
+		{ "csi\xc2\x9b" "31m", "csi\\u009b31m" },		/* C1 CSI */
+		{ "\xc2\x80\xc2\x9f\xc2\xa0", "\\u0080\\u009f\xc2\xa0" },
+		{ "\xe2\x80\xae" "evil", "\\u202eevil" },		/* bidi override */
+		{ "\xe2\x81\xa6", "\\u2066" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "\xff\xfe", "\\xff\\xfe" },				/* not UTF-8 */
+		{ "\xc0\x80", "\\xc0\\x80" },				/* overlong NUL */
+		{ "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },			/* overlong '/' */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },			/* surrogate */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },		/* > U+10FFFF */
+		{ "cut\xe2\x82", "cut\\xe2\\x82" },			/* sequence cut short */
+		{ "\x80lone", "\\x80lone" },				/* stray continuation */
+	};
+	char buf[FLOWCTL_ESCAPED_MAX(32)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *got = flowctl_escape(cases[i].in, buf, sizeof(buf));
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
+	}
+	/* A short buffer is cut at a whole escape or character, never inside. */
+	assert_string_equal(flowctl_escape("ab\x1b", buf, 6), "ab");
+	assert_string_equal(flowctl_escape("ab\x1b", buf, 7), "ab\\x1b");
+	assert_string_equal(flowctl_escape("a\xc3\xbc", buf, 3), "a");
+	assert_string_equal(flowctl_escape("abc", buf, 1), "");
+}
+
+/* No byte of the text may drive a terminal: only '\n' ends lines. */
+static void assert_terminal_safe(const char *text, int want_lines)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int lines = 0;
+
+	for (; *p; p++) {
+		if (*p == '\n')
+			lines++;
+		else if (*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x at offset %td", *p, p - (const unsigned char *)text);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fail_msg("C1 control U+00%02X at offset %td", p[1], p - (const unsigned char *)text);
+	}
+	if (want_lines >= 0)
+		assert_int_equal(lines, want_lines);
+}
+
+#define HOSTILE "x\x1b[2J\ny\x7fz\xc2\x9b" "1m"
+#define HOSTILE_ESCAPED "x\\x1b[2J\\x0ay\\x7fz\\u009b1m"
+
+static void test_status_hostile_strings(void **state)
+{
+	json_t *r = json_pack("{s:{s:s}, s:[{s:s, s:i, s:[s, s], s:[s, s]}],"
+			      " s:[{s:s, s:s, s:b, s:s}], s:{s:i}, s:s}",
+		"daemon", "version", "1\x1b]0;t\x07",
+		"devices", "name", HOSTILE, "ifindex", 3, "reasons", "tunnel", "underlay",
+			"tunnels", HOSTILE, "t\nun",
+		"tunnels", "name", HOSTILE, "kind", "ipip\r", "accelerated", 0,
+			"why_not", "no\x1b route",
+		"counters", "c\x1b" "1", 5,
+		"last_error", "bad\n\xc2\x85line");
+	json_t *target = json_pack("{s:s}", "tunnel", HOSTILE);
+	json_t *flushed = json_pack("{s:i, s:o}", "flushed", 1, "target", target);
+	char *got;
+
+	assert_non_null(r);
+	got = render(PROTO_CMD_STATUS, r, false);
+	/* status-empty.txt's 15 lines, plus a heading for devices and tunnels. */
+	assert_terminal_safe(got, 17);
+	assert_non_null(strstr(got, "flowd 1\\x1b]0;t\\x07\n"));
+	assert_non_null(strstr(got, "\n" HOSTILE_ESCAPED "  "));
+	assert_non_null(strstr(got, "tunnel " HOSTILE_ESCAPED ", underlay of t\\x0aun"));
+	assert_non_null(strstr(got, "ipip\\x0d"));
+	assert_non_null(strstr(got, "no (no\\x1b route)"));
+	assert_non_null(strstr(got, "\nc\\x1b1  5\n"));
+	assert_non_null(strstr(got, "\nLAST ERROR\nbad\\x0a\\u0085line\n"));
+	free(got);
+
+	/* JSON output: valid JSON, ASCII only, the same strings when parsed. */
+	got = render(PROTO_CMD_STATUS, r, true);
+	assert_terminal_safe(got, -1);
+	for (const char *c = got; *c; c++)
+		assert_true((unsigned char)*c < 0x80);
+	assert_non_null(strstr(got, "\\u009B"));	/* jansson writes upper case */
+	free(got);
+	json_decref(r);
+
+	got = render(PROTO_CMD_FLUSH, flushed, false);
+	assert_string_equal(got, "flushed 1 offloaded flow (tunnel " HOSTILE_ESCAPED ")\n");
+	free(got);
+	json_decref(flushed);
+}
+
+static void test_error_message_escaped(void **state)
+{
+	struct proto_error e;
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	/* A reload error quoting a config line with an escape and bad UTF-8. */
+	proto_error_set(&e, PROTO_ERR_RELOAD_FAILED, "%s", "f.conf:1: bad \"\x1b[31m\xff\"\nforged");
+	assert_int_equal(flowctl_print_error(out, PROTO_CMD_RELOAD, &e), FLOWCTL_EXIT_FAILED);
+	fclose(out);
+	assert_string_equal(text, "flowctl: reload failed: f.conf:1: bad \"\\x1b[31m\\xff\"\\x0aforged\n");
+	free(text);
+}
+
+/*
+ * metrics for the fixtures: equal to NAME.prom (FLOWD_UPDATE_GOLDEN=1
+ * rewrites it), which tests/unit/check-metrics.sh parses.
+ */
+static void check_metrics_golden(const char *name)
+{
+	char jpath[512], ppath[512];
+	char *text = NULL, *want;
+	size_t len = 0;
+	json_t *result;
+	FILE *out;
+
+	snprintf(jpath, sizeof(jpath), "%s/status-%s.json", DATA_DIR, name);
+	snprintf(ppath, sizeof(ppath), "%s/metrics-%s.prom", DATA_DIR, name);
+	result = load_json(jpath);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(flowctl_print_metrics(out, result), 0);
+	fclose(out);
+	if (getenv("FLOWD_UPDATE_GOLDEN")) {
+		FILE *f = fopen(ppath, "w");
+
+		assert_non_null(f);
+		fputs(text, f);
+		assert_int_equal(fclose(f), 0);
+	}
+	want = read_file(ppath);
+	assert_text_equal(text, want, ppath);
+	free(want);
+	free(text);
+	json_decref(result);
+}
+
+static void test_metrics(void **state)
+{
+	json_t *r = load_json(DATA_DIR "/status-full.json");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	check_metrics_golden("full");
+	check_metrics_golden("minimal");
+	check_metrics_golden("empty");
+	check_metrics_golden("hostile");
+
+	/* The key lines spelled out, so that the golden files cannot drift silently. */
+	out = open_memstream(&text, &len);
+	assert_int_equal(flowctl_print_metrics(out, r), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "# HELP flowd_tunnel_accelerated "));
+	assert_non_null(strstr(text, "\n# TYPE flowd_tunnel_accelerated gauge\n"
+				     "flowd_tunnel_accelerated{tunnel=\"gre-lab\"} 1\n"));
+	assert_non_null(strstr(text, "\nflowd_device_offloaded_flows{device=\"eth1\",mode=\"sw\"} 3\n"));
+	assert_non_null(strstr(text, "\n# TYPE flowd_errors_total counter\nflowd_errors_total 0\n"));
+	assert_null(strstr(text, "flowd_counter_"));	/* every counter of the fixture is known */
+	free(text);
+	json_decref(r);
+}
+
+static void test_status_exit(void **state)
+{
+	static const struct {
+		const char *result;
+		int rc;
+	} cases[] = {
+		{ "{\"table\":{\"in_sync\":true}}", FLOWCTL_EXIT_OK },
+		{ "{\"table\":{\"in_sync\":false}}", FLOWCTL_EXIT_NOT_IN_SYNC },
+		/* An older flowd that does not say: nothing to complain about. */
+		{ "{\"table\":{}}", FLOWCTL_EXIT_OK },
+		{ "{}", FLOWCTL_EXIT_OK },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *r = json_loads(cases[i].result, 0, NULL);
+
+		assert_int_equal(flowctl_status_exit(r), cases[i].rc);
+		json_decref(r);
+	}
+	assert_int_equal(FLOWCTL_EXIT_NOT_IN_SYNC, 6);	/* documented in flowctl(8) */
+}
+
 static int setup(void **state)
 {
 	/* Times in the fixtures are UTC; render them in UTC too. */
@@ -371,6 +579,11 @@ int main(void)
 		cmocka_unit_test(test_flush_and_reload_text),
 		cmocka_unit_test(test_error_exit_codes),
 		cmocka_unit_test(test_table_alignment),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_status_hostile_strings),
+		cmocka_unit_test(test_error_message_escaped),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_status_exit),
 	};
 
 	return cmocka_run_group_tests_name("flowctl", tests, setup, NULL);

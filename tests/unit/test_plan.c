@@ -334,6 +334,82 @@ static void test_collect_md_and_no_remote(void **state)
 	plan_free(&p);
 }
 
+static bool has_tunnel(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_tunnels; i++)
+		if (strcmp(p->tunnels[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The modules' fallback devices: down, no endpoints; listed only when named. */
+static void test_fallback_devices(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned int kind;
+	} fb[] = {
+		{ "tunl0", TUNNEL_KIND_IPIP }, { "gre0", TUNNEL_KIND_GRE },
+		{ "sit0", TUNNEL_KIND_SIT }, { "ip6tnl0", TUNNEL_KIND_IP6TNL },
+		{ "ip6gre0", TUNNEL_KIND_IP6GRE },
+	};
+	static char *named[] = { "gre0" };
+	static char *pattern[] = { "*" };
+	struct topo_builder b;
+	struct conf c = conf_of(NULL, 0, TUNNEL_KIND_ALL, NULL, 0);
+	struct plan p;
+
+	seed(&b);
+	for (size_t i = 0; i < sizeof(fb) / sizeof(fb[0]); i++)
+		add_tun(&b, 20 + (int)i, fb[i].name, fb[i].kind, NULL)->up = false;
+	compute(&c, &b, &p);
+	assert_int_equal(p.n_tunnels, 1);
+	assert_string_equal(p.tunnels[0].name, "tun0");
+	plan_free(&p);
+
+	/* Named (also by a pattern) in the config: listed, not accelerated. */
+	c = conf_of(NULL, 0, TUNNEL_KIND_ALL, named, 1);
+	compute(&c, &b, &p);
+	assert_int_equal(p.n_tunnels, 2);
+	assert_not_accelerated(&p, "gre0", "down");
+	assert_false(has_tunnel(&p, "tunl0"));
+	plan_free(&p);
+	c = conf_of(NULL, 0, 0, pattern, 1);
+	compute(&c, &b, &p);
+	assert_int_equal(p.n_tunnels, 6);
+	plan_free(&p);
+
+	/* Up (a catch-all in use, as Calico's tunl0): listed by kind. */
+	c = conf_of(NULL, 0, TUNNEL_KIND_ALL, NULL, 0);
+	b.links[4].up = true;	/* tunl0 */
+	compute(&c, &b, &p);
+	assert_true(has_tunnel(&p, "tunl0"));
+	assert_false(has_tunnel(&p, "sit0"));
+	b.links[4].up = false;
+	plan_free(&p);
+
+	/* The same names with an endpoint or a bound device are users' tunnels. */
+	b.links[5].tun.remote.family = AF_INET;	/* gre0 */
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.9", b.links[5].tun.remote.bytes), 1);
+	b.links[6].tun.local.family = AF_INET;	/* sit0 */
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.9", b.links[6].tun.local.bytes), 1);
+	b.links[7].tun.link_ifindex = 3;	/* ip6tnl0 */
+	compute(&c, &b, &p);
+	assert_true(has_tunnel(&p, "gre0"));
+	assert_true(has_tunnel(&p, "sit0"));
+	assert_true(has_tunnel(&p, "ip6tnl0"));
+	assert_false(has_tunnel(&p, "tunl0"));
+	assert_false(has_tunnel(&p, "ip6gre0"));
+	plan_free(&p);
+
+	/* Another kind under a fallback's name is not a fallback. */
+	seed(&b);
+	add_tun(&b, 20, "gre0", TUNNEL_KIND_IPIP, NULL)->up = false;
+	compute(&c, &b, &p);
+	assert_true(has_tunnel(&p, "gre0"));
+	plan_free(&p);
+}
+
 static void test_vlan_and_qinq(void **state)
 {
 	struct topo_builder b;
@@ -742,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_missing_lower),
 		cmocka_unit_test(test_ipv6_tunnel),
 		cmocka_unit_test(test_l2_tunnels),
+		cmocka_unit_test(test_fallback_devices),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_devices_equal),
 		cmocka_unit_test(test_print),

@@ -4,7 +4,8 @@
 #
 # Bad configuration never reaches the kernel: flowd refuses to start on a
 # bad file (naming file, line and reason) and a bad reload keeps the
-# running state; a good reload applies.  flowd --check prints the plan.
+# running state (`flowctl reload`, the unit's ExecReload, exits 1 with the
+# reason); a good reload applies.  flowd --check prints the plan.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 topo_up ipip
@@ -41,6 +42,18 @@ check "a bad reload is reported" wait_until 2 grep -q 'reload failed, keeping th
 sleep 0.3
 check "flowd keeps running after a bad reload" kill -0 "$FLOWD_PID"
 check "the table is unchanged after a bad reload" \
+	bash -c '[ "$(ip netns exec router nft list table inet flowd)" = "$1" ]' _ "$before"
+
+# --- the same through flowctl reload (the unit's ExecReload): it fails ---
+out=$(in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" reload 2>&1 >/dev/null)
+rc=$?
+note "flowctl reload said: $out"
+check "flowctl reload of a bad file exits 1" [ "$rc" -eq 1 ]
+check "and says why on stderr (file, line, reason)" \
+	grep -qF "flowctl: reload failed: $TMPDIR/flowd.conf:2: flows.protocols[1]: unknown protocol \"sctp\"" <<<"$out"
+check "flowd logged it too" \
+	bash -c "[ \$(grep -c 'reload failed, keeping the running configuration: .*unknown protocol' '$TMPDIR/flowd.log') -eq 2 ]"
+check "the table is unchanged after a bad flowctl reload" \
 	bash -c '[ "$(ip netns exec router nft list table inet flowd)" = "$1" ]' _ "$before"
 
 # --- a good reload applies ---
