@@ -81,11 +81,11 @@ kt_client_ruleset() {
 	in_ns client nft -f - <<'NFT' || bail "client ruleset"
 table inet filter {
 	counter got { }
-	counter mark { }
+	counter probe_end { }
 	chain input {
 		type filter hook input priority 0; policy accept;
 		udp dport 6000 counter name got
-		udp dport 6001 counter name mark
+		udp dport 6001 counter name probe_end
 	}
 }
 NFT
@@ -111,14 +111,6 @@ ctr_many() {
 			f && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1); exit }' <<<"$all")")
 	done
 	echo "${out[*]}"
-}
-
-tun_stat() { in_ns router cat "/sys/class/net/tun0/statistics/$1"; }
-
-# Bytes the router's underlay Ethernet device (eth1, also under a VLAN)
-# received and sent.
-underlay_bytes() {
-	echo $(($(link_bytes router eth1 rx) + $(link_bytes router eth1 tx)))
 }
 
 # kt_setup KIND: topology, IPv6 tunnels without the encapsulation limit
@@ -175,41 +167,67 @@ kt_vlan_underlay() {
 
 # The measurement window of a stream is defined by traffic, not by the
 # clock (see lib.sh): it opens once the flow is [OFFLOAD] and the stream has
-# crossed the router's underlay for KT_WARM more packets, and closes when
-# the underlay has carried KT_WIN packets in each direction the stream
-# uses (tx only for UDP from the client), counted by the veth driver that
-# the code under test does not move.  The slow path would count every one
-# of them (an outer packet through input or output, an inner one through
-# the forward chain): "flat" allows KT_FLAT of KT_WIN (a flow torn down
-# and offloaded again by an unrelated event costs a few), "grows" wants
-# KT_GROW.  A loaded host makes the window take longer, never empty.
-KT_WIN=$((KT_FLAT * 25))
-KT_GROW=$((KT_WIN / 10))
-KT_WARM=50
+# crossed the router's underlay with KT_WARM more bytes, and closes when
+# the underlay has carried KT_WIN_DATA bytes of the stream's data and, for
+# TCP, KT_WIN_ACK bytes of its ACKs, counted by the veth driver that the
+# code under test does not move.  Bytes, not packets: the veth packet
+# counts under TCP segmentation offload say little about how many packets
+# the stack saw.  Even with 64 KiB segments the data is over 350 packets,
+# and the ACKs (at most ~130 bytes each on the wire) over 120: the slow
+# path would count each of them (an outer packet through input or output,
+# an inner one through the forward chain), so "flat" (KT_FLAT, a flow torn
+# down and offloaded again by an unrelated event costs a few) and "grows"
+# (KT_GROW) are both far from what either path moves.  A loaded host makes
+# the window take longer, never empty.
+KT_WIN_DATA=$((24 << 20))
+KT_WIN_UDP=$((1 << 20))
+KT_WIN_ACK=$((16 << 10))
+KT_GROW=50
+KT_WARM=$((256 << 10))
 
-# kt_underlay_pkts: "TX RX" packets of the router's underlay Ethernet
+# kt_underlay_bytes2: "TX RX" bytes of the router's underlay Ethernet
 # device (eth1, also under a VLAN).
-kt_underlay_pkts() {
-	echo "$(link_packets router eth1 tx) $(link_packets router eth1 rx)"
+kt_underlay_bytes2() {
+	in_ns router cat /sys/class/net/eth1/statistics/tx_bytes \
+		/sys/class/net/eth1/statistics/rx_bytes | paste -sd' '
 }
-link_packets() { dev_stat "$1" "$2" "$3_packets"; }
+
+# kt_snap SINK: one snapshot of what a stream's window compares, read by
+# one command per namespace (a stream that saturates the guest makes each
+# one slow): "slow in_tun out_tun tun0_rx tun0_tx eth1_tx eth1_rx sink_rx"
+# (router counters' packets, device bytes; SINK's eth0 rx bytes).
+kt_snap() {
+	local out sink
+	out=$(in_ns router sh -c 'nft list counters table inet filter
+		cd /sys/class/net && echo stats $(cat tun0/statistics/rx_bytes \
+			tun0/statistics/tx_bytes eth1/statistics/tx_bytes eth1/statistics/rx_bytes)')
+	sink=$(in_ns "$1" cat /sys/class/net/eth0/statistics/rx_bytes)
+	awk -v sink="$sink" '$1 == "counter" { n = $2 }
+		n != "" && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") c[n] = $(i + 1); n = "" }
+		$1 == "stats" && NF == 5 { st = $2 " " $3 " " $4 " " $5 }
+		END {
+			if (!("slow" in c) || !("in_tun" in c) || !("out_tun" in c) || st == "" || sink == "")
+				exit 1
+			print c["slow"], c["in_tun"], c["out_tun"], st, sink
+		}' <<<"$out" || bail "cannot read the router's counters and statistics: $out"
+}
 
 # kt_underlay_grown TX0 RX0 TXMIN RXMIN: the underlay carried at least
-# TXMIN/RXMIN packets since TX0/RX0 ($KT_GTX $KT_GRX).
+# TXMIN/RXMIN bytes since TX0/RX0 ($KT_GTX $KT_GRX).
 kt_underlay_grown() {
 	local tx rx
-	read -r tx rx <<<"$(kt_underlay_pkts)"
+	read -r tx rx <<<"$(kt_underlay_bytes2)"
 	KT_GTX=$((tx - $1)) KT_GRX=$((rx - $2))
 	[ "$KT_GTX" -ge "$3" ] && [ "$KT_GRX" -ge "$4" ]
 }
 
 # kt_wait_underlay SECONDS TXMIN RXMIN: wait until the underlay has carried
-# that many more packets; names what was missing when it did not.
+# that many more bytes each way; names what was missing when it did not.
 kt_wait_underlay() {
 	local secs=$1 tx0 rx0
-	read -r tx0 rx0 <<<"$(kt_underlay_pkts)"
+	read -r tx0 rx0 <<<"$(kt_underlay_bytes2)"
 	wait_until "$secs" kt_underlay_grown "$tx0" "$rx0" "$2" "$3" && return 0
-	note "in $secs s the underlay carried $KT_GTX tx / $KT_GRX rx packets of the $2 / $3 wanted"
+	note "in $secs s the underlay carried $KT_GTX tx / $KT_GRX rx bytes of the $2 / $3 wanted"
 	return 1
 }
 
@@ -226,12 +244,14 @@ kt_dst() { if [ "$1" = 6 ]; then echo fd00:b::2; else echo 10.2.0.2; fi; }
 # stats and of the bytes the receiving endpoint got.  Sets OFFLOADED,
 # WINDOW, DELIVERED_OK, SLOW, IN_TUN, OUT_TUN, TUN_RX, TUN_TX, UNDERLAY.
 kt_stream() {
-	local fam=$1 l4=$2 rev=${3:-} opts=() rxwin=$KT_WIN
-	[ "$l4" = udp ] && opts+=(-u -b 200M -l 1000) rxwin=0
+	local fam=$1 l4=$2 rev=${3:-} opts=() data=$KT_WIN_DATA ack=$KT_WIN_ACK
+	[ "$l4" = udp ] && opts+=(-u -b 200M -l 1000) data=$KT_WIN_UDP ack=0
 	[ -n "$rev" ] && opts+=("$rev")
-	# Where the data arrives: the server, or the client with -R.
-	local sink=server sink_dir=tx
-	[ -n "$rev" ] && sink=client sink_dir=rx
+	# Where the data arrives (the server, or the client with -R) and the
+	# window in each direction of the underlay (tx, rx).
+	local sink=server win=("$data" "$ack") warm=("$KT_WARM" 0)
+	[ -n "$rev" ] && sink=client win=("$ack" "$data") warm=(0 "$KT_WARM")
+	local t0=$SECONDS t1 t2
 	stream_begin server "$(kt_dst "$fam")" "${opts[@]}"
 
 	OFFLOADED=no WINDOW=no
@@ -243,37 +263,37 @@ kt_stream() {
 	fi
 	# Packets that were on their way through the slow path when the flow
 	# was offloaded are past before the window opens.
-	kt_wait_underlay "$(deadline 30)" $KT_WARM 0 ||
+	kt_wait_underlay "$(deadline 30)" "${warm[@]}" ||
 		note "ipv$fam $l4 ${rev:-fwd}: the stream did not cross the underlay before the window"
 
 	# One snapshot of all counters, so that their windows are the same.
-	local s1 i1 o1 rb1 tb1 u1 d1 s2 i2 o2 rb2 tb2 u2 d2 ud1 ud2
-	read -r s1 i1 o1 <<<"$(ctr_many slow in_tun out_tun)"
-	rb1=$(tun_stat rx_bytes) tb1=$(tun_stat tx_bytes) u1=$(underlay_bytes)
-	ud1=$(link_bytes router eth1 "$sink_dir") d1=$(link_bytes "$sink" eth0 rx)
-	kt_wait_underlay "$(deadline 60)" $KT_WIN $rxwin && WINDOW=yes
-	read -r s2 i2 o2 <<<"$(ctr_many slow in_tun out_tun)"
-	rb2=$(tun_stat rx_bytes) tb2=$(tun_stat tx_bytes) u2=$(underlay_bytes)
-	ud2=$(link_bytes router eth1 "$sink_dir") d2=$(link_bytes "$sink" eth0 rx)
+	local s1 i1 o1 rb1 tb1 ut1 ur1 d1 s2 i2 o2 rb2 tb2 ut2 ur2 d2
+	t1=$SECONDS
+	read -r s1 i1 o1 rb1 tb1 ut1 ur1 d1 <<<"$(kt_snap "$sink")"
+	kt_wait_underlay "$(deadline 60)" "${win[@]}" && WINDOW=yes
+	read -r s2 i2 o2 rb2 tb2 ut2 ur2 d2 <<<"$(kt_snap "$sink")"
+	t2=$SECONDS
 	STREAM_OK=no
 	stream_stop && STREAM_OK=yes
 	SLOW=$((s2 - s1)) IN_TUN=$((i2 - i1)) OUT_TUN=$((o2 - o1))
-	TUN_RX=$((rb2 - rb1)) TUN_TX=$((tb2 - tb1)) UNDERLAY=$((u2 - u1))
+	TUN_RX=$((rb2 - rb1)) TUN_TX=$((tb2 - tb1)) UNDERLAY=$((ut2 - ut1 + ur2 - ur1))
 	# Traffic passes: the receiving endpoint's eth0 (the veth driver's
 	# count) got at least a quarter of the bytes the stream's data
 	# direction carried over the underlay in the window (all of them for
 	# TCP but those in flight; UDP may lose some on the way).
-	DELIVERED=$((d2 - d1)) DATA=$((ud2 - ud1))
+	DELIVERED=$((d2 - d1)) DATA=$((ut2 - ut1))
+	[ -n "$rev" ] && DATA=$((ur2 - ur1))
 	DELIVERED_OK=no
 	[ "$WINDOW" = yes ] && [ "$STREAM_OK" = yes ] && [ "$DELIVERED" -gt 0 ] &&
 		[ $((DELIVERED * 4)) -ge "$DATA" ] && DELIVERED_OK=yes
-	note "ipv$fam $l4 ${rev:-fwd}: offloaded=$OFFLOADED window=$WINDOW ($KT_GTX tx $KT_GRX rx underlay packets) slow=$SLOW in_tun=$IN_TUN out_tun=$OUT_TUN tun0 rx_bytes+=$TUN_RX tx_bytes+=$TUN_TX underlay bytes+=$UNDERLAY data bytes+=$DATA delivered to the $sink+=$DELIVERED"
+	note "ipv$fam $l4 ${rev:-fwd}: offloaded=$OFFLOADED window=$WINDOW ($KT_GTX tx $KT_GRX rx underlay bytes) slow=$SLOW in_tun=$IN_TUN out_tun=$OUT_TUN tun0 rx_bytes+=$TUN_RX tx_bytes+=$TUN_TX underlay bytes+=$UNDERLAY data bytes+=$DATA delivered to the $sink+=$DELIVERED"
 	note "$(grep -E 'sender|receiver' "$TMPDIR/iperf.out" | tail -n 2 | tr -s ' ' | tr '\n' ' ')"
+	note "stream: $((t1 - t0)) s to the window, window $((t2 - t1)) s, $((SECONDS - t0)) s in all"
 }
 
 flat() { [ "$1" -le "$KT_FLAT" ]; }
 both_eq() { [ "$1" -eq "$2" ] && [ "$3" -eq "$4" ]; }
-grows() { [ "$1" -ge "$KT_GROW" ]; }
+grows() { [ "$1" -gt "$KT_GROW" ]; }
 
 kt_streams() {
 	local fam l4 rev
@@ -352,7 +372,7 @@ PYEOF
 }
 
 got() { nft_counter client inet filter got; }
-mark() { nft_counter client inet filter mark; }
+probe_end() { nft_counter client inet filter probe_end; }
 
 # kt_inject ARGS...: send probes from the remote; sets GOT, PSLOW, SPOOF
 # (the deltas of the client's counter, the router's forward chain probe
@@ -366,12 +386,12 @@ mark() { nft_counter client inet filter mark; }
 KT_MARK_SPORT=40000
 kt_inject() {
 	local g1 p1 d1 m1 g2 p2 d2
-	g1=$(got) m1=$(mark)
+	g1=$(got) m1=$(probe_end)
 	read -r p1 d1 <<<"$(ctr_many probe_slow spoof_drop)"
 	KT_MARK_SPORT=$((KT_MARK_SPORT + 1))
 	in_ns remote taskset -c 0 $PY "$INJECT" "${PROBE[@]}" "$@" -- "${PROBE[@]}" \
 		--count 1 --sport $KT_MARK_SPORT --dport 6001 || bail "injector failed: $*"
-	wait_grown "$(deadline 30)" 1 "$m1" mark ||
+	wait_grown "$(deadline 30)" 1 "$m1" probe_end ||
 		check "inject $*: the marker sent after the probes arrives" false
 	g2=$(got)
 	read -r p2 d2 <<<"$(ctr_many probe_slow spoof_drop)"

@@ -306,7 +306,7 @@ NFT
 # A counter that must stay flat (or grow) while a stream runs proves
 # something only over a window in which the stream demonstrably carried
 # traffic.  So windows are not taken by the clock: they end when the veth
-# driver (which no code under test touches) has counted enough packets,
+# driver (which no code under test touches) has counted enough bytes,
 # and streams run with a long ceiling until the test stops them.  A slow
 # or loaded host makes a window take longer, never makes it empty.
 
@@ -318,11 +318,6 @@ deadline() {
 
 # Ceiling of a stream that the test stops itself (stream_stop).
 STREAM_CEILING=900
-
-# dev_stat NS DEV STAT: a device statistic (rx_packets, tx_bytes, ...).
-dev_stat() {
-	in_ns "$1" cat "/sys/class/net/$2/statistics/$3"
-}
 
 # wait_grown SECONDS MIN BASE CMD...: poll CMD (printing a number) until
 # it has grown by MIN over BASE; GROWN is the last growth seen.  Fails
@@ -375,7 +370,7 @@ stream_stop() {
 	[ $alive -eq 1 ]
 }
 
-# stream_start [SECONDS]: the seed topology's TCP stream client -> server
+# stream_start: the seed topology's TCP stream client -> server
 # ($STREAM_PID) until stream_stop.
 stream_start() {
 	stream_begin server 10.2.0.2
@@ -385,17 +380,18 @@ stream_offloaded() {
 	[ "$(ct_offloaded router 'dport=5201')" -gt 0 ]
 }
 
-# slow_window NS PACKETS: slow-path packets counted over a window in which
-# the stream crossed the router: the server's eth0 received PACKETS (the
-# veth driver counts them).  Prints the count; fails (after printing) when
-# the window did not fill within the deadline.
+# slow_window NS BYTES: slow-path packets counted over a window in which
+# the stream crossed the router: the server's eth0 received BYTES (the
+# veth driver counts them; at most 64 KiB a packet, so 4 MiB are at least
+# 64 packets the slow path would count).  Prints the count; fails (after
+# printing) when the window did not fill within the deadline.
 slow_window() {
-	local c1 c2 p1 rc=0
+	local c1 c2 b1 rc=0
 	c1=$(nft_counter "$1" inet test slow)
-	p1=$(dev_stat server eth0 rx_packets)
-	wait_grown "$(deadline 60)" "$2" "$p1" dev_stat server eth0 rx_packets || rc=1
+	b1=$(link_bytes server eth0 rx)
+	wait_grown "$(deadline 60)" "$2" "$b1" link_bytes server eth0 rx || rc=1
 	c2=$(nft_counter "$1" inet test slow)
-	[ $rc -eq 0 ] || echo "# window: the server received only $GROWN packets of the $2 wanted" >&2
+	[ $rc -eq 0 ] || echo "# window: the server received only $GROWN bytes of the $2 wanted" >&2
 	echo $((c2 - c1))
 	return $rc
 }

@@ -23,17 +23,17 @@ check "the down fallback device tunl0 is left out" \
 	bash -c '! ip netns exec router nft list flowtable inet flowd ft | grep -q tunl0'
 
 # The stream runs until the test stops it: the windows below are defined
-# by its packets (lib.sh's slow_window), and its end (FIN, iperf3's result
+# by its traffic (lib.sh's slow_window), and its end (FIN, iperf3's result
 # exchange) goes through the slow path.
 stream_start
 check "the stream through tun0 is [OFFLOAD]" wait_until "$(deadline 30)" stream_offloaded
 # Packets that were on their way through the slow path when the flow was
 # offloaded are past after a few more.
-wait_grown "$(deadline 30)" 50 "$(dev_stat server eth0 rx_packets)" dev_stat server eth0 rx_packets
-delta=$(slow_window router 200)
+wait_grown "$(deadline 30)" $((256 << 10)) "$(link_bytes server eth0 rx)" link_bytes server eth0 rx
+delta=$(slow_window router $((4 << 20)))
 window=$?
-note "slow-path packets while the server received 200: $delta"
-check "slow-path counter stays flat while offloaded (<= 2 in 200 packets)" \
+note "slow-path packets while the server received 4 MiB: $delta"
+check "slow-path counter stays flat while offloaded (<= 2 while 4 MiB pass)" \
 	test "$window" -eq 0 -a "$delta" -le 2
 
 # --- restart: the table stays, the flow stays offloaded ---
@@ -46,10 +46,10 @@ sleep 1
 check "the restarted flowd adopts the table: no batch sent" \
 	bash -c "! grep -q 'updating table' '$FLOWD_LOG'"
 check "the flow is still [OFFLOAD] after the restart" stream_offloaded
-delta=$(slow_window router 200)
+delta=$(slow_window router $((4 << 20)))
 window=$?
-note "slow-path packets after the restart while the server received 200: $delta"
-check "slow-path counter still flat after the restart (<= 2 in 200 packets)" \
+note "slow-path packets after the restart while the server received 4 MiB: $delta"
+check "slow-path counter still flat after the restart (<= 2 while 4 MiB pass)" \
 	test "$window" -eq 0 -a "$delta" -le 2
 check "the stream is still running through the restart" stream_stop
 
