@@ -7,7 +7,13 @@
 #
 #   kernel-tunnel-inject.py --dev eth1 --dmac MAC --outer 4 --proto ipip \
 #       --osrc 192.168.1.2 --odst 192.168.1.1 --isrc 10.2.0.2 \
-#       --idst 10.0.0.2 --sport 5000 --dport 6000 --count 10 [--mutate M]
+#       --idst 10.0.0.2 --sport 5000 --dport 6000 --count 10 [--mutate M] \
+#       [-- ARGS...]
+#
+# Each group of arguments after a "--" is one more batch, sent after the
+# previous one by the same process: the tests run it on one CPU, so that a
+# last well-formed "marker" packet reaches the receiver only after every
+# packet before it was handled.
 import argparse
 import ipaddress
 import socket
@@ -85,7 +91,7 @@ def udp(fam, src, dst, sport, dport, data):
     return struct.pack("!HHHH", sport, dport, length, c) + data
 
 
-def main():
+def send(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("--dev", required=True)
     ap.add_argument("--dmac", required=True)
@@ -108,7 +114,7 @@ def main():
                     help="inner tos / traffic class")
     ap.add_argument("--size", type=int, default=64, help="UDP payload bytes")
     ap.add_argument("--mutate", choices=MUTATIONS, default="none")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     m = a.mutate
 
     ifam = 6 if ":" in a.isrc else 4
@@ -197,6 +203,18 @@ def main():
         l2 = dst + src + struct.pack("!H", etype)
     for _ in range(a.count):
         s.send(l2 + pkt)
+    s.close()
+
+
+def main():
+    group = []
+    for arg in sys.argv[1:] + ["--"]:
+        if arg != "--":
+            group.append(arg)
+            continue
+        if group:
+            send(group)
+        group = []
     return 0
 
 

@@ -189,17 +189,6 @@ ping_ok() {
 	in_ns "$1" ping -q -c 3 -i 0.2 -W 2 "$2" >/dev/null 2>&1
 }
 
-# iperf3_server NS: start a server in NS (stopped by topo_down).
-iperf3_server() {
-	in_ns "$1" iperf3 -s -D -1 >/dev/null 2>&1 || bail "iperf3 server in $1"
-	local i
-	for i in $(seq 50); do
-		in_ns "$1" ss -ltn 2>/dev/null | grep -q ':5201 ' && return 0
-		sleep 0.1
-	done
-	bail "iperf3 server in $1 did not start"
-}
-
 # --- nftables and conntrack observations ----------------------------------
 
 # nft_counter NS FAMILY TABLE NAME: packets of a named counter.
@@ -259,7 +248,7 @@ flowd_start() {
 	FLOWD_PID=$!
 	# Ready = its table exists and it answers on its control socket (the
 	# table alone may be one a previous flowd left behind).
-	wait_until 10 flowd_ready "$ns" "$conf" || {
+	wait_until "$(deadline 30)" flowd_ready "$ns" "$conf" || {
 		note "flowd did not become ready; log:"
 		sed 's/^/#   /' "${FLOWD_LOG:-$TMPDIR/flowd.log}"
 		return 1
@@ -312,23 +301,97 @@ table inet test {
 NFT
 }
 
-# stream_start SECONDS: an iperf3 TCP stream client -> server in the
-# background ($STREAM_PID).
-stream_start() {
-	iperf3_server server
-	in_ns client iperf3 -c 10.2.0.2 -t "$1" -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+# --- streams and measurement windows defined by traffic -------------------
+#
+# A counter that must stay flat (or grow) while a stream runs proves
+# something only over a window in which the stream demonstrably carried
+# traffic.  So windows are not taken by the clock: they end when the veth
+# driver (which no code under test touches) has counted enough bytes,
+# and streams run with a long ceiling until the test stops them.  A slow
+# or loaded host makes a window take longer, never makes it empty.
+
+# Deadlines scale with the kernel: a KASAN build under TCG is several times
+# slower.  deadline SECONDS: SECONDS on the plain kernels, 4x on debug.
+deadline() {
+	if [ "$(kernel_flavour)" = debug ]; then echo $(($1 * 4)); else echo "$1"; fi
+}
+
+# Ceiling of a stream that the test stops itself (stream_stop).
+STREAM_CEILING=900
+
+# wait_grown SECONDS MIN BASE CMD...: poll CMD (printing a number) until
+# it has grown by MIN over BASE; GROWN is the last growth seen.  Fails
+# after SECONDS.
+wait_grown() {
+	local end=$(($(date +%s%N) + $1 * 1000000000)) min=$2 base=$3 v
+	shift 3
+	while :; do
+		v=$("$@") && [ -n "$v" ] || v=$base
+		GROWN=$((v - base))
+		[ "$GROWN" -ge "$min" ] && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# stream_begin SRV_NS DST [IPERF3 CLIENT OPTIONS...]: an iperf3 server in
+# SRV_NS and a client in the client namespace sending to DST until
+# stream_stop ($STREAM_PID, $STREAM_SRV_PID; client output in
+# $TMPDIR/iperf.out).
+stream_begin() {
+	local srv=$1 dst=$2 _
+	shift 2
+	# Not through in_ns: $! must be iperf3 itself.
+	ip netns exec "$srv" iperf3 -s -1 >"$TMPDIR/iperf-server.out" 2>&1 &
+	STREAM_SRV_PID=$!
+	for _ in $(seq 100); do
+		in_ns "$srv" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		sleep 0.1
+	done
+	ip netns exec client iperf3 -c "$dst" -t $STREAM_CEILING -i 0 "$@" >"$TMPDIR/iperf.out" 2>&1 &
 	STREAM_PID=$!
+}
+
+# stream_stop: end the stream (and its server).  Fails when the client
+# had ended on its own before (an error: the ceiling is never reached).
+stream_stop() {
+	local alive=0
+	[ -n "${STREAM_PID:-}" ] || return 1
+	kill -0 "$STREAM_PID" 2>/dev/null && alive=1
+	kill -INT "$STREAM_PID" 2>/dev/null
+	wait "$STREAM_PID" 2>/dev/null
+	kill "$STREAM_SRV_PID" 2>/dev/null
+	wait "$STREAM_SRV_PID" 2>/dev/null
+	STREAM_PID='' STREAM_SRV_PID=''
+	if [ $alive -eq 0 ]; then
+		note "the iperf3 client had ended by itself:"
+		sed 's/^/#   /' "$TMPDIR/iperf.out"
+	fi
+	[ $alive -eq 1 ]
+}
+
+# stream_start: the seed topology's TCP stream client -> server
+# ($STREAM_PID) until stream_stop.
+stream_start() {
+	stream_begin server 10.2.0.2
 }
 
 stream_offloaded() {
 	[ "$(ct_offloaded router 'dport=5201')" -gt 0 ]
 }
 
-# slow_delta NS SECONDS: slow-path packets counted over SECONDS.
-slow_delta() {
-	local c1 c2
+# slow_window NS BYTES: slow-path packets counted over a window in which
+# the stream crossed the router: the server's eth0 received BYTES (the
+# veth driver counts them; at most 64 KiB a packet, so 4 MiB are at least
+# 64 packets the slow path would count).  Prints the count; fails (after
+# printing) when the window did not fill within the deadline.
+slow_window() {
+	local c1 c2 b1 rc=0
 	c1=$(nft_counter "$1" inet test slow)
-	sleep "$2"
+	b1=$(link_bytes server eth0 rx)
+	wait_grown "$(deadline 60)" "$2" "$b1" link_bytes server eth0 rx || rc=1
 	c2=$(nft_counter "$1" inet test slow)
+	[ $rc -eq 0 ] || echo "# window: the server received only $GROWN bytes of the $2 wanted" >&2
 	echo $((c2 - c1))
+	return $rc
 }

@@ -38,7 +38,7 @@ flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 before=$(in_ns router nft list table inet flowd)
 cp "$bad" "$TMPDIR/flowd.conf"
 kill -HUP "$FLOWD_PID"
-check "a bad reload is reported" wait_until 2 grep -q 'reload failed, keeping the running configuration' "$TMPDIR/flowd.log"
+check "a bad reload is reported" wait_until "$(deadline 10)" grep -q 'reload failed, keeping the running configuration' "$TMPDIR/flowd.log"
 sleep 0.3
 check "flowd keeps running after a bad reload" kill -0 "$FLOWD_PID"
 check "the table is unchanged after a bad reload" \

@@ -31,13 +31,11 @@ print(t["offloaded"]["sw"]+t["offloaded"]["hw"])'; }
 counter() { fc -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"; }
 
 # --- several concurrent flows: status agrees with conntrack ---
-iperf3_server server
 # Rate-limited: unthrottled streams saturate the emulated guest, and this
 # test is about function, not speed (that is tests/bench).
-in_ns client iperf3 -c 10.2.0.2 -t 90 -P 4 -b 20M -i 0 >"$TMPDIR/iperf.out" 2>&1 &
-STREAM_PID=$!
+stream_begin server 10.2.0.2 -P 4 -b 20M
 check "4 streams + control connection offloaded" \
-	wait_until 6 bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 5 ]'
+	wait_until "$(deadline 30)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 5 ]'
 agree() {
 	local a b
 	a=$(jq_tun0)
@@ -45,7 +43,7 @@ agree() {
 	note "flowctl says $a offloaded over tun0, conntrack says $b"
 	[ "$a" = "$b" ]
 }
-check "flowctl status counts the same flows as conntrack -L" wait_until 3 agree
+check "flowctl status counts the same flows as conntrack -L" wait_until "$(deadline 10)" agree
 fc status | sed -n '/^TUNNELS/,/^$/p' | sed 's/^/#   /'
 
 # --- flush tunnel tun0: back to the slow path, then offloaded again ---
@@ -54,21 +52,20 @@ out=$(fc flush tunnel tun0)
 rc=$?
 note "flowctl flush tunnel tun0: $out"
 check "flush exits 0 and reports the flows" bash -c "[ $rc -eq 0 ] && grep -qE '^flushed [1-9][0-9]* offloaded flows? \(tunnel tun0\)' <<<'$out'"
-sleep 0.5
-c2=$(nft_counter router inet test slow)
-note "slow-path packets right after the flush: $((c2 - c1))"
-check "each flushed data stream took the slow path once" [ $((c2 - c1)) -ge 4 ]
+wait_grown "$(deadline 10)" 4 "$c1" nft_counter router inet test slow
+note "slow-path packets after the flush: $GROWN"
+check "each flushed data stream took the slow path once" [ "$GROWN" -ge 4 ]
 # The 4 data streams; iperf3's idle control connection sends nothing that
 # would offload it again.
-check "and were offloaded again" wait_until 3 bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
+check "and were offloaded again" wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
 check "flushed_flows counter moved" [ "$(counter flushed_flows)" -ge 5 ]
 
 # --- the underlay moves: stale flows are flushed and re-offload ---
 s1=$(counter stale_flushes)
 in_ns router ip route add 192.168.1.2/32 via 192.168.2.2 dev eth3
 check "underlay moved to eth3" wait_until 1 flowtable_is router "eth0 eth3 tun0"
-check "the path change flushed stale flows" wait_until 2 bash -c "[ \$(ip netns exec router '$FLOWCTL_BIN' -s '$sock' -j status | python3 -c \"import json,sys; print(json.load(sys.stdin)['counters']['stale_flushes'])\") -gt $s1 ]"
-check "the flows are offloaded again over the new path" wait_until 3 bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
+check "the path change flushed stale flows" wait_until "$(deadline 10)" bash -c "[ \$(ip netns exec router '$FLOWCTL_BIN' -s '$sock' -j status | python3 -c \"import json,sys; print(json.load(sys.stdin)['counters']['stale_flushes'])\") -gt $s1 ]"
+check "the flows are offloaded again over the new path" wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
 grep 'stale' "$TMPDIR/flowd.log" | sed 's/^/#   /'
 
 # --- permissions ---
@@ -97,7 +94,7 @@ for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 note "100 concurrent clients: $fails failed"
 check "100 clients at once all get answers" [ "$fails" -eq 0 ]
 kill "$silent" 2>/dev/null
-kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null
+stream_stop
 
 # --- event loss: a flood of new flows overflows the 4 KiB buffer ---
 r1=$(counter ct_resyncs)
@@ -112,7 +109,7 @@ for port in range(30000, 30050):
 for port in range(30000, 30050):
     s.sendto(b'x', ('10.2.0.2', port))
 "
-sleep 2
+wait_grown "$(deadline 20)" 1 "$r1" counter ct_resyncs
 r2=$(counter ct_resyncs)
 note "conntrack resyncs: $r1 -> $r2, lost events: $(counter ct_events_lost)"
 check "lost events caused a resync" [ "$r2" -gt "$r1" ]
@@ -123,7 +120,7 @@ udp_agree() {
 	note "after the flood: flowctl $a offloaded, conntrack $b"
 	[ "$a" = "$b" ] && [ "$b" -ge 50 ]
 }
-check "after the resync flowctl's count equals conntrack's" wait_until 3 udp_agree
+check "after the resync flowctl's count equals conntrack's" wait_until "$(deadline 10)" udp_agree
 check "flowd still running" kill -0 "$FLOWD_PID"
 check "flowd stops cleanly" flowd_stop
 topo_down

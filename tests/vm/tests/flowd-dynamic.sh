@@ -27,9 +27,9 @@ in_ns router ip addr add 192.168.100.1/24 dev tun0
 in_ns router ip link set tun0 up
 in_ns router ip route add 10.2.0.0/24 dev tun0
 check "tun0 re-created: back in the flowtable within 1 s" wait_until 1 flowtable_is router "eth0 eth1 tun0"
-stream_start 6
-check "a new stream through the new tun0 is [OFFLOAD]" wait_until 5 stream_offloaded
-wait "$STREAM_PID"
+stream_start
+check "a new stream through the new tun0 is [OFFLOAD]" wait_until "$(deadline 30)" stream_offloaded
+stream_stop
 
 # --- the underlay moves to eth3 ---
 in_ns router ip route add 192.168.1.2/32 via 192.168.2.2 dev eth3

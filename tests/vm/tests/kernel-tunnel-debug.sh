@@ -25,7 +25,7 @@ debug_kind() {
 	# one by one, here the point is the sanitizers.
 	kt_stream "$fam" tcp
 	local what="$kind${KT_VLAN:+/vlan} ipv$fam tcp"
-	check "$what: traffic passes" [ "$IPERF_OK" = yes ]
+	check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
 	check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
 	check "$what: outer rx bypasses input" flat "$IN_TUN"
 	check "$what: outer tx bypasses output" flat "$OUT_TUN"

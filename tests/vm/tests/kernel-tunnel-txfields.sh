@@ -33,16 +33,25 @@ PYEOF
 }
 
 # outer_fields FAM TOS SPORT: send 12 packets, print the outer header
-# fields of the last 4 the remote received (without id and length).
+# fields of the last 4 the remote received (without id and length).  The
+# capture runs from the moment tcpdump says it listens until it has 12
+# packets (or a generous deadline), not for a fixed time.
 outer_fields() {
 	local ufam filter
 	ufam=$(topo_underlay_family "$TOPO_KIND")
-	if [ "$ufam" = 4 ]; then filter="src host 192.168.1.1"; else filter="src host fd00:1::1"; fi
-	ip netns exec remote timeout 4 tcpdump -i eth1 -n -U -w "$TMPDIR/cap.pcap" "$filter" \
-		>/dev/null 2>&1 &
+	# Not the router's neighbour discovery: only the 12 count.
+	if [ "$ufam" = 4 ]; then filter="src host 192.168.1.1"; else filter="src host fd00:1::1 and not icmp6"; fi
+	rm -f "$TMPDIR/cap.pcap"
+	ip netns exec remote tcpdump -i eth1 -n -U -c 12 -w "$TMPDIR/cap.pcap" "$filter" \
+		>/dev/null 2>"$TMPDIR/tcpdump.err" &
 	local td=$!
-	sleep 1
+	wait_until "$(deadline 30)" grep -q 'listening on' "$TMPDIR/tcpdump.err" ||
+		note "tcpdump did not start: $(cat "$TMPDIR/tcpdump.err")"
 	send_udp "$1" "$2" "$3" 12
+	# tcpdump -c 12 exits once it has them.
+	wait_until "$(deadline 30)" bash -c "! kill -0 $td 2>/dev/null" ||
+		note "tcpdump captured fewer than 12 packets in $(deadline 30) s"
+	kill -INT "$td" 2>/dev/null
 	wait "$td"
 	tcpdump -r "$TMPDIR/cap.pcap" -n -v 2>/dev/null | grep -E '^[0-9:.]+ IP6? \(' | tail -n 4 |
 		sed -E 's/^[0-9:.]+ //; s/, id [0-9]+//; s/, length [0-9]+//; s/payload length: [0-9]+//; s/offset [0-9]+, //' |
