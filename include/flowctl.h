@@ -70,7 +70,7 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 int flowctl_print_error(FILE *out, enum proto_command cmd, const struct proto_error *err);
 
 /* Aligned columns, widths from the data (flowctl_table.c). */
-#define FLOWCTL_TABLE_MAX_COLS 8
+#define FLOWCTL_TABLE_MAX_COLS 10
 
 struct flowctl_table {
 	size_t ncols;

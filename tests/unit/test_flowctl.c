@@ -216,9 +216,15 @@ static void test_status_key_lines(void **state)
 	assert_non_null(strstr(got,
 		"DEVICE    IFINDEX  REASON                                OFFLOADED\n"
 		"eth1            3  configured, underlay of tun0,gre-lab          3\n"));
+	assert_non_null(strstr(got, "kernel tunnel offload: outer (flag accepted)\n"));
 	assert_non_null(strstr(got,
 		"ip6t     ip6tnl  2001:db8::1  2001:db8:ffff::2  -         -              "
-		"no (no route to remote)          0\n"));
+		"inner  inner          0\n"));
+	assert_non_null(strstr(got,
+		"tun0     ipip    192.168.1.1  192.168.1.2       eth1      192.168.1.2    "
+		"slow   outer          3\n"));
+	assert_non_null(strstr(got, "  tun0: rx: encapsulation limit option (IPv6 extension header) "
+				    "not accelerated on receive; tx: outer header in the fast path\n"));
 	assert_non_null(strstr(got, "\nLAST ERROR\n-\n"));
 	free(got);
 	json_decref(result);
