@@ -31,7 +31,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_F_NESTED = 0x8000
 # enum nft_flowtable_attributes / nft_flowtable_hook_attributes
 NFTA_FLOWTABLE_TABLE, NFTA_FLOWTABLE_NAME = 1, 2
-NFTA_FLOWTABLE_HOOK, NFTA_FLOWTABLE_FLAGS = 3, 8
+NFTA_FLOWTABLE_HOOK, NFTA_FLOWTABLE_FLAGS = 3, 7
 FAMILY = {"inet": 1, "ip": 2, "arp": 3, "netdev": 5, "bridge": 7, "ip6": 10}
 FLAGS = {"offload": 0x1, "counter": 0x2, "tunnel": 0x4}
 
@@ -69,6 +69,8 @@ def ack_errno(payload):
 def get_flags(sock, family, table, name):
     body = attr_str(NFTA_FLOWTABLE_TABLE, table) + attr_str(NFTA_FLOWTABLE_NAME, name)
     mtype = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETFLOWTABLE
+    # The answer is a NEWFLOWTABLE message.
+    rtype_ft = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWFLOWTABLE
     sock.setblocking(True)
     sock.send(msg(mtype, NLM_F_REQUEST | NLM_F_ACK, 1, family, body))
     flags = None
@@ -86,7 +88,7 @@ def get_flags(sock, family, table, name):
                 done = True
             elif rtype == NLMSG_DONE:
                 done = True
-            elif rtype == mtype:
+            elif rtype == rtype_ft:
                 a = attrs(payload[4:])
                 flags = struct.unpack("!I", a[NFTA_FLOWTABLE_FLAGS])[0] if NFTA_FLOWTABLE_FLAGS in a else 0
         if done:
