@@ -113,6 +113,12 @@ void accel_compute(enum accel_kernel kernel, const struct accel_facts *f, struct
 		out->tx = out->rx;
 		return;
 	}
+	/* No tunnel offload at all: that is the reason, whatever the settings. */
+	if (kernel == ACCEL_KERNEL_INNER) {
+		set(&out->rx, ACCEL_INNER, WHY_KERNEL_INNER);
+		out->tx = out->rx;
+		return;
+	}
 	if (f->refused) {
 		set(&out->rx, ACCEL_INNER, f->refused);
 		out->tx = out->rx;
@@ -120,9 +126,7 @@ void accel_compute(enum accel_kernel kernel, const struct accel_facts *f, struct
 	}
 	switch (kernel) {
 	case ACCEL_KERNEL_INNER:
-		set(&out->rx, ACCEL_INNER, WHY_KERNEL_INNER);
-		out->tx = out->rx;
-		return;
+		break;
 	case ACCEL_KERNEL_UNKNOWN:
 		set(&out->rx, ACCEL_UNKNOWN, WHY_KERNEL_UNKNOWN);
 		out->tx = out->rx;

@@ -12,7 +12,10 @@
 #   inner  they do, but the forward chain stays flat (inner flow offloaded);
 #   slow   the forward chain moves.
 # ipip with defaults: patched outer/outer, stock inner/inner.  GRE with
-# checksums (refused by the series): inner/inner on both kernels.
+# checksums (refused by the series): inner/inner on both kernels.  ipip6
+# (ip6tnl) with iproute2's default encapsulation limit: patched rx slow
+# (the series' receive refuses the destination option and the decapsulated
+# packet misses the flow), tx outer; stock inner/inner.
 # `flowd -n` predicts the same before anything is applied.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
@@ -24,12 +27,14 @@ flavour=$(kernel_flavour)
 counters_up() {
 	in_ns router nft -f - <<'NFT' || bail "router counters"
 table inet test {
-	counter slow { }
+	counter slow_tx { }
+	counter slow_rx { }
 	counter in_tun { }
 	counter out_tun { }
 	chain forward {
 		type filter hook forward priority 20; policy accept;
-		meta l4proto tcp counter name slow
+		ip daddr 10.2.0.0/24 meta l4proto tcp counter name slow_tx
+		ip saddr 10.2.0.0/24 meta l4proto tcp counter name slow_rx
 	}
 	chain input {
 		type filter hook input priority 0; policy accept;
@@ -45,13 +50,14 @@ NFT
 
 ctr() { nft_counter router inet test "$1"; }
 
-# window: W_SLOW W_IN W_OUT over 2 s.
+# window: W_SLOW_RX W_SLOW_TX W_IN W_OUT over 2 s.
 window() {
-	local s1 i1 o1
-	s1=$(ctr slow) i1=$(ctr in_tun) o1=$(ctr out_tun)
+	local r1 t1 i1 o1
+	r1=$(ctr slow_rx) t1=$(ctr slow_tx) i1=$(ctr in_tun) o1=$(ctr out_tun)
 	sleep 2
-	W_SLOW=$(($(ctr slow) - s1)) W_IN=$(($(ctr in_tun) - i1)) W_OUT=$(($(ctr out_tun) - o1))
-	note "$1: forward chain $W_SLOW, input (outer rx) $W_IN, output (outer tx) $W_OUT"
+	W_SLOW_RX=$(($(ctr slow_rx) - r1)) W_SLOW_TX=$(($(ctr slow_tx) - t1))
+	W_IN=$(($(ctr in_tun) - i1)) W_OUT=$(($(ctr out_tun) - o1))
+	note "$1: forward chain rx $W_SLOW_RX tx $W_SLOW_TX, input (outer rx) $W_IN, output (outer tx) $W_OUT"
 }
 
 flat() { [ "$1" -le 20 ]; }
@@ -66,12 +72,12 @@ PY=/usr/bin/python3
 
 # counters_match STATE DIR: the window agrees with STATE for direction DIR.
 counters_match() {
-	local state=$1 dir=$2 outer
-	if [ "$dir" = rx ]; then outer=$W_IN; else outer=$W_OUT; fi
+	local state=$1 dir=$2 outer slow
+	if [ "$dir" = rx ]; then outer=$W_IN slow=$W_SLOW_RX; else outer=$W_OUT slow=$W_SLOW_TX; fi
 	case $state in
-	outer) flat "$W_SLOW" && flat "$outer" ;;
-	inner) flat "$W_SLOW" && grows "$outer" ;;
-	slow) grows "$W_SLOW" ;;
+	outer) flat "$slow" && flat "$outer" ;;
+	inner) flat "$slow" && grows "$outer" ;;
+	slow) grows "$slow" ;;
 	*) false ;;
 	esac
 }
@@ -144,9 +150,12 @@ run() {
 
 if [ "$flavour" = stock ]; then
 	run ipip inner inner "flag refused"
+	run gre inner inner "flag refused" csum
+	run ipip6 inner inner "flag refused"
 else
 	run ipip outer outer "outer header in the fast path"
+	# The series refuses GRE checksums: the inner flow only.
+	run gre inner inner "GRE checksums" csum
+	run ipip6 slow outer "encapsulation limit"
 fi
-# The series refuses GRE checksums: the inner flow only, on either kernel.
-run gre inner inner "GRE checksums" csum
 done_testing
