@@ -50,14 +50,24 @@ NFT
 
 ctr() { nft_counter router inet test "$1"; }
 
-# window: W_SLOW_RX W_SLOW_TX W_IN W_OUT over 2 s.
+underlay_bytes() { echo $(($(link_bytes router eth1 rx) + $(link_bytes router eth1 tx))); }
+
+# window: W_SLOW_RX W_SLOW_TX W_IN W_OUT over 2 s, taken again (up to three
+# times) when the underlay carried next to nothing (a stalled guest on a
+# loaded host proves nothing); W_BYTES: the underlay's bytes.
 window() {
-	local r1 t1 i1 o1
-	r1=$(ctr slow_rx) t1=$(ctr slow_tx) i1=$(ctr in_tun) o1=$(ctr out_tun)
-	sleep 2
-	W_SLOW_RX=$(($(ctr slow_rx) - r1)) W_SLOW_TX=$(($(ctr slow_tx) - t1))
-	W_IN=$(($(ctr in_tun) - i1)) W_OUT=$(($(ctr out_tun) - o1))
-	note "$1: forward chain rx $W_SLOW_RX tx $W_SLOW_TX, input (outer rx) $W_IN, output (outer tx) $W_OUT"
+	local r1 t1 i1 o1 u1 try
+	for try in 1 2 3; do
+		r1=$(ctr slow_rx) t1=$(ctr slow_tx) i1=$(ctr in_tun) o1=$(ctr out_tun)
+		u1=$(underlay_bytes)
+		sleep 2
+		W_SLOW_RX=$(($(ctr slow_rx) - r1)) W_SLOW_TX=$(($(ctr slow_tx) - t1))
+		W_IN=$(($(ctr in_tun) - i1)) W_OUT=$(($(ctr out_tun) - o1))
+		W_BYTES=$(($(underlay_bytes) - u1))
+		[ "$W_BYTES" -ge 200000 ] && break
+		note "$1: window $try: the underlay carried only $W_BYTES bytes, again"
+	done
+	note "$1: forward chain rx $W_SLOW_RX tx $W_SLOW_TX, input (outer rx) $W_IN, output (outer tx) $W_OUT, underlay bytes $W_BYTES"
 }
 
 flat() { [ "$1" -le 20 ]; }
@@ -137,13 +147,16 @@ run() {
 		bash -c "ip netns exec router '$FLOWCTL_BIN' -s '$TMPDIR/flowd.sock' status |
 			grep -qE '^tun0 .* $want_rx +$want_tx '"
 
-	stream_start 12
+	# Long enough for any host load; stopped once measured.
+	stream_start 600
 	wait_until 5 stream_offloaded
 	sleep 1
 	window "$what"
+	check "$what: the stream runs" [ "$W_BYTES" -ge 200000 ]
 	check "$what: counters agree with rx $rx" counters_match "$rx" rx
 	check "$what: counters agree with tx $tx" counters_match "$tx" tx
-	check "$what: traffic passes" wait "$STREAM_PID"
+	kill "$STREAM_PID" 2>/dev/null
+	wait "$STREAM_PID" 2>/dev/null
 	flowd_stop
 	topo_down
 }

@@ -37,19 +37,28 @@ offloaded() {
 }
 
 # window WHAT: the router's slow path counters over 2 s, in W_SLOW, W_IN,
-# W_OUT.
+# W_OUT; taken again (up to three times) when the underlay carried next to
+# nothing in it (a loaded host can stall the guest: such a window proves
+# nothing).  W_BYTES: the underlay's bytes in the window.
 window() {
-	local s1 i1 o1 s2 i2 o2
-	read -r s1 i1 o1 <<<"$(ctr_many slow in_tun out_tun)"
-	sleep 2
-	read -r s2 i2 o2 <<<"$(ctr_many slow in_tun out_tun)"
+	local s1 i1 o1 s2 i2 o2 u1 try
+	for try in 1 2 3; do
+		read -r s1 i1 o1 <<<"$(ctr_many slow in_tun out_tun)"
+		u1=$(underlay_bytes)
+		sleep 2
+		read -r s2 i2 o2 <<<"$(ctr_many slow in_tun out_tun)"
+		W_BYTES=$(($(underlay_bytes) - u1))
+		[ "$W_BYTES" -ge 200000 ] && break
+		note "$1: window $try: the underlay carried only $W_BYTES bytes, again"
+	done
 	W_SLOW=$((s2 - s1)) W_IN=$((i2 - i1)) W_OUT=$((o2 - o1))
-	note "$1: forward chain $W_SLOW, input (outer rx) $W_IN, output (outer tx) $W_OUT"
+	note "$1: forward chain $W_SLOW, input (outer rx) $W_IN, output (outer tx) $W_OUT, underlay bytes $W_BYTES"
 }
 
 # expect_stock WHAT FAM: inner flow offloaded, outer header by the stack.
 expect_stock() {
 	window "$1"
+	check "$1: the stream runs" [ "$W_BYTES" -ge 200000 ]
 	check "$1: inner flow [OFFLOAD]" offloaded "$2"
 	check "$1: forward chain after flow add flat" flat "$W_SLOW"
 	check "$1: outer rx through the input hook (as stock)" grows "$W_IN"
@@ -57,11 +66,10 @@ expect_stock() {
 }
 
 flag_run() {
-	local kind=$1 fam dst=10.2.0.2 secs=30
+	local kind=$1 fam dst=10.2.0.2
 	kt_setup "$kind"
 	fam=${TOPO_INNER%% *}
 	[ "$fam" = 6 ] && dst=fd00:b::2
-	[ "$(kt_flavour)" = debug ] && secs=50
 	note "kernel: $(kt_flavour) $(uname -r), tunnel $kind, inner IPv$fam"
 	check "$kind: flowtable created without the tunnel flag" [ "$(ft_flags)" = 0x0 ]
 	if [ "$(kt_flavour)" = stock ]; then
@@ -69,8 +77,9 @@ flag_run() {
 		check "$kind: stock: the flowtable keeps its flags" [ "$(ft_flags)" = 0x0 ]
 	fi
 
+	# Long enough for any host load; stopped once the checks are done.
 	iperf3_server server
-	in_ns client iperf3 -c "$dst" -t $secs -i 0 >"$TMPDIR/iperf.out" 2>&1 &
+	in_ns client iperf3 -c "$dst" -t 600 -i 0 >"$TMPDIR/iperf.out" 2>&1 &
 	local iperf=$!
 	wait_until 5 offloaded "$fam"
 	sleep 1
@@ -84,6 +93,7 @@ flag_run() {
 		sleep 2
 		wait_until 5 offloaded "$fam"
 		window "$kind flag on"
+		check "$kind flag on: the stream runs" [ "$W_BYTES" -ge 200000 ]
 		check "$kind flag on: flow [OFFLOAD]" offloaded "$fam"
 		check "$kind flag on: forward chain after flow add flat" flat "$W_SLOW"
 		check "$kind flag on: outer rx bypasses input" flat "$W_IN"
@@ -95,8 +105,8 @@ flag_run() {
 		wait_until 5 offloaded "$fam"
 		expect_stock "$kind flag off again" "$fam"
 	fi
-	check "$kind: traffic passes" wait "$iperf"
-	note "$(grep -E 'sender|receiver' "$TMPDIR/iperf.out" | tail -n 2 | tr -s ' ' | tr '\n' ' ')"
+	kill "$iperf" 2>/dev/null
+	wait "$iperf" 2>/dev/null
 	topo_down
 }
 
