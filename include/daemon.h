@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "accel.h"
 #include "conf.h"
 #include "plan.h"
 
@@ -94,6 +95,13 @@ struct flowd {
 	bool want_known;		/* the desired table could be built */
 	bool kernel_known;		/* the kernel's table could be read */
 	bool kernel_flowtable;		/* ... and had our flowtable */
+	/*
+	 * Tunnel offload: learnt from the kernel's answer to our flowtable
+	 * with NFT_FLOWTABLE_TUNNEL (accepted, or refused and created without
+	 * it); why says how, for status.
+	 */
+	enum accel_kernel kernel_tunnel;
+	char kernel_tunnel_why[160];
 	struct flowd_counters counters;
 	char last_error[512];
 };

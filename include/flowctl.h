@@ -100,7 +100,7 @@ size_t flowctl_escape_unit(const char *s, char out[8]);
 int flowctl_print_metrics(FILE *out, const json_t *status);
 
 /* Aligned columns, widths from the data (flowctl_table.c). */
-#define FLOWCTL_TABLE_MAX_COLS 8
+#define FLOWCTL_TABLE_MAX_COLS 10
 
 struct flowctl_table {
 	size_t ncols;

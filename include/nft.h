@@ -37,6 +37,12 @@
 #define NFT_TAG_PREFIX	"flowd:v1:"
 #define NFT_CHAIN_NAME	"forward"
 #define NFT_CHAIN_TYPE	"filter"
+/*
+ * The flowtable flag of the kernel series (kernel/patches/ 0010,
+ * NFT_FLOWTABLE_TUNNEL in its uapi header): tunnel outer headers in the
+ * fast path.  Own name: the installed uapi header does not have it yet.
+ */
+#define NFT_FT_F_TUNNEL	0x4u
 
 struct nft_dev {
 	char name[IFNAMSIZ];
@@ -238,6 +244,22 @@ int nft_read_state(struct nft_ctx *ctx, const struct conf *conf, struct nft_stat
  * "NEWFLOWTABLE ft: No such file or directory (device eth3?)".
  */
 int nft_apply(struct nft_ctx *ctx, const struct nft_changes *changes, char *err, size_t errlen);
+
+/*
+ * The NFT_MSG_* type of the message the kernel refused in the last batch
+ * (nft_apply(), nft_delete_table(), the probe); 0 when there was none.
+ */
+uint16_t nft_ctx_refused(const struct nft_ctx *ctx);
+
+/*
+ * Does the running kernel accept these flowtable flags (NFT_FLOWTABLE_*)?
+ * Sends a batch that creates a scratch table and flowtable but has no
+ * BATCH_END: the kernel checks and answers every message, then aborts the
+ * transaction, so nothing changes.  1: accepted; 0: refused with
+ * EOPNOTSUPP (err says so); -errno: cannot tell (e.g. -EPERM without
+ * CAP_NET_ADMIN, or no flowtable support at all), err says why.
+ */
+int nft_probe_flowtable_flags(struct nft_ctx *ctx, uint32_t flags, char *err, size_t errlen);
 
 /* Delete our table with everything in it.  A missing table is success. */
 int nft_delete_table(struct nft_ctx *ctx, const struct conf *conf, char *err, size_t errlen);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "accel.h"
 #include "conf.h"
 #include "model.h"
 
@@ -34,8 +35,13 @@ struct plan_tunnel {
 	char name[IFNAMSIZ];
 	int ifindex;
 	bool selected;				/* config asks for it */
-	bool accelerated;			/* selected, up and resolved */
+	bool accelerated;			/* selected, up and resolved: underlay
+						 * in the flowtable (accel.h says what
+						 * the kernel then does) */
+	bool in_flowtable;			/* the tunnel device is in it */
 	const char *why_not;			/* static text when !accelerated */
+	const char *refused;			/* accel_refusals(): both ways */
+	const char *rx_refused;			/* accel_refusals(): receive */
 	int underlay_ifindex;			/* the bottom device, 0 if unresolved */
 	char underlay[IFNAMSIZ];		/* for a bridge: the bridge */
 	char kind[16];				/* IFLA_INFO_KIND */
@@ -71,5 +77,13 @@ const char *plan_reasons_str(unsigned int reasons, char *buf, size_t len);
 bool plan_devices_equal(const struct plan *a, const struct plan *b);
 /* The `flowd --check` report: each device and why, each tunnel and why. */
 void plan_print(FILE *out, const struct plan *plan);
+/* What the kernel does with tunnel t's traffic, per direction (accel.h). */
+void plan_tunnel_accel(const struct plan_tunnel *t, enum accel_kernel kernel, struct accel *out);
+/*
+ * Per tunnel: rx and tx state and why, for a kernel whose tunnel offload
+ * is `kernel` (kernel_why: how flowd knows, may be NULL).
+ */
+void plan_print_accel(FILE *out, const struct plan *plan, enum accel_kernel kernel,
+		      const char *kernel_why);
 
 #endif

@@ -194,18 +194,22 @@ static const char *fmt_reasons(const json_t *dev, char *buf, size_t len)
 	return buf;
 }
 
-static const char *fmt_accelerated(const json_t *tun, char *buf, size_t len)
+/* "tun0: rx and tx: why" or "tun0: rx: why; tx: why", for the detail lines. */
+static void print_accel_detail(FILE *out, const json_t *tun)
 {
-	const json_t *acc = get(tun, "accelerated");
-	const char *why = json_string_value(get(tun, "why_not"));
-	char tmp[CELL];
+	const char *rx = json_string_value(get(get(tun, "rx"), "why"));
+	const char *tx = json_string_value(get(get(tun, "tx"), "why"));
+	char c[CELL], a[CELL], b[CELL];
+	const char *name = fmt_value(get(tun, "name"), c, sizeof(c));
 
-	if (!json_is_false(acc))
-		return fmt_value(acc, buf, len);
-	if (!why || !why[0])
-		return "no";
-	snprintf(buf, len, "no (%s)", flowctl_escape(why, tmp, sizeof(tmp)));
-	return buf;
+	if (!rx || !tx)
+		return;
+	if (strcmp(rx, tx) == 0)
+		fprintf(out, "  %s: %s\n", name, fmt_value(get(get(tun, "rx"), "why"), a, sizeof(a)));
+	else
+		fprintf(out, "  %s: rx: %s; tx: %s\n", name,
+			fmt_value(get(get(tun, "rx"), "why"), a, sizeof(a)),
+			fmt_value(get(get(tun, "tx"), "why"), b, sizeof(b)));
 }
 
 /*
@@ -247,6 +251,10 @@ static void print_header(FILE *out, const json_t *st)
 		fputs(json_is_true(sync) ? ", in sync" : ", out of sync", out);
 	fputc('\n', out);
 	print_sync(out, table);
+	if (get(st, "kernel"))
+		fprintf(out, "kernel tunnel offload: %s (%s)\n",
+			fmt_value(get(get(st, "kernel"), "tunnel_offload"), a, sizeof(a)),
+			fmt_value(get(get(st, "kernel"), "why"), b, sizeof(b)));
 }
 
 static void print_section(FILE *out, const char *title, const struct flowctl_table *t)
@@ -287,7 +295,7 @@ static int print_devices(FILE *out, const json_t *devices)
 static int print_tunnels(FILE *out, const json_t *tunnels)
 {
 	static const char *const head[] = { "NAME", "KIND", "LOCAL", "REMOTE", "UNDERLAY",
-					    "NEXTHOP", "ACCELERATED", "OFFLOADED" };
+					    "NEXTHOP", "RX", "TX", "OFFLOADED" };
 	static const char *const keys[] = { "name", "kind", "local", "remote", "underlay",
 					    "nexthop" };
 	struct flowctl_table t;
@@ -295,19 +303,22 @@ static int print_tunnels(FILE *out, const json_t *tunnels)
 	size_t i;
 	int rc = 0;
 
-	flowctl_table_init(&t, 8, head, "lllllllr");
+	flowctl_table_init(&t, 9, head, "llllllllr");
 	json_array_foreach(MUT(tunnels), i, tun) {
-		char cell[8][CELL];
-		const char *row[8];
+		char cell[9][CELL];
+		const char *row[9];
 
 		for (size_t k = 0; k < 6; k++)
 			row[k] = fmt_value(get(tun, keys[k]), cell[k], CELL);
-		row[6] = fmt_accelerated(tun, cell[6], CELL);
-		row[7] = fmt_offloaded(get(tun, "offloaded"), cell[7], CELL);
+		row[6] = fmt_value(get(get(tun, "rx"), "state"), cell[6], CELL);
+		row[7] = fmt_value(get(get(tun, "tx"), "state"), cell[7], CELL);
+		row[8] = fmt_offloaded(get(tun, "offloaded"), cell[8], CELL);
 		if (flowctl_table_add(&t, row) < 0)
 			rc = -1;
 	}
 	print_section(out, "TUNNELS", &t);
+	json_array_foreach(MUT(tunnels), i, tun)
+		print_accel_detail(out, tun);
 	flowctl_table_free(&t);
 	return rc;
 }

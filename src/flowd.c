@@ -5,15 +5,19 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "caps.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "nft.h"
 #include "plan.h"
 #include "topo.h"
 #include "version.h"
@@ -89,9 +93,40 @@ static int parse_options(int argc, char **argv, struct flowd_options *opt)
 }
 
 /*
+ * Does this kernel offload tunnel outer headers?  Asked the way the
+ * daemon learns it, with the flowtable tunnel flag, in a batch the kernel
+ * checks and then aborts (nft_probe_flowtable_flags): nothing changes.
+ */
+static enum accel_kernel probe_kernel(char *why, size_t len)
+{
+	struct nft_ctx *nft = NULL;
+	char err[512];
+	int r;
+
+	r = nft_ctx_open(&nft);
+	if (r < 0) {
+		snprintf(why, len, "cannot ask the kernel: %s", strerror(-r));
+		return ACCEL_KERNEL_UNKNOWN;
+	}
+	r = nft_probe_flowtable_flags(nft, NFT_FT_F_TUNNEL, err, sizeof(err));
+	nft_ctx_close(nft);
+	if (r > 0) {
+		snprintf(why, len, "flag accepted by a test batch, not applied");
+		return ACCEL_KERNEL_OUTER;
+	}
+	if (r == 0) {
+		snprintf(why, len, "flag refused by a test batch: %s", strerror(EOPNOTSUPP));
+		return ACCEL_KERNEL_INNER;
+	}
+	snprintf(why, len, "cannot tell until applied: %s", err);
+	return ACCEL_KERNEL_UNKNOWN;
+}
+
+/*
  * --check: the config is valid or not (exit 0/1); when it is, show what
- * flowd would put in the flowtable on this machine right now.  Reads
- * rtnetlink, never writes anything.
+ * flowd would put in the flowtable on this machine right now, and what the
+ * kernel would do with each tunnel.  Reads rtnetlink and asks nftables in
+ * a batch that is never committed: changes nothing.
  */
 static int check_config(const struct flowd_options *opt)
 {
@@ -117,7 +152,13 @@ static int check_config(const struct flowd_options *opt)
 	} else {
 		printf("\nPlan for table %s %s, flowtable %s:\n", conf->table_family,
 		       conf->table_name, conf->flowtable_name);
+		char why[600];
+		enum accel_kernel k;
+
 		plan_print(stdout, &plan);
+		k = probe_kernel(why, sizeof(why));
+		printf("\n");
+		plan_print_accel(stdout, &plan, k, why);
 	}
 	plan_free(&plan);
 	topo_free(&snap);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct nft_ctx {
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;
+	uint16_t refused;		/* NFT_MSG_* the last batch failed on */
 };
 
 int nft_ctx_open(struct nft_ctx **out)
@@ -221,6 +223,7 @@ static int nft_send_batch(struct nft_ctx *ctx, const struct nft_batch *b, char *
 	int ret;
 
 	nft_acks_init(&acks);
+	ctx->refused = 0;
 	nft_grow_rcvbuf(ctx, b->n_msgs + 2);
 	/* netlink refuses a datagram larger than the send buffer (EMSGSIZE). */
 	if (b->len > 128 * 1024) {
@@ -252,7 +255,17 @@ static int nft_send_batch(struct nft_ctx *ctx, const struct nft_batch *b, char *
 			return ret;
 		}
 	}
+	if (acks.err < 0) {
+		const struct nft_batch_msg *m = nft_batch_find(b, acks.err_seq);
+
+		ctx->refused = m ? m->type : 0;
+	}
 	return nft_acks_result(b, &acks, err, errlen);
+}
+
+uint16_t nft_ctx_refused(const struct nft_ctx *ctx)
+{
+	return ctx->refused;
 }
 
 int nft_apply(struct nft_ctx *ctx, const struct nft_changes *changes, char *err, size_t errlen)
@@ -279,6 +292,40 @@ int nft_apply(struct nft_ctx *ctx, const struct nft_changes *changes, char *err,
 	else
 		log_debug("nft: applied %zu change(s): %s", changes->n, changes->reason);
 	nft_batch_free(&b);
+	return ret;
+}
+
+int nft_probe_flowtable_flags(struct nft_ctx *ctx, uint32_t flags, char *err, size_t errlen)
+{
+	struct nft_desired want;
+	struct nft_change v[] = { { .op = NFT_OP_TABLE_UPDATE }, { .op = NFT_OP_FT_ADD } };
+	struct nft_changes changes = { .want = &want, .v = v, .n = 2 };
+	const struct nft_batch_msg *last;
+	struct nft_batch b;
+	int ret;
+
+	memset(&want, 0, sizeof(want));
+	want.family = NFPROTO_INET;
+	snprintf(want.table, sizeof(want.table), "flowd-probe-%ld", (long)getpid());
+	snprintf(want.flowtable, sizeof(want.flowtable), "probe");
+	want.ft_flags = flags;
+	ret = nft_batch_build(&changes, nft_ctx_seq(ctx, 4), &b);
+	if (ret < 0) {
+		snprintf(err, errlen, "batch: build: %s", strerror(-ret));
+		return ret;
+	}
+	/*
+	 * Leave BATCH_END out: nfnetlink then checks every message, answers
+	 * each, and aborts the transaction instead of committing it.
+	 */
+	last = &b.msgs[b.n_msgs - 1];
+	b.len = NLMSG_ALIGN(last->offset + last->len);
+	ret = nft_send_batch(ctx, &b, err, errlen);
+	nft_batch_free(&b);
+	if (ret == 0)
+		return 1;
+	if (ret == -EOPNOTSUPP && ctx->refused == NFT_MSG_NEWFLOWTABLE)
+		return 0;
 	return ret;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel.h"
 #include "plan.h"
 
 static const char WHY_NOT_SELECTED[] = "not selected by config";
@@ -348,9 +349,12 @@ static int plan_tunnel(struct plan_ctx *pc, const struct link *l)
 	 * for a flow-based (external) tunnel, whose xmit needs per-packet
 	 * metadata the flowtable would not supply.
 	 */
-	if (l->up && !l->tun.collect_md &&
-	    dev_add(&pc->devs, l, PLAN_REASON_TUNNEL, l->name) < 0)
-		return -1;
+	if (l->up && !l->tun.collect_md) {
+		if (dev_add(&pc->devs, l, PLAN_REASON_TUNNEL, l->name) < 0)
+			return -1;
+		pt->in_flowtable = true;
+	}
+	accel_refusals(&l->tun, &pt->refused, &pt->rx_refused);
 	pt->why_not = tunnel_precheck(pc, l, &route);
 	if (pt->why_not != NULL)
 		return 0;
@@ -472,4 +476,17 @@ bool plan_devices_equal(const struct plan *a, const struct plan *b)
 		if (strncmp(a->devices[i].name, b->devices[i].name, IFNAMSIZ) != 0)
 			return false;
 	return true;
+}
+
+void plan_tunnel_accel(const struct plan_tunnel *t, enum accel_kernel kernel, struct accel *out)
+{
+	struct accel_facts f = {
+		.tunnel_in_ft = t->in_flowtable,
+		.underlay_in_ft = t->accelerated,
+		.why_not = t->why_not,
+		.refused = t->refused,
+		.rx_refused = t->rx_refused,
+	};
+
+	accel_compute(kernel, &f, out);
 }

@@ -109,3 +109,31 @@ void plan_print(FILE *out, const struct plan *plan)
 	fprintf(out, "\n");
 	print_tunnels(out, plan);
 }
+
+void plan_print_accel(FILE *out, const struct plan *plan, enum accel_kernel kernel,
+		      const char *kernel_why)
+{
+	int wn = (int)strlen("TUNNEL");
+
+	fprintf(out, "kernel tunnel offload: %s", accel_kernel_name(kernel));
+	if (kernel_why && kernel_why[0])
+		fprintf(out, " (%s)", kernel_why);
+	fputc('\n', out);
+	if (plan->n_tunnels == 0)
+		return;
+	for (size_t i = 0; i < plan->n_tunnels; i++)
+		wn = maxw(wn, plan->tunnels[i].name);
+	fprintf(out, "%-*s  %-7s  %-7s  %s\n", wn, "TUNNEL", "RX", "TX", "WHY");
+	for (size_t i = 0; i < plan->n_tunnels; i++) {
+		const struct plan_tunnel *t = &plan->tunnels[i];
+		struct accel a;
+
+		plan_tunnel_accel(t, kernel, &a);
+		fprintf(out, "%-*s  %-7s  %-7s  ", wn, t->name, accel_state_name(a.rx.state),
+			accel_state_name(a.tx.state));
+		if (a.rx.why == a.tx.why)
+			fprintf(out, "%s\n", a.rx.why);
+		else
+			fprintf(out, "rx: %s; tx: %s\n", a.rx.why, a.tx.why);
+	}
+}

@@ -14,6 +14,7 @@
  * nothing is sent.
  */
 #include <errno.h>
+#include <linux/netfilter/nf_tables.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,35 @@ void daemon_sync_free(struct flowd *fd)
 }
 
 /*
+ * The batch failed on our NEWFLOWTABLE with EOPNOTSUPP while it carried
+ * the tunnel flag: maybe the kernel does not know the flag.  Try the same
+ * sync without it; if that works, the flag was the reason.  0 when the
+ * retry succeeded, else the retry's error (the caller reports the first).
+ */
+static int tunnel_flag_fallback(struct flowd *fd, struct nft_desired *want,
+				const struct nft_state *have, bool rebuild)
+{
+	struct nft_changes changes = { 0 };
+	char err[512];
+	int r;
+
+	want->ft_flags &= ~(uint32_t)NFT_FT_F_TUNNEL;
+	r = rebuild ? nft_compute_rebuild(want, have, &changes)
+		    : nft_compute_changes(want, have, &changes);
+	if (r == 0)
+		r = nft_apply(fd->nft, &changes, err, sizeof(err));
+	nft_changes_free(&changes);
+	if (r < 0)
+		return r;
+	fd->kernel_tunnel = ACCEL_KERNEL_INNER;
+	snprintf(fd->kernel_tunnel_why, sizeof(fd->kernel_tunnel_why),
+		 "flag refused: %s", strerror(EOPNOTSUPP));
+	log_warnx("kernel: no tunnel offload (flowtable tunnel flag refused: %s): "
+		  "tunnels get the inner flow offload only", strerror(EOPNOTSUPP));
+	return 0;
+}
+
+/*
  * Bring the kernel's table to `plan`: desired table, read back, diff (or a
  * rebuild of the flowtable), one batch when anything differs.  Returns 0
  * when the kernel matches the plan afterwards, -1 (logged) otherwise.
@@ -144,6 +174,12 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 	}
 	fd->want_known = devs_copy(&fd->want_devices, &fd->n_want_devices, want.devices,
 				   want.n_devices) == 0;
+	/*
+	 * Ask for tunnel offload until the kernel refused it: a kernel
+	 * without the series answers EOPNOTSUPP (never a version check).
+	 */
+	if (fd->kernel_tunnel != ACCEL_KERNEL_INNER)
+		want.ft_flags |= NFT_FT_F_TUNNEL;
 	r = nft_read_state(fd->nft, fd->conf, &have);
 	if (r < 0) {
 		daemon_error(fd, "reading table %s %s back failed: %s", fd->conf->table_family,
@@ -171,6 +207,10 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 		if (fd->nft_changed)
 			fd->counters.restores++;
 		r = nft_apply(fd->nft, &changes, err, sizeof(err));
+		if (r == -EOPNOTSUPP && (want.ft_flags & NFT_FT_F_TUNNEL) &&
+		    nft_ctx_refused(fd->nft) == NFT_MSG_NEWFLOWTABLE &&
+		    tunnel_flag_fallback(fd, &want, &have, rebuild) == 0)
+			r = 0;
 		if (r < 0) {
 			fd->counters.batch_errors++;
 			daemon_error(fd, "nftables batch failed, kernel unchanged: %s", err);
@@ -181,6 +221,12 @@ static int table_sync(struct flowd *fd, const struct plan *plan, bool rebuild)
 	fd->kernel_known = devs_copy(&fd->kernel_devices, &fd->n_kernel_devices, want.devices,
 				     want.n_devices) == 0;
 	fd->kernel_flowtable = true;
+	/* The kernel holds our flowtable with the flag: it knows it. */
+	if ((want.ft_flags & NFT_FT_F_TUNNEL) && fd->kernel_tunnel != ACCEL_KERNEL_OUTER) {
+		fd->kernel_tunnel = ACCEL_KERNEL_OUTER;
+		snprintf(fd->kernel_tunnel_why, sizeof(fd->kernel_tunnel_why), "flag accepted");
+		log_info("kernel: tunnel offload (flowtable tunnel flag accepted)");
+	}
 	ret = 0;
 out:
 	nft_changes_free(&changes);

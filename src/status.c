@@ -121,21 +121,30 @@ static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc
 	return arr;
 }
 
+/* {"state": "outer", "why": "..."}: what the kernel does one way. */
+static json_t *json_accel_dir(const struct accel_dir *d)
+{
+	return json_pack("{s:s, s:s}", "state", accel_state_name(d->state), "why", d->why);
+}
+
 static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < fd->plan.n_tunnels; i++) {
 		const struct plan_tunnel *t = &fd->plan.tunnels[i];
+		struct accel a;
 
+		plan_tunnel_accel(t, fd->kernel_tunnel, &a);
 		json_array_append_new(arr, json_path_entry(t->name, t->ifindex,
-			json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}",
+			json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
 				"kind", t->kind,
 				"local", json_addr(&t->local), "remote", json_addr(&t->remote),
 				"underlay", t->underlay[0] ? json_string(t->underlay) : json_null(),
 				"nexthop", t->accelerated ? json_addr(&t->nexthop) : json_null(),
 				"selected", t->selected, "accelerated", t->accelerated,
-				"why_not", t->why_not ? json_string(t->why_not) : json_null()),
+				"why_not", t->why_not ? json_string(t->why_not) : json_null(),
+				"rx", json_accel_dir(&a.rx), "tx", json_accel_dir(&a.tx)),
 			cc->tunnels, cc->n_tunnels));
 	}
 	return arr;
@@ -218,7 +227,7 @@ json_t *status_build(const struct flowd *fd)
 	if (ct_counts(fd->ct, &cc) < 0)
 		return NULL;
 	result = json_pack("{s:{s:s, s:i, s:I, s:o}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:i, s:i, s:b},"
-			 " s:o, s:o, s:o, s:o}",
+			 " s:{s:s, s:s}, s:o, s:o, s:o, s:o}",
 		"daemon", "version", PACKAGE_VERSION, "pid", (int)getpid(),
 			"uptime_s", (json_int_t)(now - fd->started), "started", json_time(fd->started),
 		"config", "path", fd->conf_path, "loaded", json_time(fd->conf_loaded),
@@ -226,6 +235,8 @@ json_t *status_build(const struct flowd *fd)
 			"flowtable", fd->conf->flowtable_name,
 			"flowtable_priority", fd->conf->flowtable_priority,
 			"chain_priority", fd->conf->chain_priority, "in_sync", fd->in_sync,
+		"kernel", "tunnel_offload", accel_kernel_name(fd->kernel_tunnel),
+			"why", fd->kernel_tunnel_why[0] ? fd->kernel_tunnel_why : "not applied yet",
 		"devices", status_devices(fd, &cc),
 		"tunnels", status_tunnels(fd, &cc),
 		"counters", status_counters(fd, &cc),

@@ -222,9 +222,15 @@ static void test_status_key_lines(void **state)
 	assert_non_null(strstr(got,
 		"DEVICE    IFINDEX  REASON                                OFFLOADED\n"
 		"eth1            3  configured, underlay of tun0,gre-lab          3\n"));
+	assert_non_null(strstr(got, "kernel tunnel offload: outer (flag accepted)\n"));
 	assert_non_null(strstr(got,
 		"ip6t     ip6tnl  2001:db8::1  2001:db8:ffff::2  -         -              "
-		"no (no route to remote)          0\n"));
+		"inner  inner          0\n"));
+	assert_non_null(strstr(got,
+		"tun0     ipip    192.168.1.1  192.168.1.2       eth1      192.168.1.2    "
+		"slow   outer          3\n"));
+	assert_non_null(strstr(got, "  tun0: rx: encapsulation limit option (IPv6 extension header) "
+				    "not accelerated on receive; tx: outer header in the fast path\n"));
 	assert_non_null(strstr(got, "\nLAST ERROR\n-\n"));
 	free(got);
 	json_decref(result);
@@ -423,12 +429,13 @@ static void assert_terminal_safe(const char *text, int want_lines)
 static void test_status_hostile_strings(void **state)
 {
 	json_t *r = json_pack("{s:{s:s}, s:[{s:s, s:i, s:[s, s], s:[s, s]}],"
-			      " s:[{s:s, s:s, s:b, s:s}], s:{s:i}, s:s}",
+			      " s:[{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}], s:{s:i}, s:s}",
 		"daemon", "version", "1\x1b]0;t\x07",
 		"devices", "name", HOSTILE, "ifindex", 3, "reasons", "tunnel", "underlay",
 			"tunnels", HOSTILE, "t\nun",
-		"tunnels", "name", HOSTILE, "kind", "ipip\r", "accelerated", 0,
-			"why_not", "no\x1b route",
+		"tunnels", "name", HOSTILE, "kind", "ipip\r",
+			"rx", "state", "slow", "why", "no\x1b route",
+			"tx", "state", "slow", "why", "no\x1b route",
 		"counters", "c\x1b" "1", 5,
 		"last_error", "bad\n\xc2\x85line");
 	json_t *target = json_pack("{s:s}", "tunnel", HOSTILE);
@@ -437,13 +444,16 @@ static void test_status_hostile_strings(void **state)
 
 	assert_non_null(r);
 	got = render(PROTO_CMD_STATUS, r, false);
-	/* status-empty.txt's 15 lines, plus a heading for devices and tunnels. */
-	assert_terminal_safe(got, 17);
+	/*
+	 * status-empty.txt's 15 lines, plus a heading for devices and
+	 * tunnels and the tunnel's reason line.
+	 */
+	assert_terminal_safe(got, 18);
 	assert_non_null(strstr(got, "flowd 1\\x1b]0;t\\x07\n"));
 	assert_non_null(strstr(got, "\n" HOSTILE_ESCAPED "  "));
 	assert_non_null(strstr(got, "tunnel " HOSTILE_ESCAPED ", underlay of t\\x0aun"));
 	assert_non_null(strstr(got, "ipip\\x0d"));
-	assert_non_null(strstr(got, "no (no\\x1b route)"));
+	assert_non_null(strstr(got, ": no\\x1b route\n"));
 	assert_non_null(strstr(got, "\nc\\x1b1  5\n"));
 	assert_non_null(strstr(got, "\nLAST ERROR\nbad\\x0a\\u0085line\n"));
 	free(got);

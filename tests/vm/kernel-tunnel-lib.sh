@@ -16,6 +16,7 @@
 
 PY=/usr/bin/python3
 INJECT="$FLOWD_TOP/tests/vm/kernel-tunnel-inject.py"
+FTFLAGS="$FLOWD_TOP/tests/vm/nft-flowtable-flags.py"
 # The router's and the remote's underlay device: eth1, or the VLAN device
 # eth1.KT_VLAN on top of it when KT_VLAN is set (kt_setup moves the
 # underlay addresses there).
@@ -25,8 +26,18 @@ KT_FLAT=20
 
 kt_flavour() { kernel_flavour; }
 
+# kt_ft_tunnel set|clear: turn the router flowtable's tunnel offload flag
+# (NFT_FLOWTABLE_TUNNEL, kernel/patches/) on or off; fails when the kernel
+# refuses it.
+kt_ft_tunnel() {
+	in_ns router $PY "$FTFLAGS" "$1" inet filter ft tunnel
+}
+
 # The ruleset of the router.
 # KT_FT_FLAGS: flags of the flowtable (e.g. "offload" for hardware).
+# KT_TUNNEL_FLAG: on (the default on the patched kernels) or off (the
+# default on the stock kernel, which refuses the flag): the flowtable's
+# tunnel offload flag.
 kt_router_ruleset() {
 	local ft_flags=
 	[ -n "${KT_FT_FLAGS:-}" ] && ft_flags="flags $KT_FT_FLAGS;"
@@ -73,6 +84,11 @@ table inet filter {
 	}
 }
 NFT
+	local tflag=${KT_TUNNEL_FLAG:-on}
+	[ "$(kt_flavour)" = stock ] && tflag=${KT_TUNNEL_FLAG:-off}
+	if [ "$tflag" = on ]; then
+		kt_ft_tunnel set || bail "tunnel offload flag on the router flowtable"
+	fi
 }
 
 # Counters of inner probe packets delivered to the client: the probes
