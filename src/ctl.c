@@ -82,6 +82,7 @@ static void client_drop(struct ctl_client *c)
 static void client_queue(struct ctl_client *c, char *line, size_t len)
 {
 	if (!line) {
+		/* Error replies are always encodable (proto.h): only memory is short. */
 		log_warnx("control: out of memory encoding a response, dropping pid %d",
 			  (int)c->peer.pid);
 		c->closing = true;
@@ -108,6 +109,7 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 	json_t *result;
 	size_t len;
 	char *line;
+	int saved;
 
 	log_debug("control: %s from pid %d uid %u", name, (int)c->peer.pid,
 		  (unsigned int)c->peer.uid);
@@ -130,8 +132,20 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 		return;
 	}
 	line = proto_response_encode_ok(result, &len);
+	saved = errno;
 	json_decref(result);
-	if (line && len > PROTO_MAX_RESPONSE) {
+	if (!line) {
+		/* The client gets an answer, the log the reason. */
+		log_warnx("control: cannot encode the %s result for pid %d: %s", name,
+			  (int)c->peer.pid,
+			  saved == EILSEQ ? "it holds a string that is not valid UTF-8"
+					  : strerror(saved));
+		proto_error_set(&err, PROTO_ERR_INTERNAL,
+				"%s result could not be encoded (flowd's log says why)", name);
+		client_queue_error(c, &err);
+		return;
+	}
+	if (len > PROTO_MAX_RESPONSE) {
 		free(line);
 		proto_error_set(&err, PROTO_ERR_INTERNAL, "%s result too large (%zu bytes)", name,
 				len);

@@ -60,7 +60,9 @@ static json_t *big_result(size_t size)
 /*
  * flush's device name picks a misbehaviour: "null" returns NULL without an
  * error, "array" a non-object, "huge" a result over the response cap,
- * "big" one just under it; tunnel "missing" is not-found.
+ * "big" one just under it, "badutf8" a result holding bytes that are not
+ * UTF-8, "badmsg" an error quoting such bytes; tunnel "missing" is
+ * not-found.
  */
 static json_t *handler(void *arg, const struct proto_request *req, const struct ctl_peer *peer,
 		       struct proto_error *err)
@@ -86,6 +88,12 @@ static json_t *handler(void *arg, const struct proto_request *req, const struct 
 				return big_result(PROTO_MAX_RESPONSE);
 			if (strcmp(name, "big") == 0)
 				return big_result(BIG_RESULT);
+			if (strcmp(name, "badutf8") == 0)
+				return json_pack("{s:o}", "name", json_string_nocheck("tun\xff"));
+			if (strcmp(name, "badmsg") == 0) {
+				proto_error_set(err, PROTO_ERR_NOT_FOUND, "no device \"eth\xff\xfe\"");
+				return NULL;
+			}
 		}
 		return json_pack("{s:i,s:o}", "flushed", 3, "target",
 				 proto_target_to_json(&req->target));
@@ -569,6 +577,7 @@ static void test_handler_failures_become_internal_errors(void **state)
 		{ "null", "flush failed" },
 		{ "array", "flush returned no result object" },
 		{ "huge", "flush result too large" },
+		{ "badutf8", "flush result could not be encoded" },
 	};
 	struct server s;
 	int fd;
@@ -585,6 +594,14 @@ static void test_handler_failures_become_internal_errors(void **state)
 		client_send_str(fd, line);
 		r = client_recv(fd);
 		assert_error(&r, PROTO_ERR_INTERNAL, cases[i].message);
+	}
+	/* Bytes that are not UTF-8 in an error message: escaped, not a dropped answer. */
+	client_send_str(fd, "{\"version\":1,\"command\":\"flush\",\"target\":{\"device\":"
+			    "\"badmsg\"}}\n");
+	{
+		struct proto_response r = client_recv(fd);
+
+		assert_error(&r, PROTO_ERR_NOT_FOUND, "no device \"eth\\xff\\xfe\"");
 	}
 	close(fd);
 	server_stop(&s);
