@@ -25,6 +25,10 @@
 
 /* After EMFILE and friends, wait this long before accepting again. */
 #define CTL_ACCEPT_BACKOFF 1.0
+/* Connections taken per wakeup: a flood of refused ones must not hog the loop. */
+#define CTL_ACCEPT_BATCH 64
+/* A uid over its limit is logged as a warning at most this often (seconds). */
+#define CTL_REFUSE_LOG_INTERVAL 60.0
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -52,8 +56,12 @@ struct ctl {
 	ctl_handler_fn handler;
 	void *arg;
 	unsigned int max_clients;
+	unsigned int max_others;	/* max_clients less root's reserve */
+	unsigned int max_per_uid;	/* for each uid but root */
 	unsigned int n_clients;
+	unsigned int n_others;		/* clients that are not root */
 	double timeout;
+	ev_tstamp refuse_logged;	/* last refusal logged as a warning */
 	struct ctl_client *clients;
 };
 
@@ -71,6 +79,8 @@ static void client_drop(struct ctl_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ctl->n_clients--;
+	if (c->peer.uid != 0)
+		ctl->n_others--;
 	free(c->out);
 	free(c);
 	/* A slot is free: take the next waiting client (unless backing off). */
@@ -323,6 +333,8 @@ static void client_new(struct ctl *ctl, int fd, const struct ucred *cred)
 		c->next->prev = c;
 	ctl->clients = c;
 	ctl->n_clients++;
+	if (c->peer.uid != 0)
+		ctl->n_others++;
 
 	ev_io_init(&c->io, client_io_cb, fd, EV_READ);
 	c->io.data = c;
@@ -333,14 +345,78 @@ static void client_new(struct ctl *ctl, int fd, const struct ucred *cred)
 	ev_timer_again(ctl->loop, &c->timer);
 }
 
+/*
+ * Whether a connection from uid fits the limits (ctl.h); if not, why, for
+ * the peer to read.  Root is only ever held up by the total.
+ */
+static bool client_allowed(const struct ctl *ctl, uid_t uid, struct proto_error *err)
+{
+	unsigned int same = 0;
+
+	if (uid == 0)
+		return true;
+	for (const struct ctl_client *c = ctl->clients; c; c = c->next)
+		same += c->peer.uid == uid;
+	if (same >= ctl->max_per_uid) {
+		proto_error_set(err, PROTO_ERR_PERMISSION_DENIED,
+				"too many connections from uid %u (at most %u per user but root); "
+				"close one and try again", (unsigned int)uid, ctl->max_per_uid);
+		return false;
+	}
+	if (ctl->n_others >= ctl->max_others) {
+		proto_error_set(err, PROTO_ERR_PERMISSION_DENIED,
+				"too many connections (users but root share %u); try again later",
+				ctl->max_others);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Answer a connection over its limit and close it, without waiting for
+ * anything: it costs one accept, one short write and one close.
+ */
+static void client_refuse(struct ctl *ctl, int fd, const struct ucred *cred,
+			  const struct proto_error *err)
+{
+	ev_tstamp now = ev_now(ctl->loop);
+	char drain[4096];
+	size_t len;
+	char *line = proto_response_encode_error(err, &len);
+
+	if (ctl->refuse_logged == 0 || now - ctl->refuse_logged >= CTL_REFUSE_LOG_INTERVAL) {
+		log_warnx("control: refusing pid %d uid %u: %s (more refusals within %.0f s are "
+			  "logged at debug level)", (int)cred->pid, (unsigned int)cred->uid,
+			  err->message, CTL_REFUSE_LOG_INTERVAL);
+		ctl->refuse_logged = now;
+	} else {
+		log_debug("control: refusing pid %d uid %u: %s", (int)cred->pid,
+			  (unsigned int)cred->uid, err->message);
+	}
+	/* A fresh socket's buffer holds the line; if not, closing is the answer. */
+	if (line && send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: pid %d: write: %s", (int)cred->pid, strerror(errno));
+	free(line);
+	/*
+	 * Read the request that came with it (once: a peer that keeps
+	 * writing must not keep us here), so that the peer reads our answer
+	 * and then end of file rather than a reset for unread data.
+	 */
+	if (recv(fd, drain, sizeof(drain), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		log_debug("control: pid %d: read: %s", (int)cred->pid, strerror(errno));
+	close(fd);
+}
+
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl *ctl = w->data;
+	struct proto_error err;
 	struct ucred cred;
 	socklen_t len;
 	int fd;
 
-	for (;;) {
+	/* Level-triggered: what is left in the backlog comes next iteration. */
+	for (unsigned int n = 0; n < CTL_ACCEPT_BATCH; n++) {
 		if (ctl->n_clients >= ctl->max_clients) {
 			ev_io_stop(loop, &ctl->accept_io);
 			return;
@@ -369,11 +445,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		/*
-		 * At the limit (checked above) accepting stops: further
+		 * At the total limit (checked above) accepting stops: further
 		 * clients wait in the listen backlog, not refused, until a
 		 * slot frees, which the idle timeout guarantees within
-		 * ctl->timeout.
+		 * ctl->timeout.  Only root's clients can fill the reserve,
+		 * so only root can bring that about; everybody else is
+		 * refused at their own limits instead, which keeps the
+		 * backlog moving.
 		 */
+		if (!client_allowed(ctl, cred.uid, &err)) {
+			client_refuse(ctl, fd, &cred, &err);
+			continue;
+		}
 		client_new(ctl, fd, &cred);
 	}
 }
@@ -389,8 +472,16 @@ static void accept_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 		     ctl_handler_fn handler, void *arg, char *err, size_t errlen)
 {
-	struct ctl *ctl = calloc(1, sizeof(*ctl));
+	unsigned int max_clients = opts->max_clients ? opts->max_clients : CTL_DEFAULT_MAX_CLIENTS;
+	unsigned int reserve = opts->root_reserve ? opts->root_reserve : max_clients / 4;
+	struct ctl *ctl;
 
+	if (reserve >= max_clients) {
+		snprintf(err, errlen, "control: root's reserve (%u) must leave some of the %u "
+			 "clients to other users", reserve, max_clients);
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl || !(ctl->path = strdup(opts->path))) {
 		snprintf(err, errlen, "out of memory");
 		free(ctl);
@@ -405,7 +496,9 @@ struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 	ctl->loop = loop;
 	ctl->handler = handler;
 	ctl->arg = arg;
-	ctl->max_clients = opts->max_clients ? opts->max_clients : CTL_DEFAULT_MAX_CLIENTS;
+	ctl->max_clients = max_clients;
+	ctl->max_others = max_clients - reserve;
+	ctl->max_per_uid = opts->max_per_uid ? opts->max_per_uid : CTL_DEFAULT_MAX_PER_UID;
 	ctl->timeout = opts->timeout > 0 ? opts->timeout : CTL_DEFAULT_TIMEOUT;
 
 	ev_io_init(&ctl->accept_io, accept_cb, ctl->fd, EV_READ);
