@@ -68,6 +68,15 @@ struct ctl;
  */
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 		     ctl_handler_fn handler, void *arg, char *err, size_t errlen);
+/*
+ * For a reload: when opts->path names the socket ctl serves (the same
+ * file, however spelled), give it opts' mode and group in place, keeping
+ * its clients (access is checked when connecting) and returning 1.  When
+ * opts->path is another file, return 0 and change nothing: open a new ctl
+ * there.  -1 with a message in err when the change failed; the socket is
+ * then as it was.
+ */
+int ctl_update(struct ctl *ctl, const struct ctl_options *opts, char *err, size_t errlen);
 /* Drop every client, stop serving, unlink the socket (if still ours). */
 void ctl_close(struct ctl *ctl);
 /* Clients currently connected. */

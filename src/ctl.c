@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl_priv.h"
@@ -508,6 +509,20 @@ struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 	ctl->accept_backoff.data = ctl;
 	log_debug("control: listening on %s", ctl->path);
 	return ctl;
+}
+
+int ctl_update(struct ctl *ctl, const struct ctl_options *opts, char *err, size_t errlen)
+{
+	struct stat st;
+
+	/* Gone or replaced: not ours to change, and a new socket is what is needed. */
+	if (lstat(opts->path, &st) < 0 || st.st_dev != ctl->dev || st.st_ino != ctl->ino)
+		return 0;
+	if (ctl_socket_update(opts, ctl->dev, ctl->ino, err, errlen) < 0)
+		return -1;
+	log_debug("control: %s now has mode %04o and group %s", ctl->path,
+		  (unsigned int)opts->mode, opts->group && opts->group[0] ? opts->group : "(ours)");
+	return 1;
 }
 
 void ctl_close(struct ctl *ctl)

@@ -1035,6 +1035,129 @@ static void test_socket_file_setup(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* A group that is not ours and that we may give a file to: false if none. */
+static bool other_group(char *name, size_t len, gid_t *gid)
+{
+	const struct group *gr = NULL;
+	gid_t groups[64];
+	int n;
+
+	if (geteuid() != 0) {
+		/* Not root: only a supplementary group of ours will do. */
+		n = getgroups(64, groups);
+		for (int i = 0; i < n && !gr; i++)
+			if (groups[i] != getegid())
+				gr = getgrgid(groups[i]);
+	} else {
+		setgrent();
+		while ((gr = getgrent()) && gr->gr_gid == getegid())
+			;
+	}
+	if (gr) {
+		snprintf(name, len, "%s", gr->gr_name);
+		*gid = gr->gr_gid;
+	}
+	if (geteuid() == 0)
+		endgrent();
+	return gr != NULL;
+}
+
+static void assert_socket_is(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	if ((st.st_mode & 07777) != mode || st.st_gid != gid)
+		fail_msg("%s has mode %04o group %u, want %04o group %u", path,
+			 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_gid,
+			 (unsigned int)mode, (unsigned int)gid);
+}
+
+/*
+ * A reload that changes the socket's mode or group (issue 14, hardening
+ * 3): a new socket on our own path is refused (we are listening there),
+ * so ctl_update() changes the file in place, all or nothing.
+ */
+static void test_mode_and_group_change_in_place(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	char err[256], dir[64] = "/tmp/flowd-ctl-test-XXXXXX", path[96], other_path[128];
+	struct ctl_options opts = { .mode = 0640 };
+	gid_t other_gid = 0;
+	struct ctl *ctl;
+	char other_name[64];
+	int fd;
+
+	if (!other_group(other_name, sizeof(other_name), &other_gid))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/flowd.sock", dir);
+	ctl = open_at(loop, path, 0660, NULL, err, sizeof(err));
+	if (!ctl)
+		fail_msg("ctl_open: %s", err);
+	assert_socket_is(path, 0660, getegid());
+
+	/* What a reload did before: a second socket on the path, refused. */
+	assert_null(open_at(loop, path, 0640, other_name, err, sizeof(err)));
+	assert_non_null(strstr(err, "is already listening on"));
+
+	/* In place: the same file, still listening, new mode and group. */
+	opts.path = path;
+	opts.group = other_name;
+	if (ctl_update(ctl, &opts, err, sizeof(err)) != 1)
+		fail_msg("ctl_update: %s", err);
+	assert_socket_is(path, 0640, other_gid);
+	fd = client_connect(path);
+	close(fd);
+
+	/* Looser again, and back to our own group; the path spelled differently. */
+	snprintf(other_path, sizeof(other_path), "%s//flowd.sock", dir);
+	opts.path = other_path;
+	opts.mode = 0660;
+	opts.group = "";
+	if (ctl_update(ctl, &opts, err, sizeof(err)) != 1)
+		fail_msg("ctl_update: %s", err);
+	assert_socket_is(path, 0660, getegid());
+
+	/* A group that does not exist: an error, and nothing changes. */
+	opts.path = path;
+	opts.mode = 0600;
+	opts.group = "no-such-group-flowd";
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), -1);
+	assert_string_equal(err, "group \"no-such-group-flowd\" does not exist");
+	assert_socket_is(path, 0660, getegid());
+
+	/* Another path is not this socket: 0, for the caller to open one there. */
+	snprintf(other_path, sizeof(other_path), "%s/other.sock", dir);
+	opts.path = other_path;
+	opts.group = NULL;
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), 0);
+	assert_int_equal(access(other_path, F_OK), -1);
+	assert_socket_is(path, 0660, getegid());
+
+	/* A file that replaced ours on the path is not ours to change. */
+	assert_int_equal(rename(path, other_path), 0);
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		strcpy(sa.sun_path, path);
+		assert_int_equal(bind(s2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(s2);
+	}
+	opts.path = path;
+	opts.mode = 0600;
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(other_path, path), 0);
+
+	ctl_close(ctl);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+	ev_loop_destroy(loop);
+}
+
 static void test_flowctl_without_daemon(void **state)
 {
 	struct proto_request req = { .command = PROTO_CMD_STATUS };
@@ -1067,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(test_client_that_never_reads_is_dropped),
 		cmocka_unit_test(test_non_root_is_denied_changes),
 		cmocka_unit_test(test_socket_file_setup),
+		cmocka_unit_test(test_mode_and_group_change_in_place),
 		cmocka_unit_test(test_flowctl_without_daemon),
 	};
 
