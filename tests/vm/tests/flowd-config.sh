@@ -44,6 +44,20 @@ check "flowd keeps running after a bad reload" kill -0 "$FLOWD_PID"
 check "the table is unchanged after a bad reload" \
 	bash -c '[ "$(ip netns exec router nft list table inet flowd)" = "$1" ]' _ "$before"
 
+# An error quoting config bytes that are not UTF-8 (Latin-1 here) used to
+# break every status until restart (issue 14, hardening 2).
+last_error() {
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["last_error"])'
+}
+no_last_error() { [ "$(last_error)" = None ]; }
+printf 'devices = [ "eth0" ];\nflows: { protocols = [ "tcp", "caf\xe9" ]; };\n' >"$TMPDIR/flowd.conf"
+check_not "a reload of a config with Latin-1 bytes fails" \
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" reload
+err=$(last_error)
+note "last_error: $err"
+check "status still answers, the bad byte escaped" grep -qF 'unknown protocol "caf\xe9"' <<<"$err"
+
 # --- a good reload applies ---
 in_ns router ip link add dummy0 type dummy
 in_ns router ip link set dummy0 up
@@ -51,6 +65,7 @@ flowd_conf "$TMPDIR/flowd.conf"
 sed -i 's/devices = \[ "eth0" \];/devices = [ "eth0", "dummy*" ];/' "$TMPDIR/flowd.conf"
 kill -HUP "$FLOWD_PID"
 check "a good reload adds dummy0 (glob) within 1 s" wait_until 1 flowtable_is router "dummy0 eth0 eth1 tun0"
+check "the reconcile after it clears the old error" wait_until 1 no_last_error
 
 # --- a reload that changes the control socket (issue 14, hardening 3) ---
 sock=$TMPDIR/flowd.sock
