@@ -638,7 +638,8 @@ static void test_root_is_served_while_others_flood(void **state)
 	fd = connect_as(s.path, 0);
 	assert_true(status_or_refused(fd));
 	dt = now() - t0;
-	if (dt > 1.0)
+	/* Before the reserve: until the idle timeout (5 s) freed a slot. */
+	if (dt > 2.0)
 		fail_msg("root waited %.2f s behind the flood", dt);
 	close(fd);
 	assert_int_equal(n_held, CTL_DEFAULT_MAX_CLIENTS - RESERVE);
