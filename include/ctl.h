@@ -2,7 +2,7 @@
 /*
  * The daemon's control socket: a UNIX stream socket speaking proto.h.
  *
- * ctl owns framing, size caps, timeouts, the client limit, peer
+ * ctl owns framing, size caps, timeouts, the client limits, peer
  * credentials and the root check for state-changing commands; the handler
  * sees only valid requests from permitted peers and returns data (the
  * result object), never text: flowctl does the formatting.
@@ -18,13 +18,26 @@
 #include "proto.h"
 
 #define CTL_DEFAULT_MAX_CLIENTS 64
+#define CTL_DEFAULT_MAX_PER_UID 8
 #define CTL_DEFAULT_TIMEOUT 5.0		/* seconds for a client to finish a request */
 
+/*
+ * Connection limits.  Everyone who may open the socket (its group) could
+ * otherwise take every slot and starve root's flush or reload, so:
+ *   - root (uid 0) may use all max_clients slots; at the limit further
+ *     connections wait in the listen backlog until a slot frees;
+ *   - everybody else shares max_clients - root_reserve slots, at most
+ *     max_per_uid per uid; a connection over either limit gets a
+ *     permission-denied answer and is closed at once, so it never waits
+ *     in the backlog in front of root.
+ */
 struct ctl_options {
 	const char *path;		/* socket path, absolute */
 	mode_t mode;			/* e.g. 0660 */
 	const char *group;		/* socket's group by name; NULL or "" keeps ours */
 	unsigned int max_clients;	/* 0: CTL_DEFAULT_MAX_CLIENTS */
+	unsigned int root_reserve;	/* slots for root only; 0: a quarter of max_clients */
+	unsigned int max_per_uid;	/* per non-root uid; 0: CTL_DEFAULT_MAX_PER_UID */
 	double timeout;			/* 0: CTL_DEFAULT_TIMEOUT */
 };
 
@@ -55,6 +68,15 @@ struct ctl;
  */
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 		     ctl_handler_fn handler, void *arg, char *err, size_t errlen);
+/*
+ * For a reload: when opts->path names the socket ctl serves (the same
+ * file, however spelled), give it opts' mode and group in place, keeping
+ * its clients (access is checked when connecting) and returning 1.  When
+ * opts->path is another file, return 0 and change nothing: open a new ctl
+ * there.  -1 with a message in err when the change failed; the socket is
+ * then as it was.
+ */
+int ctl_update(struct ctl *ctl, const struct ctl_options *opts, char *err, size_t errlen);
 /* Drop every client, stop serving, unlink the socket (if still ours). */
 void ctl_close(struct ctl *ctl);
 /* Clients currently connected. */

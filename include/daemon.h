@@ -139,6 +139,12 @@ void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
 /* The control socket for conf (control.c); NULL with err on failure. */
 struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
 bool control_same_socket(const struct conf *a, const struct conf *b);
+/*
+ * A reload's new mode and group for the running socket, when conf's path
+ * is still that socket: 1 done, 0 another path (control_open() it), -1
+ * with err (the socket unchanged).
+ */
+int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
 /* (Re)subscribe to nftables events for the configured table; 0 or -1. */
 int daemon_watch_open(struct flowd *fd);
 /* The debounce timer's callback (reconcile.c). */

@@ -87,8 +87,32 @@ json_t *proto_target_to_json(const struct proto_target *target);
 const char *proto_errcode_name(enum proto_errcode code);
 /* Exact name -> code; -1 if unknown. */
 int proto_errcode_from_name(const char *name);
+/* The message is always valid UTF-8: invalid bytes escaped, cut between characters. */
 void proto_error_set(struct proto_error *err, enum proto_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Every string flowd sends must be valid UTF-8, or jansson refuses to
+ * encode it; names and config text from the kernel and from files need
+ * not be.  These make any bytes sendable: a byte that does not belong to
+ * a valid UTF-8 sequence becomes the four characters "\xHH", and a copy
+ * is only ever cut between characters.
+ */
+/* s[0..len) is valid UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
+bool proto_utf8_valid(const char *s, size_t len);
+/*
+ * The longest prefix of the NUL-terminated s that has at most max bytes
+ * and ends on a character boundary: for "%.*s" instead of "%.64s".
+ */
+int proto_utf8_prefix(const char *s, size_t max);
+/*
+ * Copy in[0..inlen) to out (outlen > 0 bytes, NUL included) made valid as
+ * above, cut at a character boundary if it does not fit.  Returns the
+ * length written (without the NUL).
+ */
+size_t proto_utf8_copy(char *out, size_t outlen, const char *in, size_t inlen);
+/* A JSON string of s made valid as above; NULL only when out of memory. */
+json_t *proto_json_string(const char *s);
 
 /*
  * An interface name the kernel would accept (1 to IFNAMSIZ-1 bytes; not
@@ -98,11 +122,20 @@ bool proto_ifname_valid(const char *name);
 
 /*
  * Encoders return one malloc()ed, '\n'-terminated, NUL-terminated line and
- * its length (newline included) in *len; NULL when out of memory.
+ * its length (newline included) in *len; NULL with errno ENOMEM when out
+ * of memory.
  */
 char *proto_request_encode(const struct proto_request *req, size_t *len);
-/* result: any JSON object, borrowed (NULL encodes {}). */
+/*
+ * result: any JSON object, borrowed (NULL encodes {}).  NULL with errno
+ * EILSEQ when result holds a string that is not valid UTF-8 (made with
+ * jansson's *_nocheck functions), which JSON cannot carry.
+ */
 char *proto_response_encode_ok(json_t *result, size_t *len);
+/*
+ * Never fails but for memory: the message is made valid UTF-8 on the way
+ * (proto_utf8_copy), so any bytes an error text quotes can be sent.
+ */
 char *proto_response_encode_error(const struct proto_error *err, size_t *len);
 
 /*

@@ -78,6 +78,14 @@ struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, s
 	return ctl_open(fd->loop, &opts, control_handler, fd, err, errlen);
 }
 
+int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
+{
+	struct ctl_options opts;
+
+	control_options(conf, &opts);
+	return ctl_update(fd->ctl, &opts, err, errlen);
+}
+
 bool control_same_socket(const struct conf *a, const struct conf *b)
 {
 	return strcmp(a->control_socket, b->control_socket) == 0 &&

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl_priv.h"
@@ -25,6 +26,10 @@
 
 /* After EMFILE and friends, wait this long before accepting again. */
 #define CTL_ACCEPT_BACKOFF 1.0
+/* Connections taken per wakeup: a flood of refused ones must not hog the loop. */
+#define CTL_ACCEPT_BATCH 64
+/* A uid over its limit is logged as a warning at most this often (seconds). */
+#define CTL_REFUSE_LOG_INTERVAL 60.0
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -52,8 +57,12 @@ struct ctl {
 	ctl_handler_fn handler;
 	void *arg;
 	unsigned int max_clients;
+	unsigned int max_others;	/* max_clients less root's reserve */
+	unsigned int max_per_uid;	/* for each uid but root */
 	unsigned int n_clients;
+	unsigned int n_others;		/* clients that are not root */
 	double timeout;
+	ev_tstamp refuse_logged;	/* last refusal logged as a warning */
 	struct ctl_client *clients;
 };
 
@@ -71,6 +80,8 @@ static void client_drop(struct ctl_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ctl->n_clients--;
+	if (c->peer.uid != 0)
+		ctl->n_others--;
 	free(c->out);
 	free(c);
 	/* A slot is free: take the next waiting client (unless backing off). */
@@ -82,6 +93,7 @@ static void client_drop(struct ctl_client *c)
 static void client_queue(struct ctl_client *c, char *line, size_t len)
 {
 	if (!line) {
+		/* Error replies are always encodable (proto.h): only memory is short. */
 		log_warnx("control: out of memory encoding a response, dropping pid %d",
 			  (int)c->peer.pid);
 		c->closing = true;
@@ -108,6 +120,7 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 	json_t *result;
 	size_t len;
 	char *line;
+	int saved;
 
 	log_debug("control: %s from pid %d uid %u", name, (int)c->peer.pid,
 		  (unsigned int)c->peer.uid);
@@ -130,8 +143,20 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 		return;
 	}
 	line = proto_response_encode_ok(result, &len);
+	saved = errno;
 	json_decref(result);
-	if (line && len > PROTO_MAX_RESPONSE) {
+	if (!line) {
+		/* The client gets an answer, the log the reason. */
+		log_warnx("control: cannot encode the %s result for pid %d: %s", name,
+			  (int)c->peer.pid,
+			  saved == EILSEQ ? "it holds a string that is not valid UTF-8"
+					  : strerror(saved));
+		proto_error_set(&err, PROTO_ERR_INTERNAL,
+				"%s result could not be encoded (flowd's log says why)", name);
+		client_queue_error(c, &err);
+		return;
+	}
+	if (len > PROTO_MAX_RESPONSE) {
 		free(line);
 		proto_error_set(&err, PROTO_ERR_INTERNAL, "%s result too large (%zu bytes)", name,
 				len);
@@ -309,6 +334,8 @@ static void client_new(struct ctl *ctl, int fd, const struct ucred *cred)
 		c->next->prev = c;
 	ctl->clients = c;
 	ctl->n_clients++;
+	if (c->peer.uid != 0)
+		ctl->n_others++;
 
 	ev_io_init(&c->io, client_io_cb, fd, EV_READ);
 	c->io.data = c;
@@ -319,14 +346,78 @@ static void client_new(struct ctl *ctl, int fd, const struct ucred *cred)
 	ev_timer_again(ctl->loop, &c->timer);
 }
 
+/*
+ * Whether a connection from uid fits the limits (ctl.h); if not, why, for
+ * the peer to read.  Root is only ever held up by the total.
+ */
+static bool client_allowed(const struct ctl *ctl, uid_t uid, struct proto_error *err)
+{
+	unsigned int same = 0;
+
+	if (uid == 0)
+		return true;
+	for (const struct ctl_client *c = ctl->clients; c; c = c->next)
+		same += c->peer.uid == uid;
+	if (same >= ctl->max_per_uid) {
+		proto_error_set(err, PROTO_ERR_PERMISSION_DENIED,
+				"too many connections from uid %u (at most %u per user but root); "
+				"close one and try again", (unsigned int)uid, ctl->max_per_uid);
+		return false;
+	}
+	if (ctl->n_others >= ctl->max_others) {
+		proto_error_set(err, PROTO_ERR_PERMISSION_DENIED,
+				"too many connections (users but root share %u); try again later",
+				ctl->max_others);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Answer a connection over its limit and close it, without waiting for
+ * anything: it costs one accept, one short write and one close.
+ */
+static void client_refuse(struct ctl *ctl, int fd, const struct ucred *cred,
+			  const struct proto_error *err)
+{
+	ev_tstamp now = ev_now(ctl->loop);
+	char drain[4096];
+	size_t len;
+	char *line = proto_response_encode_error(err, &len);
+
+	if (ctl->refuse_logged == 0 || now - ctl->refuse_logged >= CTL_REFUSE_LOG_INTERVAL) {
+		log_warnx("control: refusing pid %d uid %u: %s (more refusals within %.0f s are "
+			  "logged at debug level)", (int)cred->pid, (unsigned int)cred->uid,
+			  err->message, CTL_REFUSE_LOG_INTERVAL);
+		ctl->refuse_logged = now;
+	} else {
+		log_debug("control: refusing pid %d uid %u: %s", (int)cred->pid,
+			  (unsigned int)cred->uid, err->message);
+	}
+	/* A fresh socket's buffer holds the line; if not, closing is the answer. */
+	if (line && send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: pid %d: write: %s", (int)cred->pid, strerror(errno));
+	free(line);
+	/*
+	 * Read the request that came with it (once: a peer that keeps
+	 * writing must not keep us here), so that the peer reads our answer
+	 * and then end of file rather than a reset for unread data.
+	 */
+	if (recv(fd, drain, sizeof(drain), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		log_debug("control: pid %d: read: %s", (int)cred->pid, strerror(errno));
+	close(fd);
+}
+
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl *ctl = w->data;
+	struct proto_error err;
 	struct ucred cred;
 	socklen_t len;
 	int fd;
 
-	for (;;) {
+	/* Level-triggered: what is left in the backlog comes next iteration. */
+	for (unsigned int n = 0; n < CTL_ACCEPT_BATCH; n++) {
 		if (ctl->n_clients >= ctl->max_clients) {
 			ev_io_stop(loop, &ctl->accept_io);
 			return;
@@ -355,11 +446,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		/*
-		 * At the limit (checked above) accepting stops: further
+		 * At the total limit (checked above) accepting stops: further
 		 * clients wait in the listen backlog, not refused, until a
 		 * slot frees, which the idle timeout guarantees within
-		 * ctl->timeout.
+		 * ctl->timeout.  Only root's clients can fill the reserve,
+		 * so only root can bring that about; everybody else is
+		 * refused at their own limits instead, which keeps the
+		 * backlog moving.
 		 */
+		if (!client_allowed(ctl, cred.uid, &err)) {
+			client_refuse(ctl, fd, &cred, &err);
+			continue;
+		}
 		client_new(ctl, fd, &cred);
 	}
 }
@@ -375,8 +473,16 @@ static void accept_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 		     ctl_handler_fn handler, void *arg, char *err, size_t errlen)
 {
-	struct ctl *ctl = calloc(1, sizeof(*ctl));
+	unsigned int max_clients = opts->max_clients ? opts->max_clients : CTL_DEFAULT_MAX_CLIENTS;
+	unsigned int reserve = opts->root_reserve ? opts->root_reserve : max_clients / 4;
+	struct ctl *ctl;
 
+	if (reserve >= max_clients) {
+		snprintf(err, errlen, "control: root's reserve (%u) must leave some of the %u "
+			 "clients to other users", reserve, max_clients);
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl || !(ctl->path = strdup(opts->path))) {
 		snprintf(err, errlen, "out of memory");
 		free(ctl);
@@ -391,7 +497,9 @@ struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 	ctl->loop = loop;
 	ctl->handler = handler;
 	ctl->arg = arg;
-	ctl->max_clients = opts->max_clients ? opts->max_clients : CTL_DEFAULT_MAX_CLIENTS;
+	ctl->max_clients = max_clients;
+	ctl->max_others = max_clients - reserve;
+	ctl->max_per_uid = opts->max_per_uid ? opts->max_per_uid : CTL_DEFAULT_MAX_PER_UID;
 	ctl->timeout = opts->timeout > 0 ? opts->timeout : CTL_DEFAULT_TIMEOUT;
 
 	ev_io_init(&ctl->accept_io, accept_cb, ctl->fd, EV_READ);
@@ -401,6 +509,20 @@ struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 	ctl->accept_backoff.data = ctl;
 	log_debug("control: listening on %s", ctl->path);
 	return ctl;
+}
+
+int ctl_update(struct ctl *ctl, const struct ctl_options *opts, char *err, size_t errlen)
+{
+	struct stat st;
+
+	/* Gone or replaced: not ours to change, and a new socket is what is needed. */
+	if (lstat(opts->path, &st) < 0 || st.st_dev != ctl->dev || st.st_ino != ctl->ino)
+		return 0;
+	if (ctl_socket_update(opts, ctl->dev, ctl->ino, err, errlen) < 0)
+		return -1;
+	log_debug("control: %s now has mode %04o and group %s", ctl->path,
+		  (unsigned int)opts->mode, opts->group && opts->group[0] ? opts->group : "(ours)");
+	return 1;
 }
 
 void ctl_close(struct ctl *ctl)

@@ -15,6 +15,13 @@
  */
 int ctl_socket_open(const struct ctl_options *opts, dev_t *dev, ino_t *ino, char *err,
 		    size_t errlen);
+/*
+ * Give the socket file at opts->path, which must still be the one with
+ * dev and ino, opts->mode and opts->group.  Returns 0, or -1 with a
+ * message in err and the file's mode and group as they were.
+ */
+int ctl_socket_update(const struct ctl_options *opts, dev_t dev, ino_t ino, char *err,
+		      size_t errlen);
 /* Unlink path only if it is still the socket we created. */
 void ctl_socket_unlink(const char *path, dev_t dev, ino_t ino);
 

@@ -206,6 +206,79 @@ fail_close:
 	return -1;
 }
 
+/*
+ * Change the mode of the file fd (O_PATH) refers to: fchmod() refuses an
+ * O_PATH descriptor, and chmod() on its path could follow a name swapped
+ * in meanwhile; /proc's link is the very inode.
+ */
+static int chmod_fd(int fd, mode_t mode)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return chmod(proc, mode);
+}
+
+int ctl_socket_update(const struct ctl_options *opts, dev_t dev, ino_t ino, char *err,
+		      size_t errlen)
+{
+	const char *path = opts->path;
+	mode_t mode = opts->mode & 07777, old_mode;
+	gid_t gid = getegid(), old_gid;
+	struct stat st;
+	int fd, saved;
+
+	/* As at creation: no group means the daemon's own. */
+	if (opts->group && opts->group[0] && lookup_group(opts->group, &gid, err, errlen) < 0)
+		return -1;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != dev || st.st_ino != ino) {
+		snprintf(err, errlen, "%s is no longer flowd's control socket", path);
+		close(fd);
+		return -1;
+	}
+	old_mode = st.st_mode & 07777;
+	old_gid = st.st_gid;
+	/*
+	 * Never looser than both the old and the new setting, not even for a
+	 * moment: first only the bits both allow, then the group, then the
+	 * new mode.
+	 */
+	if (old_mode != mode && chmod_fd(fd, old_mode & mode) < 0) {
+		snprintf(err, errlen, "cannot change the mode of %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (old_gid != gid && fchownat(fd, "", (uid_t)-1, gid, AT_EMPTY_PATH) < 0) {
+		if (opts->group && opts->group[0])
+			snprintf(err, errlen, "cannot give %s to group %s: %s", path, opts->group,
+				 strerror(errno));
+		else
+			snprintf(err, errlen, "cannot give %s to group %u: %s", path,
+				 (unsigned int)gid, strerror(errno));
+		goto fail;
+	}
+	if (old_mode != mode && chmod_fd(fd, mode) < 0) {
+		snprintf(err, errlen, "cannot change the mode of %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	return 0;
+
+fail:
+	/* Back to what it was, in the safe order: mode narrowed, group, mode. */
+	saved = errno;
+	if (fchownat(fd, "", (uid_t)-1, old_gid, AT_EMPTY_PATH) < 0 ||
+	    chmod_fd(fd, old_mode) < 0)
+		log_warn("cannot restore the mode and group of %s", path);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 void ctl_socket_unlink(const char *path, dev_t dev, ino_t ino)
 {
 	struct stat st;

@@ -144,9 +144,17 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 		return 0;
 	}
 	/* Everything that can fail comes before the switch: all or nothing. */
+	/*
+	 * The same socket file with a new mode or group is changed in place:
+	 * opening a second socket on our own path would find us listening
+	 * and refuse.  Nothing after this can fail.
+	 */
 	if (!control_same_socket(prev, next)) {
-		new_ctl = control_open(fd, next, err, errlen);
-		if (!new_ctl) {
+		int r = control_update(fd, next, err, errlen);
+
+		if (r == 0)
+			new_ctl = control_open(fd, next, err, errlen);
+		if (r < 0 || (r == 0 && !new_ctl)) {
 			conf_free(next);
 			reload_failed(fd, err);
 			return -1;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,14 +78,154 @@ int proto_errcode_from_name(const char *name)
 	return name_index(proto_errcodes, ARRAY_SIZE(proto_errcodes), name);
 }
 
+/*
+ * Length of the valid UTF-8 sequence that starts s (n > 0 bytes there), 0
+ * when none does: the byte ranges of RFC 3629, section 4, which exclude
+ * overlong forms, surrogates and code points above U+10FFFF, as jansson
+ * does.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+bool proto_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_seq_len(p + i, len - i);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
+int proto_utf8_prefix(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (p[i]) {
+		/* An invalid byte counts as one: it is escaped later anyway. */
+		n = utf8_seq_len(p + i, strnlen(s + i, 4));
+		if (n == 0)
+			n = 1;
+		if (i + n > max)
+			break;
+		i += n;
+	}
+	return (int)i;
+}
+
+size_t proto_utf8_copy(char *out, size_t outlen, const char *in, size_t inlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0, n;
+
+	for (size_t i = 0; i < inlen; i += n) {
+		n = p[i] ? utf8_seq_len(p + i, inlen - i) : 0;
+		if (n == 0) {
+			/* Not UTF-8 (or a NUL, which would end the copy): "\xHH". */
+			if (o + 4 >= outlen)
+				break;
+			snprintf(out + o, 5, "\\x%02x", p[i]);
+			o += 4;
+			n = 1;
+			continue;
+		}
+		if (o + n >= outlen)
+			break;
+		memcpy(out + o, in + i, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+json_t *proto_json_string(const char *s)
+{
+	size_t len = strlen(s);
+	char *buf;
+	json_t *j;
+
+	if (proto_utf8_valid(s, len))
+		return json_stringn(s, len);
+	/* Each invalid byte takes four. */
+	buf = malloc(4 * len + 1);
+	if (!buf)
+		return NULL;
+	proto_utf8_copy(buf, 4 * len + 1, s, len);
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+/*
+ * len bytes of s were all that fit: drop a character cut in the middle
+ * (a lead byte followed by fewer continuation bytes than it announces).
+ */
+static size_t utf8_trim_cut(const char *s, size_t len)
+{
+	for (size_t back = 1; back <= 3 && back <= len; back++) {
+		unsigned char c = (unsigned char)s[len - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return need > back ? len - back : len;
+	}
+	return len;
+}
+
 void proto_error_set(struct proto_error *err, enum proto_errcode code, const char *fmt, ...)
 {
+	char buf[sizeof(err->message)];
 	va_list ap;
+	size_t len;
+	int n;
 
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		snprintf(err->message, sizeof(err->message), "(unprintable error message)");
+		return;
+	}
+	len = (size_t)n;
+	if (len >= sizeof(buf))
+		len = utf8_trim_cut(buf, sizeof(buf) - 1);
+	/* Messages quote names, config text and jansson's "near '...'": any bytes. */
+	proto_utf8_copy(err->message, sizeof(err->message), buf, len);
 }
 
 bool proto_ifname_valid(const char *name)
@@ -112,22 +253,57 @@ json_t *proto_target_to_json(const struct proto_target *target)
 	return NULL;
 }
 
-/* One compact line: jansson escapes control characters inside strings. */
+/* No string or key in v is invalid UTF-8 (only *_nocheck can make one). */
+static bool json_utf8_valid(json_t *v)
+{
+	const char *key;
+	json_t *e;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return proto_utf8_valid(json_string_value(v), json_string_length(v));
+	case JSON_OBJECT:
+		json_object_foreach(v, key, e)
+			if (!proto_utf8_valid(key, strlen(key)) || !json_utf8_valid(e))
+				return false;
+		return true;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, e)
+			if (!json_utf8_valid(e))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/*
+ * One compact line: jansson escapes control characters inside strings.
+ * NULL with errno ENOMEM, or EILSEQ when msg holds invalid UTF-8.
+ */
 static char *encode_line(json_t *msg, size_t *len)
 {
 	char *text, *line;
 	size_t n;
 
-	if (!msg)
+	if (!msg) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	text = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(msg);
-	if (!text)
+	if (!text) {
+		/* json_dumps() says nothing; only two things make it fail. */
+		errno = json_utf8_valid(msg) ? ENOMEM : EILSEQ;
+		json_decref(msg);
 		return NULL;
+	}
+	json_decref(msg);
 	n = strlen(text);
 	line = realloc(text, n + 2);
 	if (!line) {
 		free(text);
+		errno = ENOMEM;
 		return NULL;
 	}
 	line[n] = '\n';
@@ -142,8 +318,10 @@ char *proto_request_encode(const struct proto_request *req, size_t *len)
 	const char *name = proto_command_name(req->command);
 	json_t *msg;
 
-	if (!name)
+	if (!name) {
+		errno = EINVAL;
 		return NULL;
+	}
 	msg = json_pack("{s:i,s:s}", "version", PROTO_VERSION, "command", name);
 	if (msg && req->command == PROTO_CMD_FLUSH &&
 	    json_object_set_new(msg, "target", proto_target_to_json(&req->target)) < 0) {
@@ -167,9 +345,14 @@ char *proto_response_encode_ok(json_t *result, size_t *len)
 
 char *proto_response_encode_error(const struct proto_error *err, size_t *len)
 {
+	char message[sizeof(err->message)];
+
+	/* Set by proto_error_set() it is valid already; a caller may have filled it. */
+	proto_utf8_copy(message, sizeof(message), err->message,
+			strnlen(err->message, sizeof(err->message)));
 	return encode_line(json_pack("{s:i,s:b,s:{s:s,s:s}}", "version", PROTO_VERSION, "ok", 0,
 				     "error", "code", proto_errcode_name(err->code),
-				     "message", err->message),
+				     "message", message),
 			   len);
 }
 
@@ -283,8 +466,8 @@ static int parse_target(json_t *t, struct proto_target *target, struct proto_err
 		kind = name_index(proto_target_kinds, ARRAY_SIZE(proto_target_kinds), key);
 		if (kind < 0) {
 			proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-					"unknown target \"%.64s\": expected \"all\", \"tunnel\" or "
-					"\"device\"", key);
+					"unknown target \"%.*s\": expected \"all\", \"tunnel\" or "
+					"\"device\"", proto_utf8_prefix(key, 64), key);
 			return -1;
 		}
 		target->kind = (enum proto_target_kind)kind;
@@ -305,7 +488,8 @@ static int parse_target(json_t *t, struct proto_target *target, struct proto_err
 		if (strlen(json_string_value(v)) != json_string_length(v) ||
 		    !proto_ifname_valid(json_string_value(v))) {
 			proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-					"target %s \"%.64s\" is not a valid interface name", key,
+					"target %s \"%.*s\" is not a valid interface name", key,
+					proto_utf8_prefix(json_string_value(v), 64),
 					json_string_value(v));
 			return -1;
 		}
@@ -341,8 +525,8 @@ int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 	c = proto_command_from_name(json_string_value(cmd));
 	if (c < 0) {
 		proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-				"unknown command \"%.64s\": expected \"status\", \"flush\" or \"reload\"",
-				json_string_value(cmd));
+				"unknown command \"%.*s\": expected \"status\", \"flush\" or \"reload\"",
+				proto_utf8_prefix(json_string_value(cmd), 64), json_string_value(cmd));
 		goto out;
 	}
 	memset(req, 0, sizeof(*req));
@@ -353,8 +537,8 @@ int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 			continue;
 		if (strcmp(key, "target") == 0 && req->command == PROTO_CMD_FLUSH)
 			continue;
-		proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown key \"%.64s\" in a %s request",
-				key, proto_command_name(req->command));
+		proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown key \"%.*s\" in a %s request",
+				proto_utf8_prefix(key, 64), key, proto_command_name(req->command));
 		goto out;
 	}
 	if (req->command == PROTO_CMD_FLUSH) {
@@ -386,7 +570,9 @@ static int parse_error_object(json_t *e, struct proto_error *out, struct proto_e
 	}
 	c = proto_errcode_from_name(json_string_value(code));
 	out->code = c < 0 ? PROTO_ERR_INTERNAL : (enum proto_errcode)c;
-	snprintf(out->message, sizeof(out->message), "%s", json_string_value(msg));
+	/* Cut between characters; a "\u0000" inside must not end it unseen. */
+	proto_utf8_copy(out->message, sizeof(out->message), json_string_value(msg),
+			json_string_length(msg));
 	return 0;
 }
 

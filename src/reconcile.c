@@ -323,6 +323,11 @@ void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	bool first;
 
 	fd->reconcile_pending = false;
+	/*
+	 * Errors from before are over once a pass succeeds: `flowctl status`
+	 * shows only what failed in this one (a failed pass always sets one).
+	 */
+	fd->last_error[0] = '\0';
 	/* A failed event socket was closed: subscribe again before reading. */
 	if (!fd->watch)
 		daemon_watch_open(fd);

@@ -9,9 +9,23 @@
 
 #include "ct.h"
 #include "daemon.h"
+#include "log.h"
 #include "nft.h"
+#include "proto.h"
 #include "status.h"
 #include "topo.h"
+
+/*
+ * Names come from the kernel, paths and table names from the command line
+ * and the config, errors quote all of them: none need be UTF-8, and
+ * json_string() would refuse such a string, making the whole answer (or
+ * one entry of a list) vanish.  Every string from outside goes through
+ * here: invalid bytes are shown as "\xHH".
+ */
+static json_t *json_text(const char *s)
+{
+	return proto_json_string(s);
+}
 
 static json_t *json_time(time_t t)
 {
@@ -33,18 +47,26 @@ static json_t *json_addr(const struct addr *a)
 	return json_string(addr_ntop(a, buf, sizeof(buf)));
 }
 
+/* Append v (a new reference, NULL when out of memory); on failure arr is freed. */
+static json_t *append(json_t *arr, json_t *v)
+{
+	if (json_array_append_new(arr, v) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
 static json_t *json_reasons(unsigned int reasons)
 {
 	json_t *arr = json_array();
 
-	if (!arr)
-		return NULL;
-	if (reasons & PLAN_REASON_CONFIGURED)
-		json_array_append_new(arr, json_string("configured"));
-	if (reasons & PLAN_REASON_TUNNEL)
-		json_array_append_new(arr, json_string("tunnel"));
-	if (reasons & PLAN_REASON_UNDERLAY)
-		json_array_append_new(arr, json_string("underlay"));
+	if (arr && (reasons & PLAN_REASON_CONFIGURED))
+		arr = append(arr, json_string("configured"));
+	if (arr && (reasons & PLAN_REASON_TUNNEL))
+		arr = append(arr, json_string("tunnel"));
+	if (arr && (reasons & PLAN_REASON_UNDERLAY))
+		arr = append(arr, json_string("underlay"));
 	return arr;
 }
 
@@ -53,14 +75,12 @@ static json_t *json_device_tunnels(const struct flowd *fd, const struct plan_dev
 {
 	json_t *arr = json_array();
 
-	if (!arr)
-		return NULL;
-	for (size_t i = 0; i < fd->plan.n_tunnels; i++) {
+	for (size_t i = 0; arr && i < fd->plan.n_tunnels; i++) {
 		const struct plan_tunnel *t = &fd->plan.tunnels[i];
 
 		if ((t->ifindex == dev->ifindex && (dev->reasons & PLAN_REASON_TUNNEL)) ||
 		    (t->accelerated && plan_tunnel_uses(&fd->plan, t, dev)))
-			json_array_append_new(arr, json_string(t->name));
+			arr = append(arr, json_text(t->name));
 	}
 	return arr;
 }
@@ -88,12 +108,12 @@ static const struct ct_path_count *find_count(const struct ct_path_count *v, siz
  * One entry of "devices" or "tunnels": name and ifindex, what only that
  * kind has (details, whose reference this takes), then the flows counted
  * on it.  Keys keep this order: flowctl -j prints them as they come.  NULL
- * when out of memory, as json_pack would be: the array leaves it out.
+ * when out of memory.
  */
 static json_t *json_path_entry(const char *name, int ifindex, json_t *details,
 			       const struct ct_path_count *counts, size_t n_counts)
 {
-	json_t *entry = json_pack("{s:s, s:i}", "name", name, "ifindex", ifindex);
+	json_t *entry = json_pack("{s:o, s:i}", "name", json_text(name), "ifindex", ifindex);
 
 	if (!details || json_object_update(entry, details) < 0 ||
 	    json_object_set_new(entry, "offloaded",
@@ -112,7 +132,8 @@ static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc
 	for (size_t i = 0; arr && i < fd->plan.n_devices; i++) {
 		const struct plan_device *d = &fd->plan.devices[i];
 
-		json_array_append_new(arr, json_path_entry(d->name, d->ifindex,
+		/* An entry that cannot be built fails the answer: never a silent gap. */
+		arr = append(arr, json_path_entry(d->name, d->ifindex,
 			json_pack("{s:o, s:o}",
 				"reasons", json_reasons(d->reasons),
 				"tunnels", json_device_tunnels(fd, d)),
@@ -124,7 +145,7 @@ static json_t *status_devices(const struct flowd *fd, const struct ct_counts *cc
 /* {"state": "outer", "why": "..."}: what the kernel does one way. */
 static json_t *json_accel_dir(const struct accel_dir *d)
 {
-	return json_pack("{s:s, s:s}", "state", accel_state_name(d->state), "why", d->why);
+	return json_pack("{s:s, s:o}", "state", accel_state_name(d->state), "why", json_text(d->why));
 }
 
 static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc)
@@ -136,14 +157,14 @@ static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc
 		struct accel a;
 
 		plan_tunnel_accel(t, fd->kernel_tunnel, &a);
-		json_array_append_new(arr, json_path_entry(t->name, t->ifindex,
-			json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
-				"kind", t->kind,
+		arr = append(arr, json_path_entry(t->name, t->ifindex,
+			json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
+				"kind", json_text(t->kind),
 				"local", json_addr(&t->local), "remote", json_addr(&t->remote),
-				"underlay", t->underlay[0] ? json_string(t->underlay) : json_null(),
+				"underlay", t->underlay[0] ? json_text(t->underlay) : json_null(),
 				"nexthop", t->accelerated ? json_addr(&t->nexthop) : json_null(),
 				"selected", t->selected, "accelerated", t->accelerated,
-				"why_not", t->why_not ? json_string(t->why_not) : json_null(),
+				"why_not", t->why_not ? json_text(t->why_not) : json_null(),
 				"rx", json_accel_dir(&a.rx), "tx", json_accel_dir(&a.tx)),
 			cc->tunnels, cc->n_tunnels));
 	}
@@ -192,7 +213,7 @@ static json_t *json_devs(bool known, const struct nft_dev *devs, size_t n)
 	json_t *arr = known ? json_array() : json_null();
 
 	for (size_t i = 0; known && arr && i < n; i++)
-		json_array_append_new(arr, json_string(devs[i].name));
+		json_array_append_new(arr, json_text(devs[i].name));
 	return arr;
 }
 
@@ -207,7 +228,7 @@ static int status_sync(const struct flowd *fd, json_t *table)
 
 	daemon_sync_status(fd, text, sizeof(text));
 	if (!table || json_object_set_new(table, "ready", json_boolean(fd->ready)) < 0 ||
-	    json_object_set_new(table, "status", json_string(text)) < 0 ||
+	    json_object_set_new(table, "status", json_text(text)) < 0 ||
 	    json_object_set_new(table, "devices_wanted",
 				json_devs(fd->want_known, fd->want_devices,
 					  fd->n_want_devices)) < 0 ||
@@ -224,25 +245,34 @@ json_t *status_build(const struct flowd *fd)
 	struct ct_counts cc = { 0 };
 	json_t *result;
 
-	if (ct_counts(fd->ct, &cc) < 0)
+	if (ct_counts(fd->ct, &cc) < 0) {
+		log_warnx("status: out of memory counting flows");
 		return NULL;
-	result = json_pack("{s:{s:s, s:i, s:I, s:o}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:i, s:i, s:b},"
-			 " s:{s:s, s:s}, s:o, s:o, s:o, s:o}",
+	}
+	result = json_pack("{s:{s:s, s:i, s:I, s:o}, s:{s:o, s:o}, s:{s:o, s:o, s:o, s:i, s:i, s:b},"
+			 " s:{s:s, s:o}, s:o, s:o, s:o, s:o}",
 		"daemon", "version", PACKAGE_VERSION, "pid", (int)getpid(),
 			"uptime_s", (json_int_t)(now - fd->started), "started", json_time(fd->started),
-		"config", "path", fd->conf_path, "loaded", json_time(fd->conf_loaded),
-		"table", "family", fd->conf->table_family, "name", fd->conf->table_name,
-			"flowtable", fd->conf->flowtable_name,
+		"config", "path", json_text(fd->conf_path), "loaded", json_time(fd->conf_loaded),
+		"table", "family", json_text(fd->conf->table_family),
+			"name", json_text(fd->conf->table_name),
+			"flowtable", json_text(fd->conf->flowtable_name),
 			"flowtable_priority", fd->conf->flowtable_priority,
 			"chain_priority", fd->conf->chain_priority, "in_sync", fd->in_sync,
 		"kernel", "tunnel_offload", accel_kernel_name(fd->kernel_tunnel),
-			"why", fd->kernel_tunnel_why[0] ? fd->kernel_tunnel_why : "not applied yet",
+			"why", json_text(fd->kernel_tunnel_why[0] ? fd->kernel_tunnel_why : "not applied yet"),
 		"devices", status_devices(fd, &cc),
 		"tunnels", status_tunnels(fd, &cc),
 		"counters", status_counters(fd, &cc),
-		"last_error", fd->last_error[0] ? json_string(fd->last_error) : json_null());
+		"last_error", fd->last_error[0] ? json_text(fd->last_error) : json_null());
 	ct_counts_free(&cc);
-	if (result && status_sync(fd, json_object_get(result, "table")) < 0) {
+	/* Every string is valid now: only memory can be short. */
+	if (!result) {
+		log_warnx("status: out of memory building the answer");
+		return NULL;
+	}
+	if (status_sync(fd, json_object_get(result, "table")) < 0) {
+		log_warnx("status: out of memory building the sync state");
 		json_decref(result);
 		result = NULL;
 	}

@@ -2,7 +2,8 @@
 /*
  * The control protocol: one request line (flowd's side) and one response
  * line (flowctl's side).  What parses must encode again and parse back to
- * the same thing.
+ * the same thing; what does not parse gets an error reply, which must
+ * encode (flowd sends it to the client) and parse back as that error.
  */
 #include <stdio.h>
 
@@ -10,6 +11,26 @@
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What flowd sends for err: always a line, which flowctl reads back as err. */
+static void error_reply(const struct proto_error *err)
+{
+	struct proto_response resp;
+	struct proto_error perr;
+	size_t len;
+	char *line = proto_response_encode_error(err, &len);
+
+	if (!line) {
+		fprintf(stderr, "error reply not encoded: %s\n", err->message);
+		abort();
+	}
+	if (proto_response_parse(line, len, &resp, &perr) < 0 || resp.ok ||
+	    resp.error.code != err->code || strcmp(resp.error.message, err->message) != 0) {
+		fprintf(stderr, "error reply did not round-trip: %s", line);
+		abort();
+	}
+	free(line);
+}
 
 static void request(const char *buf, size_t size)
 {
@@ -21,6 +42,7 @@ static void request(const char *buf, size_t size)
 	if (proto_request_parse(buf, size, &req, &err) < 0) {
 		if (!proto_errcode_name(err.code) || strlen(err.message) >= sizeof(err.message))
 			abort();
+		error_reply(&err);
 		return;
 	}
 	line = proto_request_encode(&req, &len);
@@ -43,8 +65,10 @@ static void response(const char *buf, size_t size)
 	size_t len;
 	char *line;
 
-	if (proto_response_parse(buf, size, &resp, &err) < 0)
+	if (proto_response_parse(buf, size, &resp, &err) < 0) {
+		error_reply(&err);
 		return;
+	}
 	if (resp.ok)
 		line = proto_response_encode_ok(resp.result, &len);
 	else

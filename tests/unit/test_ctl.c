@@ -6,9 +6,16 @@
  * cleanly on SIGTERM: its exit status carries ctl_close()'s cleanup and,
  * under ASan, its leak check.  The test process is the clients: raw
  * sockets for the misbehaving ones, flowctl_call() for the well-behaved.
+ *
+ * Clients of other users without being root: getsockopt() is wrapped
+ * (-Wl,--wrap=getsockopt), and a client bound to the abstract address
+ * "flowd-test-uid-UID-N" reads to the server as uid UID.
  */
+#include "config.h"	/* _GNU_SOURCE: struct ucred */
+
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -34,6 +41,26 @@
 #include "log.h"
 
 #define RECV_TIMEOUT_S 5	/* no single read in these tests may take longer */
+#define FAKE_UID_PREFIX "flowd-test-uid-"
+
+int __real_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int __wrap_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+
+/* The server's SO_PEERCRED, with the uid a test client's address names. */
+int __wrap_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+	size_t plen = strlen(FAKE_UID_PREFIX);
+	int rc = __real_getsockopt(fd, level, name, val, len);
+
+	if (rc == 0 && level == SOL_SOCKET && name == SO_PEERCRED &&
+	    getpeername(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+	    salen > offsetof(struct sockaddr_un, sun_path) + 1 + plen && sa.sun_path[0] == '\0' &&
+	    memcmp(sa.sun_path + 1, FAKE_UID_PREFIX, plen) == 0)
+		((struct ucred *)val)->uid = (uid_t)strtoul(sa.sun_path + 1 + plen, NULL, 10);
+	return rc;
+}
 #define BIG_RESULT (3 * 1024 * 1024)
 
 struct server {
@@ -60,7 +87,9 @@ static json_t *big_result(size_t size)
 /*
  * flush's device name picks a misbehaviour: "null" returns NULL without an
  * error, "array" a non-object, "huge" a result over the response cap,
- * "big" one just under it; tunnel "missing" is not-found.
+ * "big" one just under it, "badutf8" a result holding bytes that are not
+ * UTF-8, "badmsg" an error quoting such bytes; tunnel "missing" is
+ * not-found.
  */
 static json_t *handler(void *arg, const struct proto_request *req, const struct ctl_peer *peer,
 		       struct proto_error *err)
@@ -86,6 +115,12 @@ static json_t *handler(void *arg, const struct proto_request *req, const struct 
 				return big_result(PROTO_MAX_RESPONSE);
 			if (strcmp(name, "big") == 0)
 				return big_result(BIG_RESULT);
+			if (strcmp(name, "badutf8") == 0)
+				return json_pack("{s:o}", "name", json_string_nocheck("tun\xff"));
+			if (strcmp(name, "badmsg") == 0) {
+				proto_error_set(err, PROTO_ERR_NOT_FOUND, "no device \"eth\xff\xfe\"");
+				return NULL;
+			}
 		}
 		return json_pack("{s:i,s:o}", "flushed", 3, "target",
 				 proto_target_to_json(&req->target));
@@ -200,6 +235,28 @@ static int try_connect(const char *path)
 		close(fd);
 		return -1;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* A connection that the server sees as coming from uid (see the top). */
+static int connect_as(const char *path, unsigned int uid)
+{
+	static unsigned int serial;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX }, me = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n;
+
+	assert_true(fd >= 0);
+	n = snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1, FAKE_UID_PREFIX "%u-%d-%u", uid,
+		     (int)getpid(), serial++);
+	if (bind(fd, (struct sockaddr *)&me, offsetof(struct sockaddr_un, sun_path) + 1 +
+		 (socklen_t)n) < 0)
+		fail_msg("bind: %s", strerror(errno));
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("connect %s: %s", path, strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }
@@ -483,6 +540,148 @@ static void test_clients_over_the_limit_wait_for_a_slot(void **state)
 	server_stop(&s);
 }
 
+/* A status round trip on fd: true if answered, false if refused for the limits. */
+static bool status_or_refused(int fd)
+{
+	struct proto_response r;
+
+	client_send_str(fd, status_line);
+	r = client_recv(fd);
+	if (r.ok) {
+		assert_status_ok(&r);
+		return true;
+	}
+	assert_error(&r, PROTO_ERR_PERMISSION_DENIED, "too many connections");
+	assert_eof(fd);
+	return false;
+}
+
+static void test_connections_per_uid_are_capped(void **state)
+{
+	struct server s;
+	int held[CTL_DEFAULT_MAX_PER_UID], fd;
+	double t0;
+
+	server_start(&s, 0, 0);
+	/* uid 1000 gets its 8, each answered (so each is accepted and counted). */
+	for (int i = 0; i < CTL_DEFAULT_MAX_PER_UID; i++) {
+		held[i] = connect_as(s.path, 1000);
+		assert_true(status_or_refused(held[i]));
+	}
+	/* The 9th is refused with a reason, and closed. */
+	fd = connect_as(s.path, 1000);
+	client_send_str(fd, status_line);
+	{
+		struct proto_response r = client_recv(fd);
+
+		assert_error(&r, PROTO_ERR_PERMISSION_DENIED,
+			     "too many connections from uid 1000 (at most 8 per user");
+	}
+	assert_eof(fd);
+	close(fd);
+	/* Other users and root are not affected. */
+	fd = connect_as(s.path, 1001);
+	assert_true(status_or_refused(fd));
+	close(fd);
+	status_via_flowctl(s.path);
+	/* A slot of its own frees: uid 1000 gets in again (once the server saw the close). */
+	close(held[0]);
+	t0 = now();
+	for (;;) {
+		fd = connect_as(s.path, 1000);
+		if (status_or_refused(fd))
+			break;
+		close(fd);
+		if (now() - t0 > 2)
+			fail_msg("uid 1000 still refused after closing a connection");
+		usleep(10 * 1000);
+	}
+	held[0] = fd;
+	for (int i = 0; i < CTL_DEFAULT_MAX_PER_UID; i++)
+		close(held[i]);
+	server_stop(&s);
+}
+
+/*
+ * The attack from issue 14: users in the socket's group hold every slot
+ * they can and keep hundreds more connections coming; root (uid 0) is
+ * still answered at once, and its reserve is there for it.
+ */
+static void test_root_is_served_while_others_flood(void **state)
+{
+	enum { USERS = 7, FLOOD = 300, RESERVE = CTL_DEFAULT_MAX_CLIENTS / 4 };
+	int held[USERS * CTL_DEFAULT_MAX_PER_UID], flood[FLOOD], mine[RESERVE];
+	unsigned int n_held = 0, refused = 0;
+	struct server s;
+	double t0, dt;
+	int fd;
+
+	server_start(&s, 0, 0);
+	/* 7 users try for 8 each: together they get the 48 slots not reserved for root. */
+	for (unsigned int u = 0; u < USERS; u++)
+		for (int i = 0; i < CTL_DEFAULT_MAX_PER_UID; i++) {
+			fd = connect_as(s.path, 1000 + u);
+			if (status_or_refused(fd)) {
+				held[n_held++] = fd;
+			} else {
+				refused++;
+				close(fd);
+			}
+		}
+
+	/* Hundreds more queue up in the backlog, in front of root. */
+	for (int i = 0; i < FLOOD; i++) {
+		flood[i] = connect_as(s.path, 1000 + (unsigned int)(i % USERS));
+		client_send_str(flood[i], status_line);
+	}
+	t0 = now();
+	fd = connect_as(s.path, 0);
+	assert_true(status_or_refused(fd));
+	dt = now() - t0;
+	/* Before the reserve: until the idle timeout (5 s) freed a slot. */
+	if (dt > 2.0)
+		fail_msg("root waited %.2f s behind the flood", dt);
+	close(fd);
+	assert_int_equal(n_held, CTL_DEFAULT_MAX_CLIENTS - RESERVE);
+	assert_int_equal(refused, USERS * CTL_DEFAULT_MAX_PER_UID - n_held);
+	/* Every one of the flood was told why, none was left waiting. */
+	for (int i = 0; i < FLOOD; i++) {
+		assert_false(status_or_refused(flood[i]));
+		close(flood[i]);
+	}
+	/* Root's reserve: 16 more connections while the others hold their 48. */
+	for (int i = 0; i < RESERVE; i++) {
+		mine[i] = connect_as(s.path, 0);
+		assert_true(status_or_refused(mine[i]));
+	}
+	for (int i = 0; i < RESERVE; i++)
+		close(mine[i]);
+	for (unsigned int i = 0; i < n_held; i++)
+		close(held[i]);
+	server_stop(&s);
+}
+
+static void test_root_reserve_must_leave_room(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ctl_options opts = { .mode = 0660, .max_clients = 4, .root_reserve = 4 };
+	char err[256], dir[64] = "/tmp/flowd-ctl-test-XXXXXX", path[96];
+	struct ctl *ctl;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/flowd.sock", dir);
+	opts.path = path;
+	ctl = ctl_open(loop, &opts, handler, NULL, err, sizeof(err));
+	if (ctl) {
+		ctl_close(ctl);
+		fail_msg("a reserve of all 4 clients was accepted");
+	}
+	assert_non_null(strstr(err, "root's reserve (4) must leave some of the 4 clients"));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+	ev_loop_destroy(loop);
+}
+
 static void test_oversized_request(void **state)
 {
 	size_t size = PROTO_MAX_REQUEST + 6000;
@@ -569,6 +768,7 @@ static void test_handler_failures_become_internal_errors(void **state)
 		{ "null", "flush failed" },
 		{ "array", "flush returned no result object" },
 		{ "huge", "flush result too large" },
+		{ "badutf8", "flush result could not be encoded" },
 	};
 	struct server s;
 	int fd;
@@ -585,6 +785,14 @@ static void test_handler_failures_become_internal_errors(void **state)
 		client_send_str(fd, line);
 		r = client_recv(fd);
 		assert_error(&r, PROTO_ERR_INTERNAL, cases[i].message);
+	}
+	/* Bytes that are not UTF-8 in an error message: escaped, not a dropped answer. */
+	client_send_str(fd, "{\"version\":1,\"command\":\"flush\",\"target\":{\"device\":"
+			    "\"badmsg\"}}\n");
+	{
+		struct proto_response r = client_recv(fd);
+
+		assert_error(&r, PROTO_ERR_NOT_FOUND, "no device \"eth\\xff\\xfe\"");
 	}
 	close(fd);
 	server_stop(&s);
@@ -676,6 +884,37 @@ static int nobody_locked_out(const char *path)
 	return strstr(err, "permission denied") ? 0 : 12;
 }
 
+/*
+ * In a child running as nobody, with real credentials (no fake address):
+ * 0 if it gets 8 connections served and the next ones refused.
+ */
+static int nobody_capped(const char *path)
+{
+	enum { TRIES = CTL_DEFAULT_MAX_PER_UID + 4 };
+	unsigned int served = 0, refused = 0;
+	int fds[TRIES];
+
+	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		return 10;
+	for (int i = 0; i < TRIES; i++) {
+		char buf[512];
+		ssize_t n;
+
+		fds[i] = try_connect(path);
+		if (fds[i] < 0 || send(fds[i], status_line, strlen(status_line), MSG_NOSIGNAL) < 0)
+			return 11;
+		n = recv(fds[i], buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			return 12;
+		buf[n] = '\0';
+		if (strstr(buf, "\"ok\":true"))
+			served++;
+		else if (strstr(buf, "too many connections from uid 65534"))
+			refused++;
+	}
+	return served == CTL_DEFAULT_MAX_PER_UID && refused == TRIES - served ? 0 : 13;
+}
+
 static void run_as_nobody(int (*fn)(const char *), const char *path)
 {
 	int status;
@@ -700,6 +939,8 @@ static void test_non_root_is_denied_changes(void **state)
 		skip();
 	server_start_opts(&s, 0, 0, 0666);
 	run_as_nobody(nobody_checks, s.path);
+	run_as_nobody(nobody_capped, s.path);
+	status_via_flowctl(s.path);
 	server_stop(&s);
 
 	server_start_opts(&s, 0, 0, 0660);
@@ -795,6 +1036,129 @@ static void test_socket_file_setup(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* A group that is not ours and that we may give a file to: false if none. */
+static bool other_group(char *name, size_t len, gid_t *gid)
+{
+	const struct group *gr = NULL;
+	gid_t groups[64];
+	int n;
+
+	if (geteuid() != 0) {
+		/* Not root: only a supplementary group of ours will do. */
+		n = getgroups(64, groups);
+		for (int i = 0; i < n && !gr; i++)
+			if (groups[i] != getegid())
+				gr = getgrgid(groups[i]);
+	} else {
+		setgrent();
+		while ((gr = getgrent()) && gr->gr_gid == getegid())
+			;
+	}
+	if (gr) {
+		snprintf(name, len, "%s", gr->gr_name);
+		*gid = gr->gr_gid;
+	}
+	if (geteuid() == 0)
+		endgrent();
+	return gr != NULL;
+}
+
+static void assert_socket_is(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	if ((st.st_mode & 07777) != mode || st.st_gid != gid)
+		fail_msg("%s has mode %04o group %u, want %04o group %u", path,
+			 (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_gid,
+			 (unsigned int)mode, (unsigned int)gid);
+}
+
+/*
+ * A reload that changes the socket's mode or group (issue 14, hardening
+ * 3): a new socket on our own path is refused (we are listening there),
+ * so ctl_update() changes the file in place, all or nothing.
+ */
+static void test_mode_and_group_change_in_place(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	char err[256], dir[64] = "/tmp/flowd-ctl-test-XXXXXX", path[96], other_path[128];
+	struct ctl_options opts = { .mode = 0640 };
+	gid_t other_gid = 0;
+	struct ctl *ctl;
+	char other_name[64];
+	int fd;
+
+	if (!other_group(other_name, sizeof(other_name), &other_gid))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/flowd.sock", dir);
+	ctl = open_at(loop, path, 0660, NULL, err, sizeof(err));
+	if (!ctl)
+		fail_msg("ctl_open: %s", err);
+	assert_socket_is(path, 0660, getegid());
+
+	/* What a reload did before: a second socket on the path, refused. */
+	assert_null(open_at(loop, path, 0640, other_name, err, sizeof(err)));
+	assert_non_null(strstr(err, "is already listening on"));
+
+	/* In place: the same file, still listening, new mode and group. */
+	opts.path = path;
+	opts.group = other_name;
+	if (ctl_update(ctl, &opts, err, sizeof(err)) != 1)
+		fail_msg("ctl_update: %s", err);
+	assert_socket_is(path, 0640, other_gid);
+	fd = client_connect(path);
+	close(fd);
+
+	/* Looser again, and back to our own group; the path spelled differently. */
+	snprintf(other_path, sizeof(other_path), "%s//flowd.sock", dir);
+	opts.path = other_path;
+	opts.mode = 0660;
+	opts.group = "";
+	if (ctl_update(ctl, &opts, err, sizeof(err)) != 1)
+		fail_msg("ctl_update: %s", err);
+	assert_socket_is(path, 0660, getegid());
+
+	/* A group that does not exist: an error, and nothing changes. */
+	opts.path = path;
+	opts.mode = 0600;
+	opts.group = "no-such-group-flowd";
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), -1);
+	assert_string_equal(err, "group \"no-such-group-flowd\" does not exist");
+	assert_socket_is(path, 0660, getegid());
+
+	/* Another path is not this socket: 0, for the caller to open one there. */
+	snprintf(other_path, sizeof(other_path), "%s/other.sock", dir);
+	opts.path = other_path;
+	opts.group = NULL;
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), 0);
+	assert_int_equal(access(other_path, F_OK), -1);
+	assert_socket_is(path, 0660, getegid());
+
+	/* A file that replaced ours on the path is not ours to change. */
+	assert_int_equal(rename(path, other_path), 0);
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		strcpy(sa.sun_path, path);
+		assert_int_equal(bind(s2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(s2);
+	}
+	opts.path = path;
+	opts.mode = 0600;
+	assert_int_equal(ctl_update(ctl, &opts, err, sizeof(err)), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(other_path, path), 0);
+
+	ctl_close(ctl);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+	ev_loop_destroy(loop);
+}
+
 static void test_flowctl_without_daemon(void **state)
 {
 	struct proto_request req = { .command = PROTO_CMD_STATUS };
@@ -817,6 +1181,9 @@ int main(void)
 		cmocka_unit_test(test_silent_client_does_not_stall_others),
 		cmocka_unit_test(test_hundred_clients_at_once),
 		cmocka_unit_test(test_clients_over_the_limit_wait_for_a_slot),
+		cmocka_unit_test(test_connections_per_uid_are_capped),
+		cmocka_unit_test(test_root_is_served_while_others_flood),
+		cmocka_unit_test(test_root_reserve_must_leave_room),
 		cmocka_unit_test(test_oversized_request),
 		cmocka_unit_test(test_garbage_gets_bad_request_and_service_goes_on),
 		cmocka_unit_test(test_handler_failures_become_internal_errors),
@@ -824,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_client_that_never_reads_is_dropped),
 		cmocka_unit_test(test_non_root_is_denied_changes),
 		cmocka_unit_test(test_socket_file_setup),
+		cmocka_unit_test(test_mode_and_group_change_in_place),
 		cmocka_unit_test(test_flowctl_without_daemon),
 	};
 

@@ -16,6 +16,7 @@
 
 #include "nft_fixture.h"
 #include "nlattr_util.h"
+#include "proto.h"
 
 /* Netlink buffers must be 4-byte aligned. */
 union buf {
@@ -130,12 +131,41 @@ static void test_nft_ack_error_int_min(void **state)
 	fixture_free(f);
 }
 
+/*
+ * fuzz_proto, abort: the error reply for a line that is not JSON quoted
+ * jansson's "near '...'" text, whose bytes here are "\u0" and the start
+ * of a UTF-8 character; json_pack() refused the message, so flowd sent no
+ * answer at all (and logged "out of memory").
+ */
+static void test_proto_error_reply_quotes_invalid_utf8(void **state)
+{
+	static const char in[] =
+		"{\"version\":1,\"ok\":false,\"error\":{\"code\":\"f-code\",\"message\":\"\\u0"
+		"\xd0\x9a\xc6\x91" "0\"},\"eht\":[1,2]}\n";
+	struct proto_request req;
+	struct proto_response resp;
+	struct proto_error err, perr;
+	size_t len;
+	char *line;
+
+	assert_int_equal(proto_request_parse(in, sizeof(in) - 1, &req, &err), -1);
+	assert_non_null(strstr(err.message, "invalid escape near"));
+	line = proto_response_encode_error(&err, &len);
+	assert_non_null(line);
+	assert_int_equal(proto_response_parse(line, len, &resp, &perr), 0);
+	assert_false(resp.ok);
+	assert_int_equal(resp.error.code, PROTO_ERR_BAD_REQUEST);
+	assert_string_equal(resp.error.message, err.message);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtnl_msg_len_over_2g),
 		cmocka_unit_test(test_ct_route_walk_never_ends),
 		cmocka_unit_test(test_nft_ack_error_int_min),
+		cmocka_unit_test(test_proto_error_reply_quotes_invalid_utf8),
 	};
 
 	return cmocka_run_group_tests_name("fuzz_regress", tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,155 @@ static void test_response_parse_is_tolerant_but_checked(void **state)
 	assert_null(resp.result);
 }
 
+/* What flowd sends for err must be one line that parses back as err. */
+static void assert_error_reply_round_trips(const struct proto_error *in)
+{
+	struct proto_response resp;
+	struct proto_error perr;
+	size_t len;
+	char *line = proto_response_encode_error(in, &len);
+
+	if (!line)
+		fail_msg("no error reply for \"%.100s...\"", in->message);
+	if (proto_response_parse(line, len, &resp, &perr) < 0)
+		fail_msg("error reply does not parse: %s", perr.message);
+	assert_false(resp.ok);
+	assert_int_equal(resp.error.code, in->code);
+	assert_string_equal(resp.error.message, in->message);
+	free(line);
+}
+
+/* The error reply of a request that failed to parse. */
+static struct proto_error parse_error(const char *line)
+{
+	struct proto_request req;
+	struct proto_error err;
+
+	if (proto_request_parse(line, strlen(line), &req, &err) == 0)
+		fail_msg("\"%s\" accepted", line);
+	assert_error_reply_round_trips(&err);
+	return err;
+}
+
+static void test_error_messages_are_always_sendable(void **state)
+{
+	char long_utf8[700] = "", name[100] = "x", line[400];
+	struct proto_error err;
+
+	/* Cut at the message's byte limit, in the middle of a "é". */
+	for (int i = 0; i < 300; i++)
+		strcat(long_utf8, "\xc3\xa9");
+	proto_error_set(&err, PROTO_ERR_RELOAD_FAILED, "%s", long_utf8);
+	assert_int_equal(strlen(err.message), 510);	/* 255 whole characters */
+	assert_error_reply_round_trips(&err);
+
+	/* Config bytes that are not UTF-8: escaped, the rest kept. */
+	proto_error_set(&err, PROTO_ERR_RELOAD_FAILED, "/etc/flowd.conf:3: device \"%s\"",
+			"eth\xff\xfe\xc3");
+	assert_string_equal(err.message, "/etc/flowd.conf:3: device \"eth\\xff\\xfe\\xc3\"");
+	assert_error_reply_round_trips(&err);
+
+	/* jansson's own "near '...'" quotes the bad bytes (fuzz_proto found this). */
+	err = parse_error("{\"version\":1,\"command\":\"\\u0\xd0\x9a\xc6\x91\"}");
+	assert_non_null(strstr(err.message, "not valid JSON"));
+
+	/* Names quoted up to 64 bytes: "x" and 40 "é" is cut inside the 32nd. */
+	for (int i = 0; i < 40; i++)
+		strcat(name, "\xc3\xa9");
+	snprintf(line, sizeof(line), "{\"version\":1,\"command\":\"%s\"}", name);
+	err = parse_error(line);
+	assert_non_null(strstr(err.message, "unknown command \"x\xc3\xa9"));
+	snprintf(line, sizeof(line), "{\"version\":1,\"command\":\"status\",\"%s\":1}", name);
+	parse_error(line);
+	snprintf(line, sizeof(line), "{\"version\":1,\"command\":\"flush\",\"target\":{\"%s\":1}}",
+		 name);
+	parse_error(line);
+	snprintf(line, sizeof(line),
+		 "{\"version\":1,\"command\":\"flush\",\"target\":{\"device\":\"%s\"}}", name);
+	parse_error(line);
+
+	/* A message filled in by hand, not through proto_error_set(). */
+	err.code = PROTO_ERR_INTERNAL;
+	strcpy(err.message, "raw \xff\xc0\x80 bytes");
+	{
+		size_t len;
+		char *reply = proto_response_encode_error(&err, &len);
+
+		assert_non_null(reply);
+		assert_non_null(strstr(reply, "raw \\\\xff\\\\xc0\\\\x80 bytes"));
+		free(reply);
+	}
+}
+
+static void test_utf8_validation(void **state)
+{
+	static const char *const good[] = {
+		"", "ascii", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbd",
+		"\xf4\x8f\xbf\xbf", "\xed\x9f\xbf",
+	};
+	static const char *const bad[] = {
+		"\x80", "\xc3", "\xc0\x80", "\xc1\xbf",	/* lone continuation, cut, overlong */
+		"\xe0\x80\x80", "\xed\xa0\x80",		/* overlong, surrogate */
+		"\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",
+		"\xe2\x82", "\xe2\x28\xa1",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (!proto_utf8_valid(good[i], strlen(good[i])))
+			fail_msg("good[%zu] rejected", i);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (proto_utf8_valid(bad[i], strlen(bad[i])))
+			fail_msg("bad[%zu] accepted", i);
+}
+
+static void test_utf8_copy_and_prefix(void **state)
+{
+	char out[16];
+
+	/* Cut only between characters: "€" is 3 bytes. */
+	assert_int_equal(proto_utf8_copy(out, 6, "ab\xe2\x82\xac", 5), 5);
+	assert_string_equal(out, "ab\xe2\x82\xac");
+	assert_int_equal(proto_utf8_copy(out, 5, "ab\xe2\x82\xac", 5), 2);
+	assert_string_equal(out, "ab");
+	/* Invalid bytes and NUL become "\xHH", never half of one. */
+	assert_int_equal(proto_utf8_copy(out, sizeof(out), "a\xff\0b", 4), 10);
+	assert_string_equal(out, "a\\xff\\x00b");
+	assert_int_equal(proto_utf8_copy(out, 8, "a\xff\xfe", 3), 5);
+	assert_string_equal(out, "a\\xff");
+	assert_int_equal(proto_utf8_copy(out, 1, "abc", 3), 0);
+	assert_string_equal(out, "");
+
+	assert_int_equal(proto_utf8_prefix("abc", 64), 3);
+	assert_int_equal(proto_utf8_prefix("ab\xe2\x82\xac", 4), 2);
+	assert_int_equal(proto_utf8_prefix("ab\xe2\x82\xac", 5), 5);
+	assert_int_equal(proto_utf8_prefix("a\xff\xfe", 2), 2);
+}
+
+static void test_json_string_of_any_bytes(void **state)
+{
+	json_t *j = proto_json_string("tun\xff\xc3\xa9");
+
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "tun\\xff\xc3\xa9");
+	json_decref(j);
+	j = proto_json_string("eth0");
+	assert_string_equal(json_string_value(j), "eth0");
+	json_decref(j);
+}
+
+/* A result jansson cannot encode is told apart from a lack of memory. */
+static void test_unencodable_result_says_why(void **state)
+{
+	json_t *result = json_object();
+	size_t len;
+
+	assert_int_equal(json_object_set_new(result, "name", json_string_nocheck("\xff")), 0);
+	errno = 0;
+	assert_null(proto_response_encode_ok(result, &len));
+	assert_int_equal(errno, EILSEQ);
+	json_decref(result);
+}
+
 static void test_names(void **state)
 {
 	for (int c = PROTO_CMD_STATUS; c <= PROTO_CMD_RELOAD; c++)
@@ -381,6 +531,11 @@ int main(void)
 		cmocka_unit_test(test_response_error_round_trip),
 		cmocka_unit_test(test_response_encoding_exact),
 		cmocka_unit_test(test_response_parse_is_tolerant_but_checked),
+		cmocka_unit_test(test_error_messages_are_always_sendable),
+		cmocka_unit_test(test_utf8_validation),
+		cmocka_unit_test(test_utf8_copy_and_prefix),
+		cmocka_unit_test(test_json_string_of_any_bytes),
+		cmocka_unit_test(test_unencodable_result_says_why),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_ifname_validation),
 		cmocka_unit_test(test_target_to_json),

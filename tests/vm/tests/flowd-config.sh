@@ -5,7 +5,8 @@
 # Bad configuration never reaches the kernel: flowd refuses to start on a
 # bad file (naming file, line and reason) and a bad reload keeps the
 # running state (`flowctl reload`, the unit's ExecReload, exits 1 with the
-# reason); a good reload applies.  flowd --check prints the plan.
+# reason); a good reload applies, also one that changes the control
+# socket's mode, group or path.  flowd --check prints the plan.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 topo_up ipip
@@ -56,6 +57,20 @@ check "flowd logged it too" \
 check "the table is unchanged after a bad flowctl reload" \
 	bash -c '[ "$(ip netns exec router nft list table inet flowd)" = "$1" ]' _ "$before"
 
+# An error quoting config bytes that are not UTF-8 (Latin-1 here) used to
+# break every status until restart (issue 14, hardening 2).
+last_error() {
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["last_error"])'
+}
+no_last_error() { [ "$(last_error)" = None ]; }
+printf 'devices = [ "eth0" ];\nflows: { protocols = [ "tcp", "caf\xe9" ]; };\n' >"$TMPDIR/flowd.conf"
+check_not "a reload of a config with Latin-1 bytes fails" \
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" reload
+err=$(last_error)
+note "last_error: $err"
+check "status still answers, the bad byte escaped" grep -qF 'unknown protocol "caf\xe9"' <<<"$err"
+
 # --- a good reload applies ---
 in_ns router ip link add dummy0 type dummy
 in_ns router ip link set dummy0 up
@@ -63,7 +78,41 @@ flowd_conf "$TMPDIR/flowd.conf"
 sed -i 's/devices = \[ "eth0" \];/devices = [ "eth0", "dummy*" ];/' "$TMPDIR/flowd.conf"
 kill -HUP "$FLOWD_PID"
 check "a good reload adds dummy0 (glob) within 1 s" wait_until 1 flowtable_is router "dummy0 eth0 eth1 tun0"
+check "the reconcile after it clears the old error" wait_until 1 no_last_error
+
+# --- a reload that changes the control socket (issue 14, hardening 3) ---
+sock=$TMPDIR/flowd.sock
+set_control() { sed -i "s|^control: .*|control: { socket = \"$1\"; $2 };|" "$TMPDIR/flowd.conf"; }
+fc() { in_ns router "$FLOWCTL_BIN" -s "$1" "${@:2}"; }
+sock_is() { [ "$(stat -c '%a %G' "$1")" = "$2" ]; }
+check "the socket starts as 660 root" sock_is "$sock" "660 root"
+set_control "$sock" 'mode = "0660"; group = "nogroup";'
+out=$(fc "$sock" reload 2>&1)
+rc=$?
+note "flowctl reload: $out"
+check "a reload changing the group succeeds (flowctl reload exits 0)" [ "$rc" -eq 0 ]
+check "the socket is now 660 nogroup" sock_is "$sock" "660 nogroup"
+check "and still answers" fc "$sock" status
+check "nogroup may connect now" in_ns router setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups "$FLOWCTL_BIN" -s "$sock" status
+set_control "$sock" 'mode = "0600"; group = "root";'
+check "a reload to 600 root (mode and group) succeeds" fc "$sock" reload
+check "the socket is 600 root" sock_is "$sock" "600 root"
+check_not "nogroup is locked out again" in_ns router setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups "$FLOWCTL_BIN" -s "$sock" status
+set_control "$sock" 'mode = "0640"; group = "root";'
+check "a reload changing only the mode succeeds" fc "$sock" reload
+check "the socket is 640 root" sock_is "$sock" "640 root"
+set_control "$sock" 'mode = "0660"; group = "no-such-group-flowd";'
+check_not "a reload to a group that does not exist fails" fc "$sock" reload
+check "the socket is unchanged" sock_is "$sock" "640 root"
+set_control "$TMPDIR/flowd2.sock" 'mode = "0640"; group = "nogroup";'
+check "a reload moving the socket succeeds" fc "$sock" reload
+check "the new socket is 640 nogroup" sock_is "$TMPDIR/flowd2.sock" "640 nogroup"
+check "and answers" fc "$TMPDIR/flowd2.sock" status
+check_not "the old socket is gone" test -e "$sock"
 check "flowd stops cleanly" flowd_stop
+check_not "and removes its socket" test -e "$TMPDIR/flowd2.sock"
 
 topo_down
 done_testing
