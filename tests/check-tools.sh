@@ -58,7 +58,8 @@ need_glob() {
 
 # need_py STEP PACKAGE MODULE: a python3 module.
 need_py() {
-	if ! python3 -c "import $3" >/dev/null 2>&1; then
+	# Debian's interpreter: the one the steps and the guest use.
+	if ! /usr/bin/python3 -c "import $3" >/dev/null 2>&1; then
 		printf '  %-16s needs %-26s (Debian package %s)\n' "$1" "python3 module $3" "$2"
 		missing=$((missing + 1))
 	fi
@@ -80,6 +81,7 @@ need_pc build libjansson-dev jansson
 need_pc build libsystemd-dev libsystemd
 need_pc build libcap-ng-dev libcap-ng
 need_pc unit-tests libcmocka-dev cmocka
+need_py unit-tests python3-prometheus-client prometheus_client
 need_file build libev-dev /usr/include/ev.h
 
 need static-analysis cppcheck cppcheck
