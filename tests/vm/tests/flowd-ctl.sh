@@ -64,7 +64,7 @@ check "flushed_flows counter moved" [ "$(counter flushed_flows)" -ge 5 ]
 # --- the underlay moves: stale flows are flushed and re-offload ---
 s1=$(counter stale_flushes)
 in_ns router ip route add 192.168.1.2/32 via 192.168.2.2 dev eth3
-check "underlay moved to eth3" wait_until 1 flowtable_is router "eth0 eth3 tun0"
+check "underlay moved to eth3" wait_until "$REACT" flowtable_is router "eth0 eth3 tun0"
 check "the path change flushed stale flows" wait_until "$(deadline 10)" bash -c "[ \$(ip netns exec router '$FLOWCTL_BIN' -s '$sock' -j status | python3 -c \"import json,sys; print(json.load(sys.stdin)['counters']['stale_flushes'])\") -gt $s1 ]"
 check "the flows are offloaded again over the new path" wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
 grep 'stale' "$TMPDIR/flowd.log" | sed 's/^/#   /'

@@ -56,7 +56,7 @@ note "ids after: $(ids)"
 # --- a reload switches to rebuild: the entries stay ---
 sed -i 's/method = "delete"/method = "rebuild"/' "$conf"
 kill -HUP "$FLOWD_PID"
-check "reload applied" wait_until 2 bash -c "[ \$(grep -c 'reloaded ' '$TMPDIR/flowd.log') -ge 1 ]"
+check "reload applied" wait_until "$REACT" bash -c "[ \$(grep -c 'reloaded ' '$TMPDIR/flowd.log') -ge 1 ]"
 before=$(ids)
 note "offloaded conntrack ids before the flush: $before"
 c1=$(nft_counter router inet test slow)

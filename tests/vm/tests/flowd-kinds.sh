@@ -41,7 +41,7 @@ check "unreachable remote: tun0 in, no underlay" flowtable_is router "eth0 tun0"
 plan=$(in_ns router "$FLOWD_BIN" -n -c "$TMPDIR/flowd.conf")
 check "--check says why tun0 is not accelerated" grep -qE '^tun0 .*not accelerated' <<<"$plan"
 in_ns router ip route del blackhole 192.168.1.2/32
-check "route appears: underlay eth1 joins within 1 s" wait_until 1 flowtable_is router "eth0 eth1 tun0"
+check "route appears: underlay eth1 joins" wait_until "$REACT" flowtable_is router "eth0 eth1 tun0"
 flowd_stop
 topo_down
 done_testing

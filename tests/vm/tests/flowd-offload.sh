@@ -104,7 +104,7 @@ check "its status line says what flowd is waiting for" \
 check "it shows the devices wanted beside the kernel's" bash -c "
 	grep -qx 'flowtable devices wanted: eth0,eth1,tun0' '$TMPDIR/status.out' &&
 	grep -qx 'flowtable devices in the kernel: - (no flowtable)' '$TMPDIR/status.out'"
-check "systemd was told STATUS=waiting: ..." wait_until 2 grep -q '^STATUS=waiting: nftables batch failed' "$notify_log"
+check "systemd was told STATUS=waiting: ..." wait_until "$REACT" grep -q '^STATUS=waiting: nftables batch failed' "$notify_log"
 sleep 1	# a few retries
 sed 's/^/#   notify: /' "$notify_log"
 check_not "and never READY=1" grep -q 'READY=1' "$notify_log"
@@ -117,7 +117,7 @@ flowd_conf "$TMPDIR/flowd.conf"
 check "flowctl reload of the fixed file exits 0" bash -c "ip netns exec router '$FLOWCTL_BIN' -s '$TMPDIR/flowd.sock' reload >/dev/null"
 check "the table comes in sync: flowctl status exits 0" wait_until 5 status_is 0
 check "READY=1 once the table is in sync, with STATUS=running" \
-	wait_until 2 grep -q '^READY=1 | STATUS=running: 3 devices in the flowtable' "$notify_log"
+	wait_until "$REACT" grep -q '^READY=1 | STATUS=running: 3 devices in the flowtable' "$notify_log"
 check "READY=1 came after STATUS=waiting" bash -c "
 	[ \$(grep -n '^STATUS=waiting' '$notify_log' | head -n1 | cut -d: -f1) -lt \
 	  \$(grep -n 'READY=1' '$notify_log' | head -n1 | cut -d: -f1) ]"

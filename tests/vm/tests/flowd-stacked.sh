@@ -43,8 +43,8 @@ in_ns router ip link set eth4 master br0
 in_ns router ip link set eth4 up
 in_ns router ip link set br0 up
 in_ns router ip addr add 192.168.1.1/24 dev br0
-check "bridge underlay: br0 and its ports eth1, eth4 within 1 s" \
-	wait_until 1 flowtable_is router "br0 eth0 eth1 eth4 tun0"
+check "bridge underlay: br0 and its ports eth1, eth4" \
+	wait_until "$REACT" flowtable_is router "br0 eth0 eth1 eth4 tun0"
 check "traffic flows over the bridge underlay" wait_until "$(deadline 20)" ping_ok client 10.2.0.2
 check "flowd stops cleanly" flowd_stop
 
