@@ -12,7 +12,7 @@
 # and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
 # only built when a selected test asks for it.
 #
-# A `# vm-timeout: SECONDS` line raises the guest timeout (default 600 s,
+# A `# vm-timeout: SECONDS` line raises the guest timeout (default 900 s,
 # three times that on the debug kernel) for a script that needs it.
 #
 #   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug] [-j N]
@@ -124,7 +124,7 @@ run_one() {
 	# A script may ask for more than the default (`# vm-timeout: SECONDS`,
 	# e.g. flowd under valgrind); KASAN under TCG runs several times slower.
 	timeout=$(sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -n1)
-	timeout=${FLOWD_VM_TIMEOUT:-${timeout:-600}}
+	timeout=${FLOWD_VM_TIMEOUT:-${timeout:-900}}
 	[ "$flavour" = debug ] && timeout=$((timeout * 3))
 	start=$(date +%s)
 	FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \
