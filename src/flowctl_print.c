@@ -317,8 +317,9 @@ static int print_tunnels(FILE *out, const json_t *tunnels)
 			rc = -1;
 	}
 	print_section(out, "TUNNELS", &t);
-	json_array_foreach(MUT(tunnels), i, tun)
+	json_array_foreach(MUT(tunnels), i, tun) {
 		print_accel_detail(out, tun);
+	}
 	flowctl_table_free(&t);
 	return rc;
 }

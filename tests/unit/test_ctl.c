@@ -40,7 +40,7 @@
 #include "flowctl.h"
 #include "log.h"
 
-#define RECV_TIMEOUT_S 5	/* no single read in these tests may take longer */
+#define RECV_TIMEOUT_S 20	/* no single read may take longer, even on a busy host */
 #define FAKE_UID_PREFIX "flowd-test-uid-"
 
 int __real_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
@@ -616,7 +616,13 @@ static void test_root_is_served_while_others_flood(void **state)
 	double t0, dt;
 	int fd;
 
-	server_start(&s, 0, 0);
+	/*
+	 * An idle timeout far beyond any wait here: without the reserve, root
+	 * would wait for it to free a slot, and the check below fails on any
+	 * machine, however slow; with it, root is served once the server has
+	 * worked through the backlog, which a busy host may slow down.
+	 */
+	server_start(&s, 0, 60.0);
 	/* 7 users try for 8 each: together they get the 48 slots not reserved for root. */
 	for (unsigned int u = 0; u < USERS; u++)
 		for (int i = 0; i < CTL_DEFAULT_MAX_PER_UID; i++) {
@@ -638,8 +644,8 @@ static void test_root_is_served_while_others_flood(void **state)
 	fd = connect_as(s.path, 0);
 	assert_true(status_or_refused(fd));
 	dt = now() - t0;
-	/* Before the reserve: until the idle timeout (5 s) freed a slot. */
-	if (dt > 2.0)
+	/* Before the reserve: until the idle timeout (60 s) freed a slot. */
+	if (dt > 30.0)
 		fail_msg("root waited %.2f s behind the flood", dt);
 	close(fd);
 	assert_int_equal(n_held, CTL_DEFAULT_MAX_CLIENTS - RESERVE);
@@ -901,7 +907,15 @@ static int nobody_capped(const char *path)
 		ssize_t n;
 
 		fds[i] = try_connect(path);
-		if (fds[i] < 0 || send(fds[i], status_line, strlen(status_line), MSG_NOSIGNAL) < 0)
+		if (fds[i] < 0)
+			return 11;
+		/*
+		 * A connection over the cap is answered and closed at once, maybe
+		 * before our request is sent: then the send fails (EPIPE,
+		 * ECONNRESET) but the refusal is still there to read.
+		 */
+		if (send(fds[i], status_line, strlen(status_line), MSG_NOSIGNAL) < 0 &&
+		    errno != EPIPE && errno != ECONNRESET)
 			return 11;
 		n = recv(fds[i], buf, sizeof(buf) - 1, 0);
 		if (n <= 0)
