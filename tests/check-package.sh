@@ -243,7 +243,7 @@ fi
 if command -v systemd-analyze >/dev/null; then
 	# The chroot has no systemd: verify with the host's, the unit's
 	# binaries and Documentation= pages pointed at the chroot.
-	sed "s|/usr/sbin/flowd|$root/usr/sbin/flowd|g" "$root$unit" >"$work/flowd.service"
+	sed -e "s|/usr/sbin/flowd|$root/usr/sbin/flowd|g" -e "s|/usr/sbin/flowctl|$root/usr/sbin/flowctl|g" "$root$unit" >"$work/flowd.service"
 	check "systemd-analyze verify flowd.service" bash -c '
 		out=$(MANPATH="$1/usr/share/man" systemd-analyze verify "$2" 2>&1) &&
 			[ -z "$out" ] || { printf "%s\n" "$out"; exit 1; }' _ "$root" "$work/flowd.service"
