@@ -219,6 +219,29 @@ static void signal_start(struct flowd *fd, ev_signal *w, int signum)
 	ev_signal_start(fd->loop, w);
 }
 
+/*
+ * Before the first sync: does the kernel take the flowtable tunnel flag?
+ * Asked in a batch it checks and aborts, so nothing changes.  A kernel
+ * that refuses it is never asked again, and a table a previous flowd left
+ * without the flag is adopted as it is (no batch), as on any restart.
+ * When the kernel accepts it, the first sync sets it and says so.
+ */
+static void daemon_probe_tunnel_offload(struct flowd *fd)
+{
+	char err[512];
+	int r = nft_probe_flowtable_flags(fd->nft, NFT_FT_F_TUNNEL, err, sizeof(err));
+
+	if (r == 0) {
+		fd->kernel_tunnel = ACCEL_KERNEL_INNER;
+		snprintf(fd->kernel_tunnel_why, sizeof(fd->kernel_tunnel_why),
+			 "flag refused: %s", strerror(EOPNOTSUPP));
+		log_info("kernel: no tunnel offload (flowtable tunnel flag refused: %s): "
+			 "tunnels get the inner flow offload only", strerror(EOPNOTSUPP));
+	} else if (r < 0) {
+		log_warnx("kernel: cannot ask about tunnel offload before the first sync: %s", err);
+	}
+}
+
 int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool debug)
 {
 	uint64_t wd_usec;
@@ -253,6 +276,7 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 		log_err("cannot open a netfilter netlink socket: %s", strerror(-r));
 		return -1;
 	}
+	daemon_probe_tunnel_offload(fd);
 	if (daemon_watch_open(fd) < 0)
 		return -1;
 	if (topo_init(&fd->topo, fd->loop, topo_changed, fd) < 0) {

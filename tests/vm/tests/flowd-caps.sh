@@ -45,9 +45,9 @@ check "flowtable before the reload: eth0 eth1 tun0" flowtable_is router "eth0 et
 conf_with_group flowd2.sock
 sed -i 's/^devices = .*/devices = [ ];/' "$conf"
 kill -HUP "$FLOWD_PID"
-check "a reload rewrites the flowtable (CAP_NET_ADMIN)" wait_until 3 flowtable_is router "eth1 tun0"
+check "a reload rewrites the flowtable (CAP_NET_ADMIN)" wait_until "$(deadline 30)" flowtable_is router "eth1 tun0"
 check "the new control socket answers" \
-	wait_until 3 in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd2.sock" status
+	wait_until "$(deadline 30)" in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd2.sock" status
 check "and belongs to group nogroup (CAP_CHOWN after the drop)" \
 	[ "$(stat -c %G "$TMPDIR/flowd2.sock" 2>/dev/null)" = nogroup ]
 check "flowctl flush works (conntrack, CAP_NET_ADMIN)" \
@@ -62,7 +62,7 @@ FLOWD_LOG=$TMPDIR/flowd-bounded.log
 ip netns exec router setpriv --bounding-set=-all,+net_admin,+chown \
 	"$FLOWD_BIN" -f -c "$conf" >>"$FLOWD_LOG" 2>&1 &
 FLOWD_PID=$!
-check "flowd starts with only the two capabilities" wait_until 10 flowd_ready router "$conf"
+check "flowd starts with only the two capabilities" wait_until "$(deadline 30)" flowd_ready router "$conf"
 note "flowd CapEff: $(cap "$FLOWD_PID" CapEff)"
 check "CapEff is the two" [ "$(cap "$FLOWD_PID" CapEff)" = "$KEPT" ]
 check "the log says there was nothing to drop" \

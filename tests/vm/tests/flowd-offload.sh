@@ -86,7 +86,7 @@ with open(sys.argv[2], "a") as log:
         log.flush()
 ' "$TMPDIR/notify.sock" "$notify_log" &
 NOTIFY_PID=$!
-wait_until 10 test -S "$TMPDIR/notify.sock" || bail "notify listener did not start"
+wait_until "$(deadline 30)" test -S "$TMPDIR/notify.sock" || bail "notify listener did not start"
 flowd_conf "$TMPDIR/flowd.conf" 'flowtable: { offload = true; };'
 FLOWD_LOG=$TMPDIR/flowd-refused.log
 ip netns exec router env NOTIFY_SOCKET="$TMPDIR/notify.sock" "$FLOWD_BIN" -f -c "$TMPDIR/flowd.conf" \
@@ -97,7 +97,7 @@ status_is() {
 	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" status >"$TMPDIR/status.out" 2>&1
 	[ $? -eq "$1" ]
 }
-check "flowctl status exits 6 while the flowtable is refused" wait_until 5 status_is 6
+check "flowctl status exits 6 while the flowtable is refused" wait_until "$(deadline 30)" status_is 6
 sed 's/^/#   /' "$TMPDIR/status.out" | head -n 6
 check "its status line says what flowd is waiting for" \
 	grep -q '^status waiting: nftables batch failed' "$TMPDIR/status.out"
@@ -115,7 +115,7 @@ check "flowctl metrics exits 0 and says the table is not in sync" \
 # The fix arrives by reload: now READY=1, exit 0.
 flowd_conf "$TMPDIR/flowd.conf"
 check "flowctl reload of the fixed file exits 0" bash -c "ip netns exec router '$FLOWCTL_BIN' -s '$TMPDIR/flowd.sock' reload >/dev/null"
-check "the table comes in sync: flowctl status exits 0" wait_until 5 status_is 0
+check "the table comes in sync: flowctl status exits 0" wait_until "$(deadline 30)" status_is 0
 check "READY=1 once the table is in sync, with STATUS=running" \
 	wait_until "$REACT" grep -q '^READY=1 | STATUS=running: 3 devices in the flowtable' "$notify_log"
 check "READY=1 came after STATUS=waiting" bash -c "

@@ -48,7 +48,7 @@ wait_until 120 flowd_table_exists router || {
 	bail "flowd under valgrind did not create its table"
 }
 note "flowd under valgrind up after $(($(date +%s) - t0)) s"
-check "initial flowtable" wait_until 20 flowtable_is router "eth0 eth1 tun0"
+check "initial flowtable" wait_until "$(deadline 60)" flowtable_is router "eth0 eth1 tun0"
 
 # --- offloaded flows, so that path changes have stale flows to flush ---
 # 10 UDP flows through tun0 and 30 straight out of eth1, a packet each
@@ -69,7 +69,7 @@ while True:
 ' &
 SENDER_PID=$!
 offl() { [ "$(ct_offloaded router 'dport=400[0-9][0-9]')" -ge "$1" ]; }
-check "40 UDP flows offloaded before the storm" wait_until 20 offl 40
+check "40 UDP flows offloaded before the storm" wait_until "$(deadline 60)" offl 40
 
 # --- the storm ---
 # tun0 down removes its routes (IPv4 flushes routes through a device that
@@ -147,7 +147,7 @@ check "after each of the $ROUNDS rounds the flowtable converged to its expected 
 in_ns router ip route del 192.168.1.2/32 via 192.168.2.2 dev eth3 2>/dev/null
 in_ns router ip link set tun0 up
 in_ns router ip route replace 10.2.0.0/24 dev tun0
-check "final flowtable is exactly eth0 eth1 tun0" wait_until 30 flowtable_is router "eth0 eth1 tun0"
+check "final flowtable is exactly eth0 eth1 tun0" wait_until "$(deadline 60)" flowtable_is router "eth0 eth1 tun0"
 # Rules are the lines with a handle and no brace (table and chain have one).
 chain_ok() {
 	local rules
@@ -184,7 +184,7 @@ agree() {
 	note "flowctl counts $a offloaded flows, conntrack $b"
 	[ "$a" = "$b" ] && [ "$b" -gt 0 ]
 }
-check "flowctl counts the offloaded flows conntrack lists" wait_until 10 agree
+check "flowctl counts the offloaded flows conntrack lists" wait_until "$(deadline 60)" agree
 grep -oE '(stale offloaded|flush [a-z]+).*\((delete|rebuild)\)' "$TMPDIR/flowd.log" |
 	sed -E 's/[0-9]+ (stale|flow)/N \1/' | sort | uniq -c | sed 's/^/#   /'
 check "stale flows were deleted one by one at least once" \
