@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf_priv.h"
+#include "group_lookup.h"
 
 /*
  * Describe the first character of s that is in bad or is whitespace, as
@@ -270,40 +271,9 @@ int conf_check_socket_path(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-/* 0: exists, -1: does not, or a positive errno from the lookup. */
-static int group_exists(const char *group)
-{
-	long size = sysconf(_SC_GETGR_R_SIZE_MAX);
-	struct group grp, *found = NULL;
-	char *buf = NULL;
-	int rc;
-
-	if (size <= 0)
-		size = 16384;
-	for (;;) {
-		char *nbuf = realloc(buf, (size_t)size);
-
-		if (!nbuf) {
-			rc = ENOMEM;
-			break;
-		}
-		buf = nbuf;
-		rc = getgrnam_r(group, &grp, buf, (size_t)size, &found);
-		if (rc != ERANGE || size >= 1 << 20)
-			break;
-		size *= 2;
-	}
-	free(buf);
-	if (found)
-		return 0;
-	/* glibc reports "no such group" as 0, ENOENT, ESRCH, EBADF or EPERM. */
-	if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		return -1;
-	return rc;
-}
-
 int conf_check_group(const char *group, char *why, size_t whylen)
 {
+	gid_t gid;
 	char buf[8];
 	const char *bad = find_bad_char(group, "/:", buf, sizeof(buf));
 	int rc;
@@ -319,7 +289,7 @@ int conf_check_group(const char *group, char *why, size_t whylen)
 	 * group that does not exist must fail the check (flowd -n, the unit's
 	 * ExecStartPre, a reload), not the start.
 	 */
-	rc = group_exists(group);
+	rc = group_lookup(group, &gid);
 	if (rc < 0) {
 		snprintf(why, whylen, "group \"%s\" does not exist on this system; create it "
 			 "(groupadd %s) or name an existing group", group, group);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctl_priv.h"
+#include "group_lookup.h"
 #include "log.h"
 
 static int make_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
@@ -57,32 +58,11 @@ static int make_parents(const char *path, char *err, size_t errlen)
 
 static int lookup_group(const char *name, gid_t *gid, char *err, size_t errlen)
 {
-	long size = sysconf(_SC_GETGR_R_SIZE_MAX);
-	struct group grp, *found = NULL;
-	char *buf = NULL;
-	int rc;
+	int rc = group_lookup(name, gid);
 
-	if (size <= 0)
-		size = 16384;
-	for (;;) {
-		char *nbuf = realloc(buf, (size_t)size);
-
-		if (!nbuf) {
-			rc = ENOMEM;
-			break;
-		}
-		buf = nbuf;
-		rc = getgrnam_r(name, &grp, buf, (size_t)size, &found);
-		if (rc != ERANGE || size >= 1 << 20)
-			break;
-		size *= 2;
-	}
-	if (found)
-		*gid = grp.gr_gid;
-	free(buf);
-	if (found)
+	if (rc == 0)
 		return 0;
-	if (rc)
+	if (rc > 0)
 		snprintf(err, errlen, "cannot look up group \"%s\": %s", name, strerror(rc));
 	else
 		snprintf(err, errlen, "group \"%s\" does not exist", name);
