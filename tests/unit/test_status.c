@@ -21,6 +21,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "read_file.h"
+
 #include "ct_fixture.h"
 #include "ct.h"
 #include "daemon.h"
@@ -172,22 +174,6 @@ static int print_text(FILE *out, const json_t *st)
 	return flowctl_print(out, PROTO_CMD_STATUS, st, false);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
 
 static void check_golden(const char *name, const char *got)
 {
