@@ -9,13 +9,20 @@
 #       --osrc 192.168.1.2 --odst 192.168.1.1 --isrc 10.2.0.2 \
 #       --idst 10.0.0.2 --sport 5000 --dport 6000 --count 10 [--mutate M] \
 #       [-- ARGS...]
+#   kernel-tunnel-inject.py --serve
 #
 # Each group of arguments after a "--" is one more batch, sent after the
 # previous one by the same process: the tests run it on one CPU, so that a
 # last well-formed "marker" packet reaches the receiver only after every
 # packet before it was handled.
+#
+# --serve reads one such argument list per line on stdin (shell-quoted),
+# sends it and answers "sent" (or "error: REASON") on stdout: the tests
+# keep one injector per topology instead of starting Python (seconds
+# under TCG) for every probe.
 import argparse
 import ipaddress
+import shlex
 import socket
 import struct
 import sys
@@ -206,15 +213,39 @@ def send(argv):
     s.close()
 
 
-def main():
+def send_groups(args):
+    """Send each "--"-separated group of ARGS as one batch, in order."""
     group = []
-    for arg in sys.argv[1:] + ["--"]:
+    for arg in args + ["--"]:
         if arg != "--":
             group.append(arg)
             continue
         if group:
             send(group)
         group = []
+
+
+def serve():
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        try:
+            send_groups(shlex.split(line))
+            reply = "sent"
+        except SystemExit:
+            # argparse has printed its reason on stderr.
+            reply = "error: bad arguments"
+        except (OSError, ValueError) as e:
+            reply = "error: %s" % e
+        sys.stdout.write(reply + "\n")
+        sys.stdout.flush()
+
+
+def main():
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
+    send_groups(sys.argv[1:])
     return 0
 
 
