@@ -96,8 +96,8 @@ step check-tools "$top/tests/check-tools.sh" || finish
 # cold on 2 cores, seconds when cached): stock and patched while the host
 # steps below run (many use one core only), then the KASAN debug kernel at
 # the lowest priority while the VM tests on the other two run (they wait on
-# guests much of the time); run-tests.sh runs the debug tests last and
-# waits for it there.  Each built image's path goes to $logs/image.FLAVOUR.
+# guests much of the time); run-tests.sh starts the debug runs once it is
+# there.  Each built image's path goes to $logs/image.FLAVOUR.
 kernels_log="$logs/kernels.log"
 rm -f "$logs"/image.*
 (
@@ -198,14 +198,13 @@ vm_pass() {
 # measures rather than for the clock.
 vm_jobs=${FLOWD_VM_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
 
-# The VM tests on the stock and patched kernels, then flowd itself under
-# ASan+UBSan through the tests that drive it hardest on events, reloads
-# and restarts (a sanitizer report aborts flowd, a leak at exit fails its
-# clean stop), and last the KASAN kernel's runs, whose kernel may still
-# be building in the background until then.
-FLOWD_BUILD="$top/build" vm_pass vm-tests --no-debug
+# flowd itself under ASan+UBSan through the tests that drive it hardest on
+# events, reloads and restarts (a sanitizer report aborts flowd, a leak at
+# exit fails its clean stop), then every VM test on the stock, patched and
+# KASAN kernels in one pool, the most costly first; the KASAN kernel may
+# still be building in the background, its runs start once it is there.
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	FLOWD_BUILD="$top/build-asan" vm_pass vm-tests-asan --kernel patched \
 	flowd-config flowd-dynamic flowd-offload
-FLOWD_BUILD="$top/build" vm_pass vm-tests-debug --kernel debug
+FLOWD_BUILD="$top/build" vm_pass vm-tests
 finish

@@ -557,3 +557,41 @@ kt_main() {
 	kt_run "$1"
 	done_testing
 }
+
+# --- the KASAN + UBSAN kernel ----------------------------------------------
+
+# kt_debug_kind KIND: on the debug kernel (tests/vm/kernel-debug.config),
+# one TCP stream through KIND (its data takes the accelerated tx path, its
+# ACKs the rx path; the plain tests cover the directions one by one, here
+# the point is the sanitizers), then the perfect match and every malformed
+# outer header of kt_perfect_match (ihl < 5, bad lengths, truncation,
+# fragments, IPv6 extension headers, GRE flags and versions...).  run-vm.sh
+# fails the run on any KASAN, UBSAN, WARNING or BUG line in the kernel
+# log, so an out-of-bounds read in the outer header parsing fails the test
+# even when every packet check passes.
+kt_debug_kind() {
+	local kind=$1 fam start=$SECONDS what
+	kt_setup "$kind"
+	fam=${TOPO_INNER%% *}
+	note "kernel: $(kt_flavour) $(uname -r), tunnel $kind${KT_VLAN:+ over VLAN $KT_VLAN}"
+	kt_stream "$fam" tcp
+	what="$kind${KT_VLAN:+/vlan} ipv$fam tcp"
+	check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
+	check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
+	check "$what: outer rx bypasses input" flat "$IN_TUN"
+	check "$what: outer tx bypasses output" flat "$OUT_TUN"
+	check "$what: tun0 rx stats move" [ "$TUN_RX" -gt 0 ]
+	check "$what: tun0 tx stats move" [ "$TUN_TX" -gt 1000 ]
+	for fam in $TOPO_INNER; do
+		kt_perfect_match "$fam"
+	done
+	topo_down
+	note "$kind${KT_VLAN:+/vlan}: $((SECONDS - start)) s"
+}
+
+# Nothing in the kernel log: run-vm.sh checks it again after the script,
+# this names the first offending line in the test's own output.
+kt_debug_kernel_log() {
+	check_not "kernel log: no KASAN, UBSAN, WARNING or BUG" \
+		sh -c 'dmesg | grep -E "KASAN|UBSAN|WARNING:|BUG:" | head -n 3 | grep .'
+}

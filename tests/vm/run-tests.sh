@@ -10,7 +10,9 @@
 #   # vm-kernel: debug       the patched kernel with KASAN and UBSAN
 #
 # and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
-# only built when a selected test asks for it.
+# only built when a selected test asks for it, in the background while the
+# other runs go on.  `# vm-cost: SECONDS` (what a run takes on a quiet host,
+# roughly) orders the runs, the most costly first.
 #
 # A `# vm-timeout: SECONDS` line raises the guest timeout (default 900 s,
 # three times that on the debug kernel) for a script that needs it.
@@ -79,43 +81,65 @@ if ! kernel_image stock || ! kernel_image patched; then
 	exit 1
 fi
 
-# The list of runs (test, flavour) in order; runs on the debug kernel come
-# last: it is the slowest to build, and tests/run-all.sh may still be
-# building it while the others run.
-run_scripts=() run_flavours=()
-for pass in main debug; do
-	for script in "$here"/tests/*.sh; do
-		name=$(basename "$script" .sh)
-		selected "$name" "$@" || continue
-		want=$(sed -n 's/^# vm-kernel: *\([a-z ]*\).*/\1/p' "$script" | head -n1)
-		flavours=
-		for w in ${want:-patched}; do
-			case $w in
-			both) flavours+=" stock patched" ;;
-			stock | patched | debug) flavours+=" $w" ;;
-			*)
-				echo "run-tests: $name: unknown vm-kernel '$w'" >&2
-				exit 2
-				;;
-			esac
-		done
-		# Without patches both flavours are the same image: run it once.
-		if [ "${image[stock]}" = "${image[patched]}" ]; then
-			flavours=${flavours/ stock patched/ patched}
-		fi
-		for flavour in $flavours; do
-			[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue
-			if [ "$pass" = debug ]; then
-				[ "$flavour" = debug ] || continue
-			else
-				[ "$flavour" = debug ] && continue
-			fi
-			[ "$no_debug" = 1 ] && [ "$flavour" = debug ] && continue
-			run_scripts+=("$script")
-			run_flavours+=("$flavour")
-		done
+# The list of runs (test, flavour) and what each costs: its script's
+# `# vm-cost: SECONDS` (about what it takes on a quiet host, default 40).
+run_scripts=() run_flavours=() run_costs=()
+for script in "$here"/tests/*.sh; do
+	name=$(basename "$script" .sh)
+	selected "$name" "$@" || continue
+	want=$(sed -n 's/^# vm-kernel: *\([a-z ]*\).*/\1/p' "$script" | head -n1)
+	cost=$(sed -n 's/^# vm-cost: *\([0-9][0-9]*\).*/\1/p' "$script" | head -n1)
+	flavours=
+	for w in ${want:-patched}; do
+		case $w in
+		both) flavours+=" stock patched" ;;
+		stock | patched | debug) flavours+=" $w" ;;
+		*)
+			echo "run-tests: $name: unknown vm-kernel '$w'" >&2
+			exit 2
+			;;
+		esac
+	done
+	# Without patches both flavours are the same image: run it once.
+	if [ "${image[stock]}" = "${image[patched]}" ]; then
+		flavours=${flavours/ stock patched/ patched}
+	fi
+	for flavour in $flavours; do
+		[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue
+		[ "$no_debug" = 1 ] && [ "$flavour" = debug ] && continue
+		run_scripts+=("$script")
+		run_flavours+=("$flavour")
+		run_costs+=("${cost:-40}")
 	done
 done
+
+# The most costly runs first, so that with -j N the last ones to finish
+# are short ones and the slots stay busy to the end.
+pending=()
+while read -r _ i; do
+	pending+=("$i")
+done < <(for i in "${!run_costs[@]}"; do echo "${run_costs[$i]} $i"; done | sort -s -k1,1nr)
+
+# The debug kernel (KASAN, a long build) builds in the background from
+# here when a run needs it and it was not given: runs on the other kernels
+# go ahead meanwhile and the debug runs start once it is there (with
+# tests/run-all.sh, which builds it too, this waits for that build).
+debug_build_pid=
+if [[ " ${run_flavours[*]} " == *" debug "* ]] && [ -z "${image[debug]:-}" ] &&
+	[ -z "${FLOWD_VM_IMAGE_DEBUG:-}" ]; then
+	nice -n 19 "$here/build-kernel.sh" debug >"$results/image.debug" 2>"$results/build-debug.log" &
+	debug_build_pid=$!
+fi
+# debug_kernel_ready: the debug image is known, or its build has ended
+# (kernel_image then reports a failed build).
+debug_kernel_ready() {
+	[ -n "${image[debug]:-}" ] || [ -z "$debug_build_pid" ] && return 0
+	kill -0 "$debug_build_pid" 2>/dev/null && return 1
+	wait "$debug_build_pid" && [ -s "$results/image.debug" ] &&
+		FLOWD_VM_IMAGE_DEBUG=$(cat "$results/image.debug")
+	debug_build_pid=
+	return 0
+}
 
 # run_one SCRIPT FLAVOUR OUT: one VM run; its exit code and wall time go
 # to OUT/rc and OUT/secs (read when the run is reaped).
@@ -163,12 +187,38 @@ reap_one() {
 	report "${running_name[$pid]}" "${running_flavour[$pid]}" "${running_out[$pid]}"
 	unset "running_name[$pid]" "running_flavour[$pid]" "running_out[$pid]"
 }
-for i in "${!run_scripts[@]}"; do
-	script=${run_scripts[$i]} flavour=${run_flavours[$i]}
-	name=$(basename "$script" .sh)
+# next_run: NEXT = the index in $pending of the next run to start: the
+# first whose kernel is there, else the first (a debug run whose kernel
+# is still building).
+next_run() {
+	local k
+	NEXT=0
+	for k in "${!pending[@]}"; do
+		if [ "${run_flavours[${pending[$k]}]}" != debug ] || debug_kernel_ready; then
+			NEXT=$k
+			return
+		fi
+	done
+}
+while [ ${#pending[@]} -gt 0 ]; do
 	while [ ${#running_name[@]} -ge "$jobs" ]; do
 		reap_one
 	done
+	# Poll while the debug kernel builds and other runs are going on.
+	next_run
+	while [ "${run_flavours[${pending[$NEXT]}]}" = debug ] && ! debug_kernel_ready &&
+		[ ${#running_name[@]} -gt 0 ]; do
+		sleep 5
+		next_run
+	done
+	k=$NEXT i=${pending[$NEXT]}
+	pending=("${pending[@]:0:$k}" "${pending[@]:$((k + 1))}")
+	script=${run_scripts[$i]} flavour=${run_flavours[$i]}
+	name=$(basename "$script" .sh)
+	if [ "$flavour" = debug ]; then
+		# The background build has ended: wait for it (and take its image).
+		while ! debug_kernel_ready; do sleep 5; done
+	fi
 	if ! kernel_image "$flavour"; then
 		failed=$((failed + 1))
 		failed_names+=("$name[$flavour]")

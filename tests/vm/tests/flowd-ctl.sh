@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 80
 #
 # flowctl against a running flowd: status counts the same offloaded flows
 # as conntrack; flush returns them to the slow path (the slow-path counter

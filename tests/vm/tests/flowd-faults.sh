@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 90
 #
 # flowd under faults:
 #  (a) kill -9 while offloaded TCP streams run: the flows stay [OFFLOAD]

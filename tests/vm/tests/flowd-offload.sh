@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
+# vm-cost: 50
 #
 # flowd runs the seed topology from a config file: its table holds the
 # configured device, the tunnel and the tunnel's underlay; the tunnel's TCP

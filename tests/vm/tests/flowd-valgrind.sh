@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 350
 # vm-timeout: 1800
 #
 # flowd under valgrind (memcheck, full leak check) through a flap storm:

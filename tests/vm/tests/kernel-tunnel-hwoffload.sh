@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
+# vm-cost: 60
 #
 # Hardware offload never receives tunnel flows (kernel/patches/).
 #
