@@ -187,6 +187,25 @@ reap_one() {
 	report "${running_name[$pid]}" "${running_flavour[$pid]}" "${running_out[$pid]}"
 	unset "running_name[$pid]" "running_flavour[$pid]" "running_out[$pid]"
 }
+# debug_build_full_speed: the debug kernel's build (ours or run-all.sh's,
+# started at nice 19 so that it takes only what the VM runs leave) back to
+# nice 0, every process of it, once the debug runs are all that is left:
+# on a host busy with other work a nice 19 build would hardly move and the
+# test run would wait for it for hours.
+debug_build_full_speed() {
+	local pid
+	for pid in $(pgrep -f 'build-kernel\.sh debug'); do
+		renice_tree "$pid"
+	done
+}
+renice_tree() {
+	local child
+	renice -n 0 -p "$1" >/dev/null 2>&1
+	for child in $(pgrep -P "$1"); do
+		renice_tree "$child"
+	done
+}
+
 # next_run: NEXT = the index in $pending of the next run to start: the
 # first whose kernel is there, else the first (a debug run whose kernel
 # is still building).
@@ -208,6 +227,7 @@ while [ ${#pending[@]} -gt 0 ]; do
 	next_run
 	while [ "${run_flavours[${pending[$NEXT]}]}" = debug ] && ! debug_kernel_ready &&
 		[ ${#running_name[@]} -gt 0 ]; do
+		debug_build_full_speed
 		sleep 5
 		next_run
 	done
@@ -217,7 +237,10 @@ while [ ${#pending[@]} -gt 0 ]; do
 	name=$(basename "$script" .sh)
 	if [ "$flavour" = debug ]; then
 		# The background build has ended: wait for it (and take its image).
-		while ! debug_kernel_ready; do sleep 5; done
+		while ! debug_kernel_ready; do
+			debug_build_full_speed
+			sleep 5
+		done
 	fi
 	if ! kernel_image "$flavour"; then
 		failed=$((failed + 1))
