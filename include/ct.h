@@ -45,10 +45,11 @@
  * filtered dump, applied as mark-and-sweep, so it rebuilds the set exactly
  * and doing it twice changes nothing.
  *
- * Paths are resolved in userspace from a longest-prefix-match table of
- * the main routing table (see ct_set_routes()).  Policy routing, marks and
- * VRFs are ignored: a flow routed by an ip rule to another table is
- * attributed as the main table would route it.
+ * Paths are the kernel's own answer: RTM_GETROUTE lookups shaped like the
+ * flow's packets (addresses, the conntrack mark as RTA_MARK, the input
+ * device), cached per distinct lookup and dropped precisely by the route
+ * events that can change them (see ct_route_event() and ct_paths.c).  No
+ * copy of any routing table is kept.
  *
  * No libev here: the daemon watches ct_fd() and calls ct_dispatch().
  */
@@ -71,10 +72,11 @@ enum ct_flow_flags {
 	CT_FLOW_HW = 1u << 1,		/* IPS_HW_OFFLOAD */
 	CT_FLOW_SNAT = 1u << 2,		/* IPS_SRC_NAT */
 	CT_FLOW_DNAT = 1u << 3,		/* IPS_DST_NAT */
+	CT_FLOW_UNRESOLVED = 1u << 4,	/* internal: its path lookups are due */
 };
 
 /*
- * One tracked flow: 72 bytes.  The key is the conntrack id (CTA_ID) plus
+ * One tracked flow: 76 bytes.  The key is the conntrack id (CTA_ID) plus
  * the original tuple and zone: a newer entry with the same tuple has
  * another id.  Addresses are in network order; IPv4 uses the first 4
  * bytes, the rest is zero.
@@ -90,6 +92,7 @@ struct ct_flow {
 	uint8_t src[16], dst[16];	/* original tuple */
 	uint8_t rdst[16];		/* where the original direction goes: the
 					 * reply tuple's source (differs under DNAT) */
+	uint32_t mark;			/* CTA_MARK: routes as the packets' fwmark */
 	int32_t in_if;			/* route to src: where replies leave, 0 unknown */
 	int32_t out_if;			/* route to rdst: where originals leave */
 };
@@ -122,34 +125,65 @@ void ct_flows_clear(struct ct_flows *t);
 size_t ct_flows_mem(const struct ct_flows *t);
 
 /* ------------------------------------------------------------------ */
-/* Routes (ct_path.c). */
+/* Routes (ct_path.c: messages, pure). */
 
-/* A main-table route, reduced to what path resolution needs. */
+/* A route as an rtnetlink message describes it, reduced to what paths need. */
 struct ct_route {
 	uint8_t family;			/* AF_INET or AF_INET6 */
 	uint8_t plen;
+	uint8_t type;			/* RTN_UNICAST, RTN_LOCAL, ... */
 	uint8_t addr[16];		/* prefix, network order */
-	int32_t ifindex;		/* 0: no device (unreachable, blackhole...) */
-	uint32_t metric;		/* RTA_PRIORITY: the lowest wins */
+	int32_t ifindex;		/* RTA_OIF or the first RTA_MULTIPATH hop, 0 none */
+	uint32_t table;			/* RTA_TABLE or rtm_table */
+	uint32_t metric;		/* RTA_PRIORITY */
 };
 
 /*
- * Dump the main table (IPv4 and IPv6) over rtnetlink with libmnl.  flowd
- * dumps it itself instead of reading topo's libnl route cache: that cache
- * is private to topo.c, and a plain array keeps the LPM code pure and
- * testable.  The daemon calls this after topology changes (debounced).
- * Returns 0 and a malloc'ed array, or -errno.
- */
-int ct_routes_dump(struct ct_route **out, size_t *n);
-/*
- * One RTM_NEWROUTE message -> route: 1 kept, 0 not for us (other table,
- * local/broadcast/multicast, cloned, other family), -1 malformed.
- * Unicast: RTA_OIF or the first RTA_MULTIPATH hop (ECMP flows are
- * attributed to that hop; routes via nexthop objects (RTA_NH_ID) get 0).
- * Unreachable, blackhole, prohibit and throw routes are kept with
- * ifindex 0, so they shadow shorter prefixes as they do in the kernel.
+ * One RTM_NEWROUTE or RTM_DELROUTE message (an event, or the answer to a
+ * lookup) -> route: 1 parsed, 0 not for us (another message type or
+ * family, a cloned route), -1 malformed (truncated, bad attribute sizes, a
+ * prefix longer than the address).  Any table and any route type.
  */
 int ct_route_parse(const void *nlh, size_t len, struct ct_route *out);
+
+/*
+ * A path lookup, as flowd asks the kernel (RTM_GETROUTE).  Output lookups
+ * carry the destination and mark only (the kernel refuses an IPv4 output
+ * lookup from a source that is not local); input lookups are "a packet
+ * from src to dst arriving on iif with this mark", routed as forwarded
+ * packets are (ip rules with iif/from, VRFs, rp_filter).  40 bytes.
+ */
+struct ct_rtkey {
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t input;			/* 1: input lookup (iif, src set) */
+	uint16_t pad;			/* 0 */
+	int32_t iif;			/* input lookups */
+	uint32_t mark;
+	uint8_t src[16];		/* input lookups; 0 otherwise */
+	uint8_t dst[16];
+};
+
+/* Room one lookup request needs. */
+#define CT_LOOKUP_MSG_MAX 128
+/* The RTM_GETROUTE request for k into buf; its length, 0 if buf is too small. */
+size_t ct_lookup_build(void *buf, size_t len, const struct ct_rtkey *k, uint32_t seq);
+/*
+ * The answer to a lookup (an RTM_NEWROUTE or an NLMSG_ERROR): the output
+ * device (> 0), 0 when the kernel has no path for it (no route,
+ * unreachable, blackhole, prohibit, rp_filter, a local destination),
+ * -1 when the answer says nothing (transient error: ENOBUFS, ENOMEM,
+ * EAGAIN, EINTR; or a malformed message).
+ */
+int ct_lookup_parse(const void *nlh, size_t len);
+
+/*
+ * Who answers lookups: the kernel (ct_open() installs ct_lookup.c's), or
+ * a test's table.  Fills ifindex[i] for keys[i] as ct_lookup_parse()
+ * answers (-1: unknown, not cached, retried later).  0 or -errno
+ * (nothing answered).
+ */
+typedef int (*ct_lookup_fn)(void *arg, const struct ct_rtkey *keys, int32_t *ifindex,
+			    size_t n);
 
 /* ------------------------------------------------------------------ */
 /* The tracker (ct_state.c, ct_count.c: pure; ct_watch.c: sockets). */
@@ -191,8 +225,9 @@ int ct_new(const struct ct_config *cfg, struct ct_ctx **out);
 /*
  * The real thing: subscribe to conntrack events first, then load the
  * offloaded flows with a filtered dump, so nothing falls between the two
- * (an entry seen twice is harmless).  The main routing table is loaded
- * too; call ct_set_plan() next.  cfg may be NULL for the defaults.  now is
+ * (an entry seen twice is harmless).  Paths are looked up in the kernel
+ * over a socket of its own; call ct_set_plan() next, and feed routing
+ * events to ct_route_event().  cfg may be NULL for the defaults.  now is
  * the clock the daemon passes everywhere (ev_now).  0, or -errno (logged).
  */
 int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out);
@@ -224,14 +259,29 @@ int ct_refresh(struct ct_ctx *ct, double now);
  */
 double ct_refresh_due(const struct ct_ctx *ct, double now);
 
-/* Replace the LPM table and re-resolve every flow.  0 or -ENOMEM (old kept). */
-int ct_set_routes(struct ct_ctx *ct, const struct ct_route *routes, size_t n);
-/* ct_routes_dump() + ct_set_routes(). */
-int ct_load_routes(struct ct_ctx *ct);
+/* Install the lookup backend (NULL: none, every path is 0). */
+void ct_set_lookup(struct ct_ctx *ct, ct_lookup_fn fn, void *arg);
+/*
+ * A message from the routing event socket (route, rule, nexthop or link
+ * events; others are ignored), or NULL for "events were lost".  A route
+ * event for prefix P drops the cached lookups whose destination (or, for
+ * input lookups, source) lies in P; anything else drops every cached
+ * lookup.  Nothing is looked up here.  Returns true when cached paths may
+ * have been dropped: then call ct_update_paths() (debounced).
+ */
+bool ct_route_event(struct ct_ctx *ct, const void *nlh, size_t len);
+/* Drop every cached lookup (links changed, events lost, tests). */
+void ct_paths_invalidate(struct ct_ctx *ct);
+/*
+ * Re-resolve the flows whose lookups were dropped since the last call
+ * (every flow is walked, the kernel is asked only for missing lookups, in
+ * batches).  0 or -errno (flows keep their old paths and are retried).
+ */
+int ct_update_paths(struct ct_ctx *ct);
 /* The flowtable devices and tunnels to count for (copied).  0 or -ENOMEM. */
 int ct_set_plan(struct ct_ctx *ct, const struct plan *plan);
-/* The route lookup behind paths, for tools and tests: ifindex or 0. */
-int ct_route_lookup(const struct ct_ctx *ct, int family, const void *addr);
+/* Lookups cached now, lookups asked of the backend since ct_new(). */
+void ct_path_cache_stats(const struct ct_ctx *ct, size_t *cached, uint64_t *lookups);
 
 /* ------------------------------------------------------------------ */
 /* Counts (ct_count.c). */
@@ -330,7 +380,7 @@ bool ct_tunnel_fp_equal(const struct ct_tunnel_fp *a, const struct ct_tunnel_fp 
  * Flows to return to the slow path after a topology change: those using a
  * tunnel whose fingerprint changed or that disappeared, or counting for a
  * device of old_plan that is not in new_plan.  Call it BEFORE
- * ct_set_routes()/ct_set_plan() with the new data: flows are matched on
+ * ct_update_paths()/ct_set_plan() with the new data: flows are matched on
  * the paths they were resolved to, under old_plan's underlays.
  * 0 or -ENOMEM.
  */

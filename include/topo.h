@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The router's topology from rtnetlink.  libnl's cache manager (links,
- * addresses, routes) is the event source; the link array itself comes from
+ * addresses) and a route/rule event socket (no route cache) are the event
+ * sources; the link array itself comes from
  * flowd's own RTM_GETLINK dump parsed by link_parse.c, and each tunnel's
  * underlay from an RTM_GETROUTE lookup (tunnel_route.c).
  *
@@ -11,7 +12,11 @@
 #ifndef FLOWD_TOPO_H
 #define FLOWD_TOPO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct nlmsghdr;
 
 #include "model.h"
 
@@ -28,7 +33,18 @@ struct topo_stats {
 	uint64_t link_dumps;		/* RTM_GETLINK dumps */
 	uint64_t dump_retries;		/* dumps redone after NLM_F_DUMP_INTR */
 	uint64_t bad_links;		/* RTM_NEWLINK messages link_parse() refused */
+	uint64_t route_events;		/* route, rule and nexthop events seen */
+	uint64_t route_overruns;	/* ENOBUFS on the route event socket */
+	uint64_t foreign;		/* datagrams not from the kernel, dropped */
 };
+
+/*
+ * Told about every route, rule and nexthop event (nlh, the bytes left in
+ * its buffer), and with nlh NULL that anything may have changed (events
+ * lost, links changed, a resync).  Returns true when the event matters to
+ * the caller: then topo reports a change (the daemon's reconcile).
+ */
+typedef bool (*topo_route_hook)(void *arg, const struct nlmsghdr *nlh, size_t len);
 
 /*
  * Open the sockets and fill the caches.  With a loop, topo watches its own
@@ -60,5 +76,13 @@ int topo_resync(struct topo_ctx *ctx);
 int topo_snapshot(struct topo_ctx *ctx, struct topo *out);
 
 void topo_get_stats(const struct topo_ctx *ctx, struct topo_stats *out);
+
+void topo_set_route_hook(struct topo_ctx *ctx, topo_route_hook hook, void *arg);
+/*
+ * One datagram of the route event socket (for the tests; topo reads the
+ * socket itself).  Sets "changed" for events that can move a tunnel's
+ * underlay or that the hook wants; topo_dispatch() or the watcher reports.
+ */
+void topo_route_events(struct topo_ctx *ctx, const void *buf, size_t len);
 
 #endif

@@ -3,7 +3,7 @@
  * The table of offloaded flows: a slab plus an open-addressing index.
  *
  * Flows live densely in fixed-size chunks (CT_CHUNK flows each), so a flow
- * costs its 72 bytes plus at most one partly used chunk for the whole
+ * costs its 76 bytes plus at most one partly used chunk for the whole
  * table.  The index is an array of 32-bit slot numbers (flow index + 1,
  * 0 = empty), linear probing, kept between 1/8 and 3/4 full: 4 to 11
  * bytes per flow.  Deleting moves the last flow into the hole (one index
@@ -24,10 +24,10 @@
 #include "ct_int.h"
 
 #define CT_CHUNK_SHIFT	12
-#define CT_CHUNK	(1u << CT_CHUNK_SHIFT)	/* flows per chunk: 288 KiB */
+#define CT_CHUNK	(1u << CT_CHUNK_SHIFT)	/* flows per chunk: 304 KiB */
 #define CT_INDEX_MIN	64u
 
-_Static_assert(sizeof(struct ct_flow) == 72, "struct ct_flow grew");
+_Static_assert(sizeof(struct ct_flow) == 76, "struct ct_flow grew");
 
 struct ct_flows {
 	struct ct_flow **chunks;

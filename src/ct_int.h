@@ -17,28 +17,57 @@ struct nfct_filter_dump;
 uint64_t ct_hash(const void *data, size_t len, uint64_t k0, uint64_t k1);
 void ct_hash_key(uint64_t key[2]);
 
-/* --- longest prefix match (ct_path.c) --- */
+/* --- the path cache (ct_paths.c) --- */
 
-struct ct_lpm_slot {
-	uint8_t used, family, plen;
-	int32_t ifindex;
-	uint32_t metric;
-	uint8_t addr[16];		/* masked prefix */
+/* One cached lookup: 48 bytes, in a table at most half full. */
+struct ct_pc_entry {
+	struct ct_rtkey key;
+	int32_t ifindex;		/* the answer; CT_PC_EMPTY: free slot */
+	uint32_t used;			/* walk stamp (eviction of orphans) */
 };
 
-struct ct_lpm {
-	struct ct_lpm_slot *slots;	/* open addressing, at most half full */
+#define CT_PC_EMPTY INT32_MIN
+#define CT_PC_PENDING (INT32_MIN + 1)	/* asked, no answer yet */
+#define CT_PC_MAX_PENDING 64		/* prefixes queued before "drop all" */
+#define CT_PC_FILTER_BITS 65536
+
+struct ct_pcache {
+	struct ct_pc_entry *slots;
 	size_t cap, n;
-	uint8_t order4[33], order6[129];	/* prefix lengths present, longest first */
-	size_t n4, n6;
 	uint64_t k0, k1;
+	uint32_t stamp;
+	/*
+	 * Which addresses cached keys use, coarsely: a bit per IPv4 /16 and
+	 * per hash of an IPv6 /32, set when a key is added, rebuilt when the
+	 * table is swept.  A route event for a prefix at least that long
+	 * whose bit is clear cannot touch any key: no scan.
+	 */
+	uint8_t filter4[CT_PC_FILTER_BITS / 8], filter6[CT_PC_FILTER_BITS / 8];
+	/* Route events not applied yet (applied before the next lookup). */
+	struct ct_route pending[CT_PC_MAX_PENDING];
+	size_t n_pending;
+	bool drop_all;			/* pending overflowed, or rule/link events */
+	bool dirty;			/* keys were dropped: flows to re-resolve */
+	uint64_t lookups;		/* asked of the backend */
 };
 
-/* Build a new table from routes into *lpm (emptied first).  0 or -ENOMEM. */
-int ct_lpm_build(struct ct_lpm *lpm, const struct ct_route *routes, size_t n);
-void ct_lpm_free(struct ct_lpm *lpm);
-/* The route's device for addr (network order), 0 when none or no route. */
-int ct_lpm_lookup(const struct ct_lpm *lpm, int family, const uint8_t *addr);
+int ct_pc_init(struct ct_pcache *pc);
+void ct_pc_free(struct ct_pcache *pc);
+/* The entry for k, or NULL. */
+struct ct_pc_entry *ct_pc_find(const struct ct_pcache *pc, const struct ct_rtkey *k);
+/* Add k (answer CT_PC_PENDING) unless present; NULL on ENOMEM. */
+struct ct_pc_entry *ct_pc_add(struct ct_pcache *pc, const struct ct_rtkey *k, bool *created);
+void ct_pc_remove(struct ct_pcache *pc, const struct ct_rtkey *k);
+/* Queue a route event's prefix; false when no cached key can lie in it. */
+bool ct_pc_note_route(struct ct_pcache *pc, const struct ct_route *r);
+void ct_pc_note_all(struct ct_pcache *pc);
+/* Apply what was queued: drop the keys it can change.  0 or -ENOMEM. */
+int ct_pc_apply(struct ct_pcache *pc);
+/* Keep only entries stamped with pc->stamp (a walk touched them). */
+int ct_pc_sweep(struct ct_pcache *pc);
+/* k's dst (or, input keys, src) lies in the prefix family/plen/addr. */
+bool ct_rtkey_in_prefix(const struct ct_rtkey *k, int family, unsigned int plen,
+			const uint8_t *addr);
 
 /* --- the plan, as far as counting goes --- */
 
@@ -64,7 +93,11 @@ struct ct_ifstat {
 struct ct_ctx {
 	struct ct_config cfg;
 	struct ct_flows *flows;
-	struct ct_lpm lpm;
+	struct ct_pcache pc;
+	ct_lookup_fn lookup;
+	void *lookup_arg;
+	struct ct_lookup *kernel;	/* ct_lookup.c's socket; NULL without */
+	bool unresolved;		/* some flow has CT_FLOW_UNRESOLVED */
 
 	struct ct_pdev *devs;
 	size_t n_devs;
@@ -102,8 +135,26 @@ const struct ct_ptun *ct_find_tun(const struct ct_ptun *tuns, size_t n, int ifin
 /* The per-ifindex totals entry, created on demand; NULL on ENOMEM. */
 struct ct_ifstat *ct_ifstat(struct ct_ctx *ct, int ifindex);
 const struct ct_ifstat *ct_ifstat_find(const struct ct_ctx *ct, int ifindex);
+/* Internal: a new flow whose devices have not counted it as seen yet. */
+#define CT_FLOW_UNCOUNTED (1u << 5)
+/* A new flow got its path: count it as seen per device. */
+void ct_count_seen(struct ct_ctx *ct, const struct ct_flow *f);
 /* A flow left through flowd (deleted or rebuilt): count it per device. */
 void ct_count_flushed(struct ct_ctx *ct, const struct ct_flow *f);
+/*
+ * Resolve flows' paths: those flagged CT_FLOW_UNRESOLVED, or every flow
+ * (all), asking the backend only for lookups not cached.  0 or -errno.
+ */
+int ct_paths_resolve(struct ct_ctx *ct, bool all);
+
+/* --- the kernel as lookup backend (ct_lookup.c) --- */
+
+struct ct_lookup;
+int ct_lookup_open(struct ct_lookup **out);
+void ct_lookup_close(struct ct_lookup *l);
+/* A ct_lookup_fn; arg is the struct ct_lookup. */
+int ct_lookup_kernel(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, size_t n);
+
 /* Free what ct_new() set up (not the sockets). */
 void ct_state_free(struct ct_ctx *ct);
 

@@ -143,6 +143,9 @@ int ct_msg_parse(const void *buf, size_t len, struct ct_flow *f, uint32_t *statu
 			return -1;
 		f->zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
 	}
+	/* Paths are looked up with the mark (ct_paths.c). */
+	if (tb[CTA_MARK] != NULL && get_u32(tb[CTA_MARK], &f->mark) < 0)
+		return -1;
 	if (tb[CTA_TUPLE_REPLY] != NULL) {
 		if (parse_tuple(tb[CTA_TUPLE_REPLY], family, &reply) < 0)
 			return -1;

@@ -49,7 +49,7 @@ int ct_new(const struct ct_config *cfg, struct ct_ctx **out)
 	else
 		ct_config_default(&ct->cfg);
 	ct->flows = ct_flows_new();
-	if (ct->flows == NULL || ct_lpm_build(&ct->lpm, NULL, 0) < 0) {
+	if (ct->flows == NULL || ct_pc_init(&ct->pc) < 0) {
 		ct_state_free(ct);
 		free(ct);
 		return -ENOMEM;
@@ -63,7 +63,7 @@ void ct_state_free(struct ct_ctx *ct)
 {
 	ct_flows_free(ct->flows);
 	ct->flows = NULL;
-	ct_lpm_free(&ct->lpm);
+	ct_pc_free(&ct->pc);
 	free(ct->devs);
 	free(ct->tuns);
 	free(ct->ifstats);
@@ -122,17 +122,6 @@ size_t ct_flow_devices(const struct ct_ptun *tuns, size_t n_tuns, const struct c
 	return n;
 }
 
-int ct_route_lookup(const struct ct_ctx *ct, int family, const void *addr)
-{
-	return ct_lpm_lookup(&ct->lpm, family, addr);
-}
-
-static void resolve(const struct ct_ctx *ct, struct ct_flow *f)
-{
-	f->in_if = ct_lpm_lookup(&ct->lpm, f->family, f->src);
-	f->out_if = ct_lpm_lookup(&ct->lpm, f->family, f->rdst);
-}
-
 const struct ct_ifstat *ct_ifstat_find(const struct ct_ctx *ct, int ifindex)
 {
 	for (size_t i = 0; i < ct->n_ifstats; i++)
@@ -162,12 +151,11 @@ struct ct_ifstat *ct_ifstat(struct ct_ctx *ct, int ifindex)
 	return s;
 }
 
-static void count_seen(struct ct_ctx *ct, const struct ct_flow *f)
+void ct_count_seen(struct ct_ctx *ct, const struct ct_flow *f)
 {
 	int devs[CT_MAX_DEVS];
 	size_t n = ct_flow_devices(ct->tuns, ct->n_tuns, f, devs);
 
-	ct->stats.seen++;
 	for (size_t i = 0; i < n; i++) {
 		struct ct_ifstat *s = ct_ifstat(ct, devs[i]);
 
@@ -192,6 +180,15 @@ void ct_count_flushed(struct ct_ctx *ct, const struct ct_flow *f)
 
 /* --- applying what the kernel says --- */
 
+/* New flows get their paths once per buffer or dump: lookups in batches. */
+static void resolve_new(struct ct_ctx *ct)
+{
+	int r = ct_paths_resolve(ct, false);
+
+	if (r < 0)
+		log_warnx("conntrack: looking up flow paths: %s (retried)", strerror(-r));
+}
+
 /* The entry is offloaded now: add it, or refresh what may change. */
 static void flow_offloaded(struct ct_ctx *ct, struct ct_flow *f, uint32_t status)
 {
@@ -203,21 +200,29 @@ static void flow_offloaded(struct ct_ctx *ct, struct ct_flow *f, uint32_t status
 	if (status & ct->cfg.hw_bit)
 		f->flags |= CT_FLOW_HW;
 	f->gen = ct->gen;
-	resolve(ct, f);
+	/* Paths are looked up in a batch after this buffer or dump (ct_paths.c). */
+	f->flags |= CT_FLOW_UNRESOLVED | CT_FLOW_UNCOUNTED;
+	f->in_if = f->out_if = 0;
 	have = ct_flows_insert(ct->flows, f, &created);
 	if (have == NULL) {
 		log_warnx("conntrack: out of memory tracking an offloaded flow");
 		return;
 	}
 	if (created) {
-		count_seen(ct, have);
+		ct->stats.seen++;
+		ct->unresolved = true;
 		return;
 	}
-	have->flags = f->flags;
+	/* The lookups depend on the mark and the destination only. */
+	if (have->mark != f->mark || memcmp(have->rdst, f->rdst, sizeof(have->rdst)) != 0) {
+		have->flags |= CT_FLOW_UNRESOLVED;
+		ct->unresolved = true;
+	}
+	have->flags = (uint8_t)(f->flags & ~(CT_FLOW_UNRESOLVED | CT_FLOW_UNCOUNTED)) |
+		      (have->flags & (CT_FLOW_UNRESOLVED | CT_FLOW_UNCOUNTED));
 	have->gen = f->gen;
+	have->mark = f->mark;
 	memcpy(have->rdst, f->rdst, sizeof(have->rdst));
-	have->in_if = f->in_if;
-	have->out_if = f->out_if;
 }
 
 static void apply(struct ct_ctx *ct, int kind, struct ct_flow *f, uint32_t status, double now)
@@ -279,6 +284,7 @@ void ct_feed(struct ct_ctx *ct, const void *buf, size_t len, double now)
 	}
 	if (off < len)
 		ct->stats.malformed++;	/* trailing bytes that are no message */
+	resolve_new(ct);
 }
 
 /* --- dumps --- */
@@ -312,6 +318,7 @@ void ct_dump_end(struct ct_ctx *ct, double now, bool resync)
 		if (ct_flows_at(ct->flows, i)->gen != ct->gen)
 			ct_flows_delete_at(ct->flows, i);
 	ct->in_dump = false;
+	resolve_new(ct);
 	ct->stats.refreshes++;
 	if (resync)
 		ct->stats.resyncs++;
@@ -337,32 +344,6 @@ double ct_refresh_due(const struct ct_ctx *ct, double now)
 }
 
 /* --- topology --- */
-
-int ct_set_routes(struct ct_ctx *ct, const struct ct_route *routes, size_t n)
-{
-	int r = ct_lpm_build(&ct->lpm, routes, n);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ct_flows_count(ct->flows); i++)
-		resolve(ct, ct_flows_at(ct->flows, i));
-	return 0;
-}
-
-int ct_load_routes(struct ct_ctx *ct)
-{
-	struct ct_route *routes;
-	size_t n;
-	int r = ct_routes_dump(&routes, &n);
-
-	if (r < 0) {
-		log_warnx("conntrack: cannot dump the routing table: %s", strerror(-r));
-		return r;
-	}
-	r = ct_set_routes(ct, routes, n);
-	free(routes);
-	return r;
-}
 
 int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 {

@@ -312,8 +312,13 @@ int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out)
 	}
 	nfct_filter_dump_set_attr(ct->filter, NFCT_FILTER_DUMP_STATUS, &status);
 
-	/* 3. Routes (without them flows have no path yet), then the dump. */
-	ct_load_routes(ct);
+	/* 3. The kernel answers path lookups (without it flows have no path), then the dump. */
+	r = ct_lookup_open(&ct->kernel);
+	if (r < 0) {
+		log_warnx("conntrack: cannot open a route lookup socket: %s", strerror(-r));
+		goto fail;
+	}
+	ct_set_lookup(ct, ct_lookup_kernel, ct->kernel);
 	r = ct_refresh(ct, now);
 	if (r < 0)
 		goto fail;
@@ -336,6 +341,7 @@ void ct_close(struct ct_ctx *ct)
 		nfct_filter_dump_destroy(ct->filter);
 	if (ct->mnl != NULL)
 		mnl_socket_close(ct->mnl);
+	ct_lookup_close(ct->kernel);
 	free(ct->rbuf);
 	ct_state_free(ct);
 	free(ct);

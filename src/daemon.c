@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ct.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -19,6 +20,14 @@ static void topo_changed(void *arg)
 
 	fd->counters.rtnl_events++;
 	daemon_schedule(fd);
+}
+
+/* Route events drop the flow path lookups they can change (ct_paths.c). */
+static bool route_event(void *arg, const struct nlmsghdr *nlh, size_t len)
+{
+	struct flowd *fd = arg;
+
+	return fd->ct != NULL && ct_route_event(fd->ct, nlh, len);
 }
 
 static void nft_table_changed(void *arg, const char *why)
@@ -285,6 +294,7 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 	}
 	if (offload_init(fd) < 0)
 		return -1;
+	topo_set_route_hook(fd->topo, route_event, fd);
 	ev_timer_init(&fd->ctl_reaper, ctl_reaper_cb, 0, 0);
 	fd->ctl_reaper.data = fd;
 	{

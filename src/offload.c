@@ -179,8 +179,9 @@ void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
 		}
 	}
 	ct_selection_free(&stale);
-	if ((r = ct_load_routes(fd->ct)) < 0)
-		log_warnx("reading the routing table for flow paths failed: %s", strerror(-r));
+	/* Only the lookups route events dropped are asked again. */
+	if ((r = ct_update_paths(fd->ct)) < 0)
+		log_warnx("looking up flow paths failed: %s (retried)", strerror(-r));
 	if (ct_set_plan(fd->ct, new_plan) < 0)
 		daemon_error(fd, "out of memory updating flow paths");
 	free(fd->fps);

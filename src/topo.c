@@ -2,11 +2,22 @@
 /*
  * Topology from rtnetlink.
  *
- * Events: a libnl cache manager keeps route/link, route/addr and
- * route/route caches and tells us, through change callbacks, that
+ * Events: a libnl cache manager keeps route/link and route/addr caches
+ * (tens of objects) and tells us, through change callbacks, that
  * something moved.  We never read partial state from those callbacks:
  * they only mark "changed" (and "links stale" for link objects), and the
  * daemon, after its debounce, takes a topo_snapshot().
+ *
+ * Routes are never cached: on a full-table router a copy of every route
+ * costs hundreds of MB and its upkeep more CPU than the kernel's own.  A
+ * plain netlink socket subscribed to the IPv4/IPv6 route and rule groups
+ * (and nexthop objects) only learns that routing changed.  A rule or
+ * nexthop event, or a route event whose prefix holds a tunnel's remote
+ * address, can move a tunnel's underlay: "changed".  Other route events
+ * cannot, and only go to the route hook (the conntrack module drops the
+ * flow path lookups they can change).  Overruns (ENOBUFS) mean "anything
+ * may have changed": changed, and the hook is told so; nothing is
+ * re-read.  Only messages from the kernel (nl_pid 0) count.
  *
  * Links: libnl hides IFLA_INFO_DATA and lacks getters for some tunnel
  * kinds, so the struct link array comes from our own RTM_GETLINK dump
@@ -15,15 +26,12 @@
  * change costs less than keeping a second, incremental link model in step
  * with libnl's; the price is one extra round trip per debounced change.
  *
- * Routes: every snapshot redoes one RTM_GETROUTE per tunnel instead of
- * evaluating libnl's route cache ourselves: the kernel applies policy
- * rules, marks, oif binding and multipath exactly as the tunnel would.
- * The route/route and route/addr caches are there for their events (a new
- * default route or a local address appearing can resolve a tunnel).  On
- * full-table routers caching every route costs memory; subscribing to the
- * route groups without a cache would be the cheaper alternative.  Also
- * note IPv4 routes the kernel flushes on link down produce no event; the
- * link event that caused it covers that.
+ * Routes: every snapshot redoes one RTM_GETROUTE per tunnel: the kernel
+ * applies policy rules, marks, oif binding and multipath exactly as the
+ * tunnel would.  The route/addr cache is there for its events (a local
+ * address appearing can resolve a tunnel).  Note IPv4 routes the kernel
+ * flushes on link down produce no event; the link event that caused it
+ * covers that.
  *
  * Order at start: the caches subscribe to their groups before their first
  * dump, and our own link dump happens after that (at snapshot time), so
@@ -51,7 +59,6 @@
 #include <netlink/object.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/route.h>
 #include <netlink/socket.h>
 
 #include "link_parse.h"
@@ -68,7 +75,10 @@
 #define TOPO_RESYNC_RETRY 1.0
 #define TOPO_PPPOE_MAX (64 * 1024)
 
-static const char *const topo_caches[] = { "route/link", "route/addr", "route/route" };
+#define TOPO_ROUTE_RBUF (32 * 1024)
+#define TOPO_ROUTE_BURST 256		/* datagrams per wakeup; level-triggered */
+
+static const char *const topo_caches[] = { "route/link", "route/addr" };
 #define N_CACHES (sizeof(topo_caches) / sizeof(topo_caches[0]))
 
 struct topo_ctx {
@@ -81,6 +91,12 @@ struct topo_ctx {
 	struct nl_cache_mngr *mngr;
 	struct nl_sock *sync_sk;		/* refills after lost events */
 	struct nl_cache *caches[N_CACHES];
+
+	int rt_fd;				/* route/rule events, no cache */
+	ev_io rt_io;
+	topo_route_hook route_hook;
+	void *route_arg;
+	char *rt_buf;
 
 	struct mnl_socket *mnl;			/* link dumps and route lookups */
 	uint32_t seq;
@@ -107,8 +123,147 @@ static void cache_changed(struct nl_cache *cache, struct nl_object *obj, int act
 
 	ctx->stats.events++;
 	ctx->changed = true;
-	if (type == NULL || strcmp(type, "route/link") == 0)
+	if (type == NULL || strcmp(type, "route/link") == 0) {
 		ctx->links_stale = true;
+		/* Links going down or away move routes without route events. */
+		if (ctx->route_hook != NULL)
+			(void)ctx->route_hook(ctx->route_arg, NULL, 0);
+	}
+}
+
+/* --- route and rule events: no cache --- */
+
+static bool addr_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned int plen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(addr, prefix, bytes) != 0)
+		return false;
+	return bits == 0 || ((addr[bytes] ^ prefix[bytes]) & (uint8_t)(0xff00u >> bits)) == 0;
+}
+
+/* Can this route message move a tunnel's underlay? Malformed: assume so. */
+static bool route_moves_tunnels(const struct topo_ctx *ctx, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm;
+	uint8_t dst[16] = { 0 };
+	size_t alen;
+
+	if (ctx->links == NULL || ctx->links_stale)
+		return true;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*rtm)))
+		return true;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return false;
+	if (rtm->rtm_flags & RTM_F_CLONED)
+		return false;
+	alen = rtm->rtm_family == AF_INET ? 4 : 16;
+	if (rtm->rtm_dst_len > alen * 8 || nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+		return true;
+	if (tb[RTA_DST] != NULL) {
+		if (nlattr_len_is(tb[RTA_DST], alen) < 0)
+			return true;
+		memcpy(dst, mnl_attr_get_payload(tb[RTA_DST]), alen);
+	}
+	for (size_t i = 0; i < ctx->n_links; i++) {
+		const struct link *l = &ctx->links[i];
+
+		if (l->type == LINK_TYPE_TUNNEL && l->tun.remote.family == rtm->rtm_family &&
+		    addr_in_prefix(l->tun.remote.bytes, dst, rtm->rtm_dst_len))
+			return true;
+	}
+	return false;
+}
+
+void topo_route_events(struct topo_ctx *ctx, const void *buf, size_t len)
+{
+	const struct nlmsghdr *m = buf;
+	int rem = len > INT_MAX ? INT_MAX : (int)len;
+
+	for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+		bool moves;
+
+		switch (m->nlmsg_type) {
+		case RTM_NEWROUTE:
+		case RTM_DELROUTE:
+			moves = route_moves_tunnels(ctx, m);
+			break;
+		case RTM_NEWRULE:
+		case RTM_DELRULE:
+		case RTM_NEWNEXTHOP:
+		case RTM_DELNEXTHOP:
+			moves = true;
+			break;
+		default:
+			continue;
+		}
+		ctx->stats.route_events++;
+		if (ctx->route_hook != NULL && ctx->route_hook(ctx->route_arg, m, (size_t)rem))
+			moves = true;
+		if (moves) {
+			ctx->stats.events++;
+			ctx->changed = true;
+		}
+	}
+}
+
+static void route_events_lost(struct topo_ctx *ctx, int err)
+{
+	ctx->stats.route_overruns++;
+	log_warnx("route events lost (%s): paths looked up again", strerror(err));
+	ctx->changed = true;
+	if (ctx->route_hook != NULL)
+		(void)ctx->route_hook(ctx->route_arg, NULL, 0);
+}
+
+/* Read what is pending (bounded; the watcher is level-triggered). */
+static void route_dispatch(struct topo_ctx *ctx)
+{
+	for (int i = 0; i < TOPO_ROUTE_BURST; i++) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { ctx->rt_buf, TOPO_ROUTE_RBUF };
+		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+				      .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t len = recvmsg(ctx->rt_fd, &msg, MSG_DONTWAIT);
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			/* ENOBUFS: the kernel dropped events; the socket goes on. */
+			route_events_lost(ctx, errno);
+			if (errno != ENOBUFS)
+				break;
+			continue;
+		}
+		if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
+			ctx->stats.foreign++;
+			continue;	/* not from the kernel */
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			route_events_lost(ctx, EMSGSIZE);
+			continue;
+		}
+		topo_route_events(ctx, ctx->rt_buf, (size_t)len);
+	}
+}
+
+static void route_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct topo_ctx *ctx = w->data;
+
+	route_dispatch(ctx);
+	if (ctx->changed)
+		topo_notify(ctx);
+}
+
+void topo_set_route_hook(struct topo_ctx *ctx, topo_route_hook hook, void *arg)
+{
+	ctx->route_hook = hook;
+	ctx->route_arg = arg;
 }
 
 /* --- our own link dump --- */
@@ -283,6 +438,8 @@ int topo_resync(struct topo_ctx *ctx)
 	int ret = refill_caches(ctx);
 
 	ctx->links_stale = true;
+	if (ctx->route_hook != NULL)
+		(void)ctx->route_hook(ctx->route_arg, NULL, 0);
 	if (ret < 0) {
 		ctx->stats.resync_failures++;
 		ctx->resync_pending = true;
@@ -329,6 +486,7 @@ int topo_dispatch(struct topo_ctx *ctx)
 		ret = events_lost(ctx, err);
 	else if (ctx->resync_pending && ctx->loop == NULL)
 		ret = topo_resync(ctx);
+	route_dispatch(ctx);
 	if (ctx->changed)
 		topo_notify(ctx);
 	return ret;
@@ -401,17 +559,10 @@ static int open_libnl(struct topo_ctx *ctx)
 	for (size_t i = 0; i < N_CACHES; i++) {
 		struct nl_cache *cache = NULL;
 
-		switch (i) {
-		case 0:
+		if (i == 0)
 			err = rtnl_link_alloc_cache_flags(NULL, AF_UNSPEC, &cache, 0);
-			break;
-		case 1:
+		else
 			err = rtnl_addr_alloc_cache(NULL, &cache);
-			break;
-		default:
-			err = rtnl_route_alloc_cache(NULL, AF_UNSPEC, 0, &cache);
-			break;
-		}
 		if (err < 0) {
 			log_warnx("libnl cache %s: %s", topo_caches[i], nl_geterror(err));
 			return -1;
@@ -428,6 +579,37 @@ static int open_libnl(struct topo_ctx *ctx)
 	return 0;
 }
 
+/* Subscribed before the caches fill and before any snapshot: no gap. */
+static int open_route_events(struct topo_ctx *ctx)
+{
+	static const unsigned int groups[] = {
+		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
+		RTNLGRP_NEXTHOP,
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	ctx->rt_buf = malloc(TOPO_ROUTE_RBUF);
+	if (ctx->rt_buf == NULL) {
+		log_warn("route events");
+		return -1;
+	}
+	ctx->rt_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (ctx->rt_fd < 0 || bind(ctx->rt_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		log_warn("route event socket");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		/* Nexthop objects are newer than some kernels: only they may fail. */
+		if (setsockopt(ctx->rt_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i],
+			       sizeof(groups[i])) < 0 && groups[i] != RTNLGRP_NEXTHOP) {
+			log_warn("route event socket: group %u", groups[i]);
+			return -1;
+		}
+	}
+	set_rcvbuf(ctx->rt_fd, TOPO_EVENT_RCVBUF);
+	return 0;
+}
+
 int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, void *arg)
 {
 	struct topo_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -441,7 +623,8 @@ int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, v
 	ctx->cb = cb;
 	ctx->cb_arg = arg;
 	ctx->links_stale = true;
-	if (open_libnl(ctx) < 0 || open_mnl(ctx) < 0) {
+	ctx->rt_fd = -1;
+	if (open_route_events(ctx) < 0 || open_libnl(ctx) < 0 || open_mnl(ctx) < 0) {
 		topo_fini(ctx);
 		return -1;
 	}
@@ -449,8 +632,12 @@ int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, v
 	ctx->resync_timer.data = ctx;
 	ev_io_init(&ctx->io, io_cb, nl_cache_mngr_get_fd(ctx->mngr), EV_READ);
 	ctx->io.data = ctx;
-	if (loop != NULL)
+	ev_io_init(&ctx->rt_io, route_io_cb, ctx->rt_fd, EV_READ);
+	ctx->rt_io.data = ctx;
+	if (loop != NULL) {
 		ev_io_start(loop, &ctx->io);
+		ev_io_start(loop, &ctx->rt_io);
+	}
 	*out = ctx;
 	return 0;
 }
@@ -461,8 +648,12 @@ void topo_fini(struct topo_ctx *ctx)
 		return;
 	if (ctx->loop != NULL) {
 		ev_io_stop(ctx->loop, &ctx->io);
+		ev_io_stop(ctx->loop, &ctx->rt_io);
 		ev_timer_stop(ctx->loop, &ctx->resync_timer);
 	}
+	if (ctx->rt_fd >= 0)
+		close(ctx->rt_fd);
+	free(ctx->rt_buf);
 	/* The manager frees the caches it holds. */
 	if (ctx->mngr != NULL)
 		nl_cache_mngr_free(ctx->mngr);

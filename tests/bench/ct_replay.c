@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "../unit/ct_fixture.h"
+#include "../unit/ct_routes_stub.h"
 #include "../unit/ct_seed.h"
 #include "ct.h"
 
@@ -204,7 +205,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ct_replay: no events (give a capture or -s FLOWS)\n");
 		return 2;
 	}
-	if (ct_new(NULL, &ct) < 0 || ct_set_routes(ct, routes, 4) < 0 ||
+	if (ct_new(NULL, &ct) < 0 || seed_set_routes(ct, routes, 4) < 0 ||
 	    ct_set_plan(ct, &seed_plan) < 0) {
 		fprintf(stderr, "ct_replay: out of memory\n");
 		return 1;

@@ -2,11 +2,14 @@
 /*
  * conntrack: ctnetlink events and dump replies (ct_msg_parse) through the
  * tracker's state machine (ct_feed, ct_dump_*), with route messages from
- * the same buffer (ct_route_parse) as its routing table, then the counts,
- * selections and refresh policy over whatever set of flows resulted.
+ * the same buffer (ct_route_parse) as the lookup stub's routes and as
+ * route events (ct_route_event: the path cache's invalidation), then the
+ * counts, selections and refresh policy over whatever set of flows
+ * resulted.
  */
 #include <libmnl/libmnl.h>
 
+#include "../unit/ct_routes_stub.h"
 #include "ct.h"
 #include "fuzz_util.h"
 #include "nlattr_util.h"
@@ -74,12 +77,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    n_routes < MAX_ROUTES - 1)
 				n_routes++;
 	}
-	if (ct_set_routes(ct, routes, n_routes) < 0)
+	if (seed_set_routes(ct, routes, n_routes) < 0)
 		abort();
 
 	/* Events: ct_feed frames the buffer itself. */
 	ct_feed(ct, buf, size, 1.0);
 	select_and_count(ct);
+
+	/* The same messages as route events: drop cached paths, look up again. */
+	{
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int rem = (int)size;
+
+		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem))
+			(void)ct_route_event(ct, m, (size_t)rem);
+		(void)ct_update_paths(ct);
+	}
 
 	/*
 	 * The same bytes as a dump, message by message: ct_watch.c gets them
@@ -107,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)ct_msg_parse(buf, size, &f, &status);
 		(void)ct_route_parse(buf, size, &r);
+		(void)ct_lookup_parse(buf, size);
 	}
 	ct_close(ct);
 	free(buf);

@@ -243,15 +243,15 @@ static void gen_ct(void)
 {
 	static const struct ctspec flows[] = {
 		{ AF_INET, "10.0.0.2", "10.2.0.2", NULL, NULL, IPPROTO_TCP, 40000, 80, 1,
-		  IPS_CONFIRMED | IPS_OFFLOAD, 0 },
+		  IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 },
 		{ AF_INET, "10.0.0.3", "10.2.0.5", NULL, NULL, IPPROTO_UDP, 5000, 53, 2,
-		  IPS_OFFLOAD | IPS_HW_OFFLOAD, 7 },
+		  IPS_OFFLOAD | IPS_HW_OFFLOAD, 7, 0 },
 		{ AF_INET, "10.0.0.2", "8.8.8.8", NULL, "198.51.100.1", IPPROTO_TCP, 40001, 443, 3,
-		  IPS_OFFLOAD | IPS_SRC_NAT, 0 },
+		  IPS_OFFLOAD | IPS_SRC_NAT, 0, 0 },
 		{ AF_INET6, "fd00::2", "2001:db8::9", NULL, NULL, IPPROTO_TCP, 1, 2, 4,
-		  IPS_OFFLOAD | IPS_DST_NAT, 0 },
+		  IPS_OFFLOAD | IPS_DST_NAT, 0, 0 },
 		{ AF_INET, "172.16.0.1", "10.2.0.9", NULL, NULL, IPPROTO_GRE, 0, 0, 5,
-		  IPS_CONFIRMED, 0 },
+		  IPS_CONFIRMED, 0, 0 },
 	};
 	static const char *const kinds[] = { "new", "update", "destroy", "dump" };
 	union ctbuf buf, acc;

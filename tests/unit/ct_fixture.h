@@ -36,6 +36,7 @@ struct ctspec {
 	uint32_t id;
 	uint32_t status;
 	uint16_t zone;
+	uint32_t mark;			/* CTA_MARK, 0: none */
 };
 
 enum ct_fx_kind { FX_NEW, FX_UPDATE, FX_DESTROY, FX_DUMP };
@@ -87,6 +88,8 @@ static inline struct nlmsghdr *ct_fx_put(union ctbuf *buf, size_t *off, enum ct_
 	nfct_set_attr_u32(ct, ATTR_STATUS, s->status);
 	if (s->zone)
 		nfct_set_attr_u16(ct, ATTR_ZONE, s->zone);
+	if (s->mark)
+		nfct_set_attr_u32(ct, ATTR_MARK, s->mark);
 	nfct_nlmsg_build(nlh, ct);
 	/* The builder leaves CTA_ID out: the kernel never takes it in a create. */
 	mnl_attr_put_u32(nlh, CTA_ID, htonl(s->id));

@@ -26,7 +26,7 @@ static struct plan_tunnel seed_tuns[] = {
 };
 static const struct plan seed_plan = { seed_devs, 3, seed_tuns, 1 };
 
-/* addr/plen dev ifindex, for ct_set_routes(). */
+/* addr/plen dev ifindex, for seed_set_routes(). */
 static inline struct ct_route route4(const char *addr, int plen, int ifindex)
 {
 	struct ct_route r = { .family = AF_INET, .plen = (uint8_t)plen, .ifindex = ifindex };

@@ -239,7 +239,8 @@ static void test_churn(void **state)
 	}
 	assert_int_equal(ct_flows_count(t), 0);
 	printf("# empty again: %zu bytes\n", ct_flows_mem(t));
-	assert_true(ct_flows_mem(t) < 300 * 1024);
+	/* One chunk stays (CT_CHUNK flows of 76 bytes: 304 KiB) and a small index. */
+	assert_true(ct_flows_mem(t) < 320 * 1024);
 	free(live);
 	ct_flows_free(t);
 }

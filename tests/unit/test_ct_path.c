@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Path resolution: the LPM table and the RTM_NEWROUTE parser. */
+/* Route messages for flow paths: events, lookup requests and answers. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,128 +17,7 @@
 
 #include "ct.h"
 #include "ct_int.h"
-
-static struct ct_route rt(const char *prefix, int ifindex, uint32_t metric)
-{
-	struct ct_route r;
-	char text[64];
-	char *slash;
-
-	memset(&r, 0, sizeof(r));
-	snprintf(text, sizeof(text), "%s", prefix);
-	slash = strchr(text, '/');
-	assert_non_null(slash);
-	*slash = '\0';
-	r.family = strchr(text, ':') ? AF_INET6 : AF_INET;
-	assert_int_equal(inet_pton(r.family, text, r.addr), 1);
-	r.plen = (uint8_t)atoi(slash + 1);
-	r.ifindex = ifindex;
-	r.metric = metric;
-	return r;
-}
-
-static int look(const struct ct_ctx *ct, const char *addr)
-{
-	uint8_t a[16] = { 0 };
-	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-
-	assert_int_equal(inet_pton(family, addr, a), 1);
-	return ct_route_lookup(ct, family, a);
-}
-
-static void test_lpm_v4(void **state)
-{
-	struct ct_route routes[] = {
-		rt("0.0.0.0/0", 3, 0),		/* default via eth1 */
-		rt("10.0.0.0/24", 2, 0),	/* eth0 */
-		rt("10.2.0.0/24", 5, 0),	/* tun0 */
-		rt("10.2.0.128/25", 6, 0),
-		rt("10.2.0.77/32", 7, 0),	/* host route */
-		rt("10.9.0.0/16", 0, 0),	/* unreachable */
-		rt("10.0.0.0/8", 8, 0),
-		rt("10.0.0.99/24", 9, 10),	/* same prefix (host bits set), worse metric */
-	};
-	struct ct_ctx *ct;
-
-	assert_int_equal(ct_new(NULL, &ct), 0);
-	assert_int_equal(look(ct, "10.0.0.2"), 0);	/* no routes yet */
-	assert_int_equal(ct_set_routes(ct, routes, sizeof(routes) / sizeof(routes[0])), 0);
-	assert_int_equal(look(ct, "10.0.0.2"), 2);
-	assert_int_equal(look(ct, "10.0.0.255"), 2);
-	assert_int_equal(look(ct, "10.0.1.1"), 8);
-	assert_int_equal(look(ct, "10.2.0.2"), 5);
-	assert_int_equal(look(ct, "10.2.0.127"), 5);
-	assert_int_equal(look(ct, "10.2.0.128"), 6);
-	assert_int_equal(look(ct, "10.2.0.77"), 7);
-	assert_int_equal(look(ct, "10.2.0.78"), 5);
-	assert_int_equal(look(ct, "10.9.1.1"), 0);	/* the unreachable shadows /8 */
-	assert_int_equal(look(ct, "8.8.8.8"), 3);
-	assert_int_equal(look(ct, "255.255.255.255"), 3);
-	/* IPv4 routes never answer IPv6. */
-	assert_int_equal(look(ct, "::ffff:10.0.0.2"), 0);
-
-	/* Lower metric wins whichever comes first. */
-	routes[1].metric = 20;
-	assert_int_equal(ct_set_routes(ct, routes, sizeof(routes) / sizeof(routes[0])), 0);
-	assert_int_equal(look(ct, "10.0.0.2"), 9);
-
-	/* Without a default route, unmatched addresses have no device. */
-	assert_int_equal(ct_set_routes(ct, routes + 1, 2), 0);
-	assert_int_equal(look(ct, "8.8.8.8"), 0);
-	ct_close(ct);
-}
-
-static void test_lpm_v6(void **state)
-{
-	struct ct_route routes[] = {
-		rt("::/0", 3, 1024),
-		rt("2001:db8::/64", 2, 256),
-		rt("2001:db8:2::/48", 5, 256),
-		rt("2001:db8:2:0:8000::/65", 6, 256),
-		rt("2001:db8:2::77/128", 7, 256),
-		rt("2001:db8:2:0:1::/80", 0, 0),	/* blackhole */
-	};
-	struct ct_ctx *ct;
-
-	assert_int_equal(ct_new(NULL, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, sizeof(routes) / sizeof(routes[0])), 0);
-	assert_int_equal(look(ct, "2001:db8::2"), 2);
-	assert_int_equal(look(ct, "2001:db8:2::2"), 5);
-	assert_int_equal(look(ct, "2001:db8:2:0:8000::1"), 6);
-	assert_int_equal(look(ct, "2001:db8:2:0:7fff::1"), 5);
-	assert_int_equal(look(ct, "2001:db8:2::77"), 7);
-	assert_int_equal(look(ct, "2001:db8:2::78"), 5);
-	assert_int_equal(look(ct, "2001:db8:2:0:1::5"), 0);
-	assert_int_equal(look(ct, "2606:4700::1"), 3);
-	assert_int_equal(look(ct, "10.0.0.2"), 0);	/* no IPv4 routes at all */
-	ct_close(ct);
-}
-
-/* Many routes: the table grows and still answers right. */
-static void test_lpm_many(void **state)
-{
-	enum { N = 50000 };
-	struct ct_route *routes = calloc(N, sizeof(*routes));
-	struct ct_ctx *ct;
-
-	for (uint32_t i = 0; i < N; i++) {
-		uint32_t a = htonl(0x64000000u | (i << 8));	/* 100.x.y.0/24 */
-
-		routes[i].family = AF_INET;
-		routes[i].plen = 24;
-		memcpy(routes[i].addr, &a, 4);
-		routes[i].ifindex = (int32_t)(i % 1000) + 1;
-	}
-	assert_int_equal(ct_new(NULL, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, N), 0);
-	for (uint32_t i = 0; i < N; i += 97) {
-		uint32_t a = htonl(0x64000000u | (i << 8) | 42);
-
-		assert_int_equal(ct_route_lookup(ct, AF_INET, &a), (int)(i % 1000) + 1);
-	}
-	free(routes);
-	ct_close(ct);
-}
+#include "nlattr_util.h"
 
 /* --- RTM_NEWROUTE --- */
 
@@ -218,18 +99,22 @@ static void test_route_parse(void **state)
 	assert_int_equal(r.family, AF_INET6);
 	assert_int_equal(r.ifindex, 11);
 
-	/* Unreachable: kept, without a device. */
+	/* Unreachable: without a device. */
 	nlh = newroute(&buf, AF_INET, "10.9.0.0", 16, RTN_UNREACHABLE, RT_TABLE_MAIN);
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 1);
 	assert_int_equal(r.ifindex, 0);
+	assert_int_equal(r.type, RTN_UNREACHABLE);
 
-	/* Not ours: local table, local type, cloned, other family, other message. */
+	/* Every table and type counts (policy routing), deletions too. */
 	nlh = newroute(&buf, AF_INET, "10.0.0.1", 32, RTN_LOCAL, RT_TABLE_LOCAL);
-	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
-	nlh = newroute(&buf, AF_INET, "10.0.0.1", 32, RTN_LOCAL, RT_TABLE_MAIN);
-	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
+	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 1);
+	assert_int_equal(r.table, RT_TABLE_LOCAL);
+	assert_int_equal(r.type, RTN_LOCAL);
 	nlh = newroute(&buf, AF_INET, "10.0.0.0", 24, RTN_UNICAST, 100);
-	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
+	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 1);
+	assert_int_equal(r.table, 100);
+
+	/* Not ours: cloned, other family, other message. */
 	nlh = newroute(&buf, AF_INET6, "2001:db8::1", 128, RTN_UNICAST, RT_TABLE_MAIN);
 	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_flags |= RTM_F_CLONED;
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
@@ -237,6 +122,8 @@ static void test_route_parse(void **state)
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
 	nlh = newroute(&buf, AF_INET, "10.0.0.0", 24, RTN_UNICAST, RT_TABLE_MAIN);
 	nlh->nlmsg_type = RTM_DELROUTE;
+	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 1);
+	nlh->nlmsg_type = RTM_NEWLINK;
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), 0);
 
 	/* Malformed: prefix too long, address of the wrong size, truncated. */
@@ -244,6 +131,9 @@ static void test_route_parse(void **state)
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), -1);
 	nlh = newroute(&buf, AF_INET6, NULL, 64, RTN_UNICAST, RT_TABLE_MAIN);
 	mnl_attr_put(nlh, RTA_DST, 4, "abcd");
+	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), -1);
+	nlh = newroute(&buf, AF_INET, "10.0.0.0", 24, RTN_UNICAST, RT_TABLE_MAIN);
+	mnl_attr_put_u16(nlh, RTA_OIF, 2);
 	assert_int_equal(ct_route_parse(nlh, nlh->nlmsg_len, &r), -1);
 	nlh = newroute(&buf, AF_INET, "10.0.0.0", 24, RTN_UNICAST, RT_TABLE_MAIN);
 	mnl_attr_put_u32(nlh, RTA_OIF, 2);
@@ -259,33 +149,143 @@ static void test_route_parse(void **state)
 	}
 }
 
-/* The host's own table (read-only): it parses and answers for the default. */
-static void test_route_dump_host(void **state)
+/* --- lookups --- */
+
+static struct ct_rtkey key4(const char *src, const char *dst, int iif, uint32_t mark)
 {
-	struct ct_route *routes;
-	size_t n;
-	int r = ct_routes_dump(&routes, &n);
+	struct ct_rtkey k = { .family = AF_INET, .iif = iif, .mark = mark };
+
+	inet_pton(AF_INET, dst, k.dst);
+	if (src != NULL) {
+		k.input = 1;
+		inet_pton(AF_INET, src, k.src);
+	}
+	return k;
+}
+
+static void test_lookup_build(void **state)
+{
+	union nlbuf buf;
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct ct_rtkey k = key4("10.0.0.2", "10.2.0.9", 2, 7);
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf.b;
+	const struct rtmsg *rtm;
+	size_t len;
+
+	/* An input lookup: src, dst, iif, mark. */
+	len = ct_lookup_build(buf.b, sizeof(buf), &k, 42);
+	assert_true(len > 0 && len <= CT_LOOKUP_MSG_MAX);
+	assert_int_equal(nlh->nlmsg_type, RTM_GETROUTE);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
+	assert_int_equal(nlh->nlmsg_seq, 42);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_family, AF_INET);
+	assert_int_equal(rtm->rtm_dst_len, 32);
+	assert_int_equal(rtm->rtm_src_len, 32);
+	assert_int_equal(nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX), 0);
+	assert_memory_equal(mnl_attr_get_payload(tb[RTA_DST]), k.dst, 4);
+	assert_memory_equal(mnl_attr_get_payload(tb[RTA_SRC]), k.src, 4);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_IIF]), 2);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_MARK]), 7);
+
+	/* An output lookup: dst only (no mark when 0). */
+	k = key4(NULL, "10.2.0.9", 0, 0);
+	len = ct_lookup_build(buf.b, sizeof(buf), &k, 43);
+	assert_true(len > 0);
+	assert_int_equal(nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX), 0);
+	assert_non_null(tb[RTA_DST]);
+	assert_null(tb[RTA_SRC]);
+	assert_null(tb[RTA_IIF]);
+	assert_null(tb[RTA_MARK]);
+
+	/* Too small a buffer, a bad family: nothing. */
+	assert_int_equal(ct_lookup_build(buf.b, CT_LOOKUP_MSG_MAX - 1, &k, 1), 0);
+	k.family = AF_UNSPEC;
+	assert_int_equal(ct_lookup_build(buf.b, sizeof(buf), &k, 1), 0);
+}
+
+static struct nlmsghdr *errmsg(union nlbuf *buf, int error)
+{
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+
+	memset(buf, 0, sizeof(*buf));
+	nlh = mnl_nlmsg_put_header(buf->b);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	return nlh;
+}
+
+static void test_lookup_parse(void **state)
+{
+	union nlbuf buf;
+	struct nlmsghdr *nlh;
+
+	/* The answer: unicast via dev 5 (answers are flagged cloned). */
+	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_flags |= RTM_F_CLONED;
+	mnl_attr_put_u32(nlh, RTA_OIF, 5);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 5);
+	/* Local, unreachable: no path. */
+	nlh = newroute(&buf, AF_INET, "10.0.0.1", 32, RTN_LOCAL, RT_TABLE_LOCAL);
+	mnl_attr_put_u32(nlh, RTA_OIF, 1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	nlh = errmsg(&buf, -ENETUNREACH);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	nlh = errmsg(&buf, -EXDEV);	/* rp_filter */
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	/* Transient errors, ACKs and garbage say nothing. */
+	nlh = errmsg(&buf, -ENOBUFS);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	nlh = errmsg(&buf, 0);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	nlh = errmsg(&buf, INT_MIN);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	nlh = errmsg(&buf, -ENETUNREACH);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;	/* no room for the error */
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	/* Malformed answers: a short RTA_OIF, truncated, a deletion. */
+	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
+	mnl_attr_put_u16(nlh, RTA_OIF, 5);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
+	mnl_attr_put_u32(nlh, RTA_OIF, 5);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len - 1), -1);
+	nlh->nlmsg_type = RTM_DELROUTE;
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	nlh = newroute(&buf, AF_INET, "10.2.0.9", 33, RTN_UNICAST, RT_TABLE_MAIN);
+	mnl_attr_put_u32(nlh, RTA_OIF, 5);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+}
+
+/* The host's kernel answers a lookup for the default route's world. */
+static void test_lookup_kernel(void **state)
+{
+	struct ct_lookup *l;
+	struct ct_rtkey keys[2] = { key4(NULL, "127.0.0.1", 0, 0),
+				    key4("192.0.2.7", "198.51.100.1", 0x7ffffff0, 0) };
+	int32_t ans[2];
+	int r = ct_lookup_open(&l);
 
 	if (r < 0) {
 		printf("# no rtnetlink here (%s): skipped\n", strerror(-r));
 		skip();
 	}
-	printf("# host main table: %zu routes\n", n);
-	for (size_t i = 0; i < n; i++) {
-		assert_true(routes[i].family == AF_INET || routes[i].family == AF_INET6);
-		assert_true(routes[i].plen <= (routes[i].family == AF_INET ? 32 : 128));
-	}
-	free(routes);
+	assert_int_equal(ct_lookup_kernel(l, keys, ans, 2), 0);
+	/* Loopback is local: no path; no such input device (ENODEV): no path. */
+	assert_int_equal(ans[0], 0);
+	assert_int_equal(ans[1], 0);
+	ct_lookup_close(l);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lpm_v4),
-		cmocka_unit_test(test_lpm_v6),
-		cmocka_unit_test(test_lpm_many),
 		cmocka_unit_test(test_route_parse),
-		cmocka_unit_test(test_route_dump_host),
+		cmocka_unit_test(test_lookup_build),
+		cmocka_unit_test(test_lookup_parse),
+		cmocka_unit_test(test_lookup_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,22 +19,23 @@
 #include <cmocka.h>
 
 #include "ct_fixture.h"
+#include "ct_routes_stub.h"
 #include "ct_seed.h"
 #include "ct.h"
 
 static const struct ctspec flow_a = { AF_INET, "10.0.0.2", "10.2.0.2", NULL, NULL, IPPROTO_TCP,
-				      40000, 80, 1, IPS_CONFIRMED | IPS_OFFLOAD, 0 };
+				      40000, 80, 1, IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 };
 static const struct ctspec flow_b = { AF_INET, "10.0.0.3", "10.2.0.5", NULL, NULL, IPPROTO_UDP,
-				      5000, 53, 2, IPS_OFFLOAD | IPS_HW_OFFLOAD, 0 };
+				      5000, 53, 2, IPS_OFFLOAD | IPS_HW_OFFLOAD, 0, 0 };
 /* Masqueraded to the Internet. */
 static const struct ctspec flow_c = { AF_INET, "10.0.0.2", "8.8.8.8", NULL, "198.51.100.1",
-				      IPPROTO_TCP, 40001, 443, 3, IPS_OFFLOAD | IPS_SRC_NAT, 0 };
+				      IPPROTO_TCP, 40001, 443, 3, IPS_OFFLOAD | IPS_SRC_NAT, 0, 0 };
 /* Within eth0. */
 static const struct ctspec flow_d = { AF_INET, "10.0.0.4", "10.0.0.5", NULL, NULL, IPPROTO_TCP,
-				      1, 2, 4, IPS_OFFLOAD, 0 };
+				      1, 2, 4, IPS_OFFLOAD, 0, 0 };
 /* From outside into the tunnel. */
 static const struct ctspec flow_e = { AF_INET, "172.16.0.1", "10.2.0.9", NULL, NULL, IPPROTO_UDP,
-				      7, 8, 5, IPS_OFFLOAD, 0 };
+				      7, 8, 5, IPS_OFFLOAD, 0, 0 };
 
 static struct ct_ctx *seed_tracker(void)
 {
@@ -46,7 +47,7 @@ static struct ct_ctx *seed_tracker(void)
 	struct ct_ctx *ct;
 
 	assert_int_equal(ct_new(NULL, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	assert_int_equal(ct_set_plan(ct, &seed_plan), 0);
 	return ct;
 }
@@ -134,7 +135,7 @@ static void test_seed_counts(void **state)
 			route4("0.0.0.0", 0, 3),
 		};
 
-		assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+		assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	}
 	assert_int_equal(ct_counts(ct, &c), 0);
 	assert_count(count_of(c.tunnels, 1, "tun0"), 0, 0);
@@ -378,7 +379,7 @@ static void test_flush_advice_ratio(void **state)
 	ct_config_default(&cfg);
 	cfg.rebuild_pct = 80;
 	assert_int_equal(ct_new(&cfg, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	assert_int_equal(ct_set_plan(ct, &seed_plan), 0);
 	load_all(ct);
 	assert_int_equal(ct_select(ct, &t, &sel), 0);
@@ -392,7 +393,7 @@ static void test_flush_advice_ratio(void **state)
 
 	cfg.rebuild_pct = 0;		/* only NAT forces a rebuild */
 	assert_int_equal(ct_new(&cfg, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	assert_int_equal(ct_set_plan(ct, &seed_plan), 0);
 	load_all(ct);
 	assert_int_equal(ct_select(ct, &t, &sel), 0);
@@ -462,7 +463,7 @@ static void test_flush_policy_small_selection(void **state)
 	cfg.rebuild_pct = 0;
 	cfg.flush_policy = CT_FLUSH_POLICY_REBUILD;
 	assert_int_equal(ct_new(&cfg, &ct), 0);
-	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	assert_int_equal(ct_set_plan(ct, &seed_plan), 0);
 	load_all(ct);
 	assert_int_equal(ct_select(ct, &t, &sel), 0);
@@ -668,7 +669,7 @@ static void test_scale(void **state)
 	ct_counts_free(&c);
 
 	t0 = secs();
-	assert_int_equal(ct_set_routes(ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(ct, routes, 3), 0);
 	t_routes = secs() - t0;
 	assert_int_equal(ct_counts(ct, &c), 0);
 	assert_count(count_of(c.devices, 3, "eth0"), N, 0);

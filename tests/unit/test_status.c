@@ -25,6 +25,7 @@
 
 #include "ct_fixture.h"
 #include "ct.h"
+#include "ct_routes_stub.h"
 #include "daemon.h"
 #include "flowctl.h"
 #include "nft.h"
@@ -56,11 +57,11 @@ static struct plan_tunnel tuns[] = {
 /* LAN -> tunnel (hw), LAN -> Internet over eth1 (sw), Internet -> tunnel (sw). */
 static const struct ctspec flows[] = {
 	{ AF_INET, "10.0.0.2", "10.2.0.2", NULL, NULL, IPPROTO_TCP, 40000, 80, 1,
-	  IPS_CONFIRMED | IPS_OFFLOAD | IPS_HW_OFFLOAD, 0 },
+	  IPS_CONFIRMED | IPS_OFFLOAD | IPS_HW_OFFLOAD, 0, 0 },
 	{ AF_INET, "10.0.0.2", "8.8.8.8", NULL, "198.51.100.1", IPPROTO_TCP, 40001, 443, 2,
-	  IPS_CONFIRMED | IPS_OFFLOAD | IPS_SRC_NAT, 0 },
+	  IPS_CONFIRMED | IPS_OFFLOAD | IPS_SRC_NAT, 0, 0 },
 	{ AF_INET, "172.16.0.1", "10.2.0.9", NULL, NULL, IPPROTO_UDP, 7, 8, 3,
-	  IPS_CONFIRMED | IPS_OFFLOAD, 0 },
+	  IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 },
 };
 
 static struct ct_route route4(const char *addr, int plen, int ifindex)
@@ -102,7 +103,7 @@ static void daemon_setup(struct flowd *fd)
 	set_addr(&tuns[1].remote, "198.51.100.2");
 	set_addr(&tuns[1].nexthop, "192.0.2.254");
 	assert_int_equal(ct_new(NULL, &fd->ct), 0);
-	assert_int_equal(ct_set_routes(fd->ct, routes, 3), 0);
+	assert_int_equal(seed_set_routes(fd->ct, routes, 3), 0);
 	assert_int_equal(ct_set_plan(fd->ct, &fd->plan), 0);
 	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
 		ct_fx_put(&buf, &off, FX_DUMP, &flows[i]);
