@@ -151,7 +151,7 @@ int ct_route_parse(const void *nlh, size_t len, struct ct_route *out);
  * carry the destination and mark only (the kernel refuses an IPv4 output
  * lookup from a source that is not local); input lookups are "a packet
  * from src to dst arriving on iif with this mark", routed as forwarded
- * packets are (ip rules with iif/from, VRFs, rp_filter).  40 bytes.
+ * packets are (ip rules with iif/from, VRFs, rp_filter).  44 bytes.
  */
 struct ct_rtkey {
 	uint8_t family;			/* AF_INET or AF_INET6 */

@@ -465,19 +465,21 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 	/* Round 2: the input lookups, each arriving where the other direction leaves. */
 	for (size_t i = 0; i < n; i++) {
 		const struct ct_flow *f = ct_flows_at(ct->flows, i);
+		const struct ct_pc_entry *e;
 		struct ct_rtkey k;
-		int out0, in0;
+		int32_t out0, in0;
 
 		if (!wanted(f, all))
 			continue;
+		/* Round 1's answers; a flow with one unknown waits for a retry. */
 		key_output(&k, f, f->rdst);
-		out0 = cached(ct, &k, &ask);
+		e = ct_pc_find(&ct->pc, &k);
+		out0 = e != NULL ? e->ifindex : -1;
 		key_output(&k, f, f->src);
-		in0 = cached(ct, &k, &ask);
-		if (out0 == -ENOMEM || in0 == -ENOMEM) {
-			r = -ENOMEM;
-			goto out;
-		}
+		e = ct_pc_find(&ct->pc, &k);
+		in0 = e != NULL ? e->ifindex : -1;
+		if (out0 < 0 || in0 < 0)
+			continue;
 		if (in0 > 0) {
 			key_input(&k, f, in0, f->src, f->rdst);
 			if ((r = cached(ct, &k, &ask)) == -ENOMEM)
