@@ -256,8 +256,9 @@ bool ct_rtkey_in_prefix(const struct ct_rtkey *k, int family, unsigned int plen,
 
 bool ct_pc_note_route(struct ct_pcache *pc, const struct ct_route *r)
 {
+	/* Everything goes already: the caller was told when that was decided. */
 	if (pc->drop_all)
-		return true;
+		return false;
 	if (pc->n == 0 || !filter_maybe(pc, r))
 		return false;
 	if (pc->n_pending == CT_PC_MAX_PENDING) {
