@@ -41,6 +41,8 @@
  * state is unknown, so every cache is refilled, links re-dumped, the
  * daemon notified, and the resync counted.
  */
+#include "config.h"	/* _GNU_SOURCE: recvmmsg() */
+
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -75,8 +77,10 @@
 #define TOPO_RESYNC_RETRY 1.0
 #define TOPO_PPPOE_MAX (64 * 1024)
 
-#define TOPO_ROUTE_RBUF (32 * 1024)
-#define TOPO_ROUTE_BURST 256		/* datagrams per wakeup; level-triggered */
+#define TOPO_ROUTE_VLEN 32		/* datagrams per recvmmsg() */
+#define TOPO_ROUTE_DGRAM (8 * 1024)	/* room per datagram: one event each */
+#define TOPO_ROUTE_CALLS 64		/* recvmmsg() calls per wakeup */
+#define TOPO_ROUTE_DELAY 0.01		/* s: let a burst gather before reading */
 
 static const char *const topo_caches[] = { "route/link", "route/addr" };
 #define N_CACHES (sizeof(topo_caches) / sizeof(topo_caches[0]))
@@ -94,6 +98,7 @@ struct topo_ctx {
 
 	int rt_fd;				/* route/rule events, no cache */
 	ev_io rt_io;
+	ev_timer rt_timer;
 	topo_route_hook route_hook;
 	void *route_arg;
 	char *rt_buf;
@@ -218,46 +223,78 @@ static void route_events_lost(struct topo_ctx *ctx, int err)
 		(void)ctx->route_hook(ctx->route_arg, NULL, 0);
 }
 
-/* Read what is pending (bounded; the watcher is level-triggered). */
+/*
+ * Read what is pending, bounded (the watcher is level-triggered).  Each
+ * event is a datagram of its own: recvmmsg() takes up to TOPO_ROUTE_VLEN
+ * per system call, which under a churn of thousands of routes a second is
+ * most of the cost.
+ */
 static void route_dispatch(struct topo_ctx *ctx)
 {
-	for (int i = 0; i < TOPO_ROUTE_BURST; i++) {
-		struct sockaddr_nl sa;
-		struct iovec iov = { ctx->rt_buf, TOPO_ROUTE_RBUF };
-		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-				      .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t len = recvmsg(ctx->rt_fd, &msg, MSG_DONTWAIT);
+	struct sockaddr_nl sa[TOPO_ROUTE_VLEN];
+	struct iovec iov[TOPO_ROUTE_VLEN];
+	struct mmsghdr mm[TOPO_ROUTE_VLEN];
 
-		if (len < 0) {
+	for (int call = 0; call < TOPO_ROUTE_CALLS; call++) {
+		int n;
+
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < TOPO_ROUTE_VLEN; i++) {
+			iov[i].iov_base = ctx->rt_buf + (size_t)i * TOPO_ROUTE_DGRAM;
+			iov[i].iov_len = TOPO_ROUTE_DGRAM;
+			mm[i].msg_hdr.msg_name = &sa[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(ctx->rt_fd, mm, TOPO_ROUTE_VLEN, MSG_DONTWAIT, NULL);
+		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+				return;
 			if (errno == EINTR)
 				continue;
 			/* ENOBUFS: the kernel dropped events; the socket goes on. */
 			route_events_lost(ctx, errno);
 			if (errno != ENOBUFS)
-				break;
+				return;
 			continue;
 		}
-		if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
-			ctx->stats.foreign++;
-			continue;	/* not from the kernel */
+		for (int i = 0; i < n; i++) {
+			const struct msghdr *h = &mm[i].msg_hdr;
+
+			if (h->msg_namelen != sizeof(sa[i]) || sa[i].nl_pid != 0) {
+				ctx->stats.foreign++;
+				continue;	/* not from the kernel */
+			}
+			if (h->msg_flags & MSG_TRUNC) {
+				route_events_lost(ctx, EMSGSIZE);
+				continue;
+			}
+			topo_route_events(ctx, iov[i].iov_base, mm[i].msg_len);
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			route_events_lost(ctx, EMSGSIZE);
-			continue;
-		}
-		topo_route_events(ctx, ctx->rt_buf, (size_t)len);
+		if (n < TOPO_ROUTE_VLEN)
+			return;
 	}
 }
 
-static void route_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void route_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct topo_ctx *ctx = w->data;
 
 	route_dispatch(ctx);
 	if (ctx->changed)
 		topo_notify(ctx);
+	ev_io_start(loop, &ctx->rt_io);
+}
+
+/* Readable: read a little later, so that a burst costs a few wakeups. */
+static void route_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct topo_ctx *ctx = w->data;
+
+	ev_io_stop(loop, w);
+	ev_timer_set(&ctx->rt_timer, TOPO_ROUTE_DELAY, 0.);
+	ev_timer_start(loop, &ctx->rt_timer);
 }
 
 void topo_set_route_hook(struct topo_ctx *ctx, topo_route_hook hook, void *arg)
@@ -588,7 +625,7 @@ static int open_route_events(struct topo_ctx *ctx)
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-	ctx->rt_buf = malloc(TOPO_ROUTE_RBUF);
+	ctx->rt_buf = malloc((size_t)TOPO_ROUTE_VLEN * TOPO_ROUTE_DGRAM);
 	if (ctx->rt_buf == NULL) {
 		log_warn("route events");
 		return -1;
@@ -634,6 +671,8 @@ int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, v
 	ctx->io.data = ctx;
 	ev_io_init(&ctx->rt_io, route_io_cb, ctx->rt_fd, EV_READ);
 	ctx->rt_io.data = ctx;
+	ev_timer_init(&ctx->rt_timer, route_timer_cb, TOPO_ROUTE_DELAY, 0.);
+	ctx->rt_timer.data = ctx;
 	if (loop != NULL) {
 		ev_io_start(loop, &ctx->io);
 		ev_io_start(loop, &ctx->rt_io);
@@ -649,6 +688,7 @@ void topo_fini(struct topo_ctx *ctx)
 	if (ctx->loop != NULL) {
 		ev_io_stop(ctx->loop, &ctx->io);
 		ev_io_stop(ctx->loop, &ctx->rt_io);
+		ev_timer_stop(ctx->loop, &ctx->rt_timer);
 		ev_timer_stop(ctx->loop, &ctx->resync_timer);
 	}
 	if (ctx->rt_fd >= 0)

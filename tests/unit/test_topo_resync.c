@@ -2,15 +2,18 @@
 /*
  * Lost events: nl_cache_mngr_data_ready() is wrapped (-Wl,--wrap) to report
  * ENOBUFS (-NLE_NOMEM) on demand; topo must refill, count and notify.
- * recvmsg() is wrapped too (only the route event socket uses it here) to
+ * recvmmsg() is wrapped too (only the route event socket uses it here) to
  * report ENOBUFS or hand over a datagram from a given sender: overruns
  * mean "anything changed" without any re-read, and only the kernel's
  * datagrams count.  Needs the host's rtnetlink; skips without it.
  */
+#include "config.h"	/* _GNU_SOURCE: recvmmsg() */
+
 #include <errno.h>
 #include <setjmp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,15 +42,18 @@ int __wrap_nl_cache_mngr_data_ready(struct nl_cache_mngr *mngr)
 	return err != 0 ? err : __real_nl_cache_mngr_data_ready(mngr);
 }
 
-ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
-ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
+int __real_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		    struct timespec *timeout);
+int __wrap_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		    struct timespec *timeout);
 
 static int fake_recv_errno;		/* once: fail with it */
 static const void *fake_dgram;		/* once: this datagram ... */
 static size_t fake_len;
 static uint32_t fake_pid;		/* ... from this sender */
 
-ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+int __wrap_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		    struct timespec *timeout)
 {
 	if (fake_recv_errno != 0) {
 		errno = fake_recv_errno;
@@ -55,6 +61,7 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 		return -1;
 	}
 	if (fake_dgram != NULL) {
+		struct msghdr *msg = &vec[0].msg_hdr;
 		struct sockaddr_nl *sa = msg->msg_name;
 
 		memset(sa, 0, sizeof(*sa));
@@ -63,10 +70,11 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 		msg->msg_namelen = sizeof(*sa);
 		msg->msg_flags = 0;
 		memcpy(msg->msg_iov[0].iov_base, fake_dgram, fake_len);
+		vec[0].msg_len = (unsigned int)fake_len;
 		fake_dgram = NULL;
-		return (ssize_t)fake_len;
+		return 1;
 	}
-	return __real_recvmsg(fd, msg, flags);
+	return __real_recvmmsg(fd, vec, vlen, flags, timeout);
 }
 
 /* The route hook: counts "anything changed" (NULL) and real messages. */
