@@ -8,12 +8,12 @@
 # (table 100, chosen by `ip rule fwmark 1`).  Two TCP streams go from the
 # client to the same server; nft gives the one to port 5202 conntrack mark
 # 1 (and the packets the mark), so the kernel sends it through tun2 and
-# the other through tun0.  Each iperf3 client also has its control
-# connection to the same port, so each port has one or two offloaded
-# entries.  `flowctl status` counts for each tunnel exactly its port's
-# offloaded entries, and `flowctl flush tunnel tun2` deletes exactly the
-# marked port's entries: the others stay [OFFLOAD] with their conntrack
-# ids.  flowd's old longest-prefix copy of the main table put every flow
+# the other through tun0.  The streams are single TCP connections that
+# never idle (iperf3's idle control connection would go in and out of
+# the flowtable as it times out).  `flowctl status` counts for each tunnel
+# exactly its port's offloaded entry, and `flowctl flush tunnel tun2`
+# deletes exactly the marked port's entry: the other stays [OFFLOAD] with
+# its conntrack id.  flowd's old longest-prefix copy of the main table put every flow
 # on tun0.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
@@ -62,19 +62,33 @@ fc() { in_ns router "$FLOWCTL_BIN" -s "$sock" "$@"; }
 check "flowtable = eth0 + tunnels tun0 tun2 + their underlay eth1" \
 	flowtable_is router "eth0 eth1 tun0 tun2"
 
-# Two streams, to ports 5201 (unmarked) and 5202 (marked).
+# Two streams, to ports 5201 (unmarked) and 5202 (marked): one TCP
+# connection each, a 64 KiB write every 10 ms until killed.
 pids=()
 for port in 5201 5202; do
-	ip netns exec server iperf3 -s -1 -p "$port" >"$TMPDIR/iperf-server-$port.out" 2>&1 &
+	ip netns exec server python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+while c.recv(1 << 16):
+	pass' "$port" >"$TMPDIR/sink-$port.out" 2>&1 &
 	pids+=($!)
 done
 for port in 5201 5202; do
 	wait_until 10 bash -c "ip netns exec server ss -ltn | grep -q ':$port '" ||
-		bail "iperf3 server $port"
+		bail "sink $port"
 done
 for port in 5201 5202; do
-	ip netns exec client iperf3 -c 10.2.0.2 -p "$port" -t $STREAM_CEILING -i 0 -b 20M \
-		>"$TMPDIR/iperf-$port.out" 2>&1 &
+	ip netns exec client python3 -c '
+import socket, sys, time
+c = socket.create_connection(("10.2.0.2", int(sys.argv[1])))
+buf = bytes(1 << 16)
+while True:
+	c.sendall(buf)
+	time.sleep(0.01)' "$port" >"$TMPDIR/source-$port.out" 2>&1 &
 	pids+=($!)
 done
 # ids PORT: the conntrack ids of the offloaded entries to PORT, sorted.
