@@ -63,8 +63,8 @@ static int route_parse(const void *buf, size_t len, struct ct_route *out, bool l
 	if (nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
 		return -1;
 	out->table = rtm->rtm_table;
-	if (get_u32(tb[RTA_TABLE], &out->table) < 0 || get_u32(tb[RTA_PRIORITY], &out->metric) < 0 ||
-	    get_u32(tb[RTA_OIF], &oif) < 0)
+	if (get_u32(tb[RTA_TABLE], &out->table) < 0 ||
+	    get_u32(tb[RTA_PRIORITY], &out->metric) < 0 || get_u32(tb[RTA_OIF], &oif) < 0)
 		return -1;
 	if (tb[RTA_DST] != NULL) {
 		if (nlattr_len_is(tb[RTA_DST], alen) < 0)

@@ -118,7 +118,7 @@ static struct ct_pc_entry *slot_for(const struct ct_pcache *pc, const struct ct_
 
 static struct ct_pc_entry *alloc_slots(size_t cap)
 {
-	struct ct_pc_entry *v = malloc(cap * sizeof(*v));
+	struct ct_pc_entry *v = calloc(cap, sizeof(*v));
 
 	if (v == NULL)
 		return NULL;
@@ -391,8 +391,11 @@ static int ask_all(struct ct_ctx *ct, struct ask *ask)
 	int ret = 0;
 
 	for (size_t off = 0; off < ask->n; off += CT_LOOKUP_CHUNK) {
-		size_t n = ask->n - off < CT_LOOKUP_CHUNK ? ask->n - off : CT_LOOKUP_CHUNK;
+		size_t n = ask->n - off;
 		int r = -ENOSYS;
+
+		if (n > CT_LOOKUP_CHUNK)
+			n = CT_LOOKUP_CHUNK;
 
 		for (size_t i = 0; i < n; i++)
 			ans[i] = -1;
@@ -405,8 +408,9 @@ static int ask_all(struct ct_ctx *ct, struct ask *ask)
 		for (size_t i = 0; i < n; i++) {
 			const struct ct_rtkey *k = &ask->keys[off + i];
 
+			/* No backend: no path. */
 			if (ct->lookup == NULL) {
-				ct_pc_find(&ct->pc, k)->ifindex = 0;	/* no backend: no path */
+				ct_pc_find(&ct->pc, k)->ifindex = 0;
 				continue;
 			}
 			if (r < 0 || ans[i] < 0)
