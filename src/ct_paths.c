@@ -439,6 +439,26 @@ static void set_resolved(struct ct_ctx *ct, struct ct_flow *f, int32_t in_if, in
 	}
 }
 
+/*
+ * Round 1's answers for F: the devices of the output lookups towards its
+ * reply destination (*out0) and towards its source (*in0), 0 for "no
+ * device"; false while either is unknown (the flow waits for a retry).
+ */
+static bool output_answers(const struct ct_ctx *ct, const struct ct_flow *f,
+			   int32_t *out0, int32_t *in0)
+{
+	const struct ct_pc_entry *e;
+	struct ct_rtkey k;
+
+	key_output(&k, f, f->rdst);
+	e = ct_pc_find(&ct->pc, &k);
+	*out0 = e != NULL ? e->ifindex : -1;
+	key_output(&k, f, f->src);
+	e = ct_pc_find(&ct->pc, &k);
+	*in0 = e != NULL ? e->ifindex : -1;
+	return *out0 >= 0 && *in0 >= 0;
+}
+
 int ct_paths_resolve(struct ct_ctx *ct, bool all)
 {
 	struct ask ask = { 0 };
@@ -470,20 +490,10 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 	/* Round 2: the input lookups, each arriving where the other direction leaves. */
 	for (size_t i = 0; i < n; i++) {
 		const struct ct_flow *f = ct_flows_at(ct->flows, i);
-		const struct ct_pc_entry *e;
 		struct ct_rtkey k;
 		int32_t out0, in0;
 
-		if (!wanted(f, all))
-			continue;
-		/* Round 1's answers; a flow with one unknown waits for a retry. */
-		key_output(&k, f, f->rdst);
-		e = ct_pc_find(&ct->pc, &k);
-		out0 = e != NULL ? e->ifindex : -1;
-		key_output(&k, f, f->src);
-		e = ct_pc_find(&ct->pc, &k);
-		in0 = e != NULL ? e->ifindex : -1;
-		if (out0 < 0 || in0 < 0)
+		if (!wanted(f, all) || !output_answers(ct, f, &out0, &in0))
 			continue;
 		if (in0 > 0) {
 			key_input(&k, f, in0, f->src, f->rdst);
@@ -505,15 +515,7 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 		struct ct_rtkey k;
 		int32_t out0, in0, out_if, in_if;
 
-		if (!wanted(f, all))
-			continue;
-		key_output(&k, f, f->rdst);
-		e = ct_pc_find(&ct->pc, &k);
-		out0 = e != NULL ? e->ifindex : -1;
-		key_output(&k, f, f->src);
-		e = ct_pc_find(&ct->pc, &k);
-		in0 = e != NULL ? e->ifindex : -1;
-		if (out0 < 0 || in0 < 0)
+		if (!wanted(f, all) || !output_answers(ct, f, &out0, &in0))
 			continue;
 		out_if = out0;
 		in_if = in0;
