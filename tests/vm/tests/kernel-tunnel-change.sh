@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 200
+# vm-cost: 300
+# vm-timeout: 1800
 #
 # A reconfigured tunnel never keeps its old parameters in the flowtable's
 # fast path (kernel/patches/).  Keyed tunnels (router tun0: ikey 1, okey 2,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 240
+# vm-cost: 400
+# vm-timeout: 2400
 #
 # IPsec on a tunnel's outer packets is never bypassed by the flowtable's
 # tunnel acceleration (kernel/patches/).  For an IPv4 outer (gre) and an
