@@ -14,7 +14,7 @@
 # other runs go on.  `# vm-cost: SECONDS` (what a run takes on a quiet host,
 # roughly) orders the runs, the most costly first.
 #
-# A `# vm-timeout: SECONDS` line raises the guest timeout (default 900 s,
+# A `# vm-timeout: SECONDS` line raises the guest timeout (default 1800 s,
 # three times that on the debug kernel) for a script that needs it.
 #
 #   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug] [-j N]
@@ -148,7 +148,7 @@ run_one() {
 	# A script may ask for more than the default (`# vm-timeout: SECONDS`,
 	# e.g. flowd under valgrind); KASAN under TCG runs several times slower.
 	timeout=$(sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -n1)
-	timeout=${FLOWD_VM_TIMEOUT:-${timeout:-900}}
+	timeout=${FLOWD_VM_TIMEOUT:-${timeout:-1800}}
 	[ "$flavour" = debug ] && timeout=$((timeout * 3))
 	start=$(date +%s)
 	FLOWD_KERNEL_FLAVOUR=$flavour "$here/run-vm.sh" --bzimage "${image[$flavour]}" \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
 # vm-cost: 350
-# vm-timeout: 1800
+# vm-timeout: 3600
 #
 # flowd under valgrind (memcheck, full leak check) through a flap storm:
 # FLAPS link down/up of the configured device eth0 and as many of the
