@@ -28,7 +28,6 @@
 #define GRE_F_CSUM			0x8000
 #define GRE_F_SEQ			0x1000
 #define TUN_SIT_ISATAP			0x0001
-#define TUN_IP6_F_IGN_ENCAP_LIMIT	0x01
 #define TUN_IP6_F_RCV_DSCP_COPY		0x10
 #define TUN_IP6_F_USE_ORIG_FWMARK	0x20
 
@@ -49,9 +48,6 @@ static const char REF_ISATAP[] = "ISATAP";
 static const char REF_ENDPOINTS[] = "end points not both configured";
 static const char REF_FWMARK[] = "fwmark inherit (routing by the inner mark)";
 static const char REF_DSCP_COPY[] = "DSCP copy on receive";
-static const char REF_ENCAP_LIMIT[] =
-	"encapsulation limit option (IPv6 extension header) not accelerated on receive; "
-	"set encaplimit none on both ends";
 
 static bool addr_multicast(const struct addr *a)
 {
@@ -87,8 +83,11 @@ void accel_refusals(const struct tunnel_params *tun, const char **both, const ch
 		*both = REF_FWMARK;
 	else if (v6 && (tun->flags & TUN_IP6_F_RCV_DSCP_COPY))
 		*both = REF_DSCP_COPY;
-	if (*both == NULL && v6 && !(tun->flags & TUN_IP6_F_IGN_ENCAP_LIMIT))
-		*rx = REF_ENCAP_LIMIT;
+	/*
+	 * No setting refuses one direction only today: the series accepts the
+	 * encapsulation limit option that ip6tnl and ip6gre send by default
+	 * on receive too (kernel patch 0015).
+	 */
 }
 
 static void set(struct accel_dir *d, enum accel_state state, const char *why)

@@ -39,7 +39,13 @@ MUTATIONS = (
     "truncate",  # frame cut inside the outer header
     "truncate-gre",  # frame cut inside the GRE header
     "badcsum",  # outer IPv4 header checksum wrong
-    "exthdr",  # outer IPv6 destination options before the tunnel proto
+    "exthdr",  # outer IPv6 tunnel encapsulation limit option, as ip6tnl sends it
+    "exthdr-hbh",  # outer IPv6 hop-by-hop options (PadN) before the tunnel proto
+    "exthdr-limit2",  # destination options: the encapsulation limit twice
+    "exthdr-limitlen",  # destination options: encapsulation limit of length 2
+    "exthdr-padn",  # destination options: PadN with a non-zero byte
+    "exthdr-long",  # destination options of 16 bytes (limit, PadN 1, unknown)
+    "exthdr-unknown",  # destination options: limit and an unknown option
     "gre-csum",  # GRE with the checksum flag
     "gre-seq",  # GRE with a sequence number
     "gre-ver1",  # GRE version 1
@@ -178,10 +184,22 @@ def send(argv):
     else:
         kw = {}
         nh = proto
-        if m == "exthdr":
-            # Destination options: tunnel encapsulation limit 4, PadN.
-            payload = struct.pack("!BBBBBBBB", proto, 0, 4, 1, 4, 1, 1, 0) + payload
-            nh = 60
+        # Extension headers before the tunnel protocol: option bytes after
+        # next header and length (type 4: tunnel encapsulation limit, 1:
+        # PadN, 0: Pad1, 0x1e: an option no one knows, skipped by the stack).
+        exthdrs = {
+            "exthdr": (60, [4, 1, 4, 1, 1, 0]),
+            "exthdr-hbh": (0, [1, 4, 0, 0, 0, 0]),
+            "exthdr-limit2": (60, [4, 1, 4, 4, 1, 3]),
+            "exthdr-limitlen": (60, [4, 2, 4, 0, 1, 0]),
+            "exthdr-padn": (60, [4, 1, 4, 1, 1, 7]),
+            "exthdr-long": (60, [4, 1, 4, 1, 1, 0, 0x1E, 6, 0, 0, 0, 0, 0, 0]),
+            "exthdr-unknown": (60, [4, 1, 4, 0x1E, 1, 0]),
+        }
+        if m in exthdrs:
+            nh, opts = exthdrs[m]
+            hdr = bytes([proto, (len(opts) + 2) // 8 - 1] + opts)
+            payload = hdr + payload
         if m == "frag":
             payload = struct.pack("!BBHI", proto, 0, 1, 0x1234) + payload
             nh = 44

@@ -134,13 +134,14 @@ ctr_many_in() {
 	echo "${out[*]}"
 }
 
-# kt_setup KIND: topology, IPv6 tunnels without the encapsulation limit
-# option unless KT_ENCAPLIMIT=keep.
+# kt_setup KIND: topology, tunnels as iproute2 creates them by default (the
+# IPv6 ones send the tunnel encapsulation limit option), or with
+# KT_ENCAPLIMIT=none the IPv6 tunnels without the option.
 kt_setup() {
 	topo_up "$1"
 	case $1 in
 	ip6ip6 | ipip6 | ip6gre)
-		if [ "${KT_ENCAPLIMIT:-none}" = none ]; then
+		if [ "${KT_ENCAPLIMIT:-keep}" = none ]; then
 			local type=ip6tnl
 			[ "$1" = ip6gre ] && type=ip6gre
 			in_ns router ip link set tun0 type $type encaplimit none ||
@@ -482,8 +483,16 @@ kt_perfect_match() {
 	fi
 
 	# Malformed outer headers: never forwarded by the fast path.
+	if [ "$ufam" = 6 ]; then
+		# The encapsulation limit option exactly as ip6tnl and ip6gre
+		# send it (their default) is part of the fast path.
+		kt_inject --count $n --mutate exthdr
+		check "$what: encapsulation limit option: delivered by the fast path" \
+			both_eq "$GOT" $n "$PSLOW" 0
+	fi
 	local m muts="ihl4 ihl6 totlen-long totlen-short frag truncate badcsum version inner-len"
-	[ "$ufam" = 6 ] && muts="totlen-long totlen-short frag truncate exthdr version inner-len"
+	[ "$ufam" = 6 ] && muts="totlen-long totlen-short frag truncate version inner-len
+		exthdr-hbh exthdr-limit2 exthdr-limitlen exthdr-padn exthdr-long exthdr-unknown"
 	case $TOPO_KIND in
 	gre | ip6gre) muts+=" truncate-gre gre-csum gre-seq gre-ver1 gre-routing" ;;
 	esac

@@ -99,6 +99,6 @@ compare_kind ipip type ipip ttl 0 tos 0x10 nopmtudisc
 compare_kind gre type gre ttl 33 tos 0x20 key 0x1234
 compare_kind sit type sit ttl 0 tos inherit
 compare_kind ip6ip6 type ip6tnl hoplimit 33 tclass inherit flowlabel 0x12345
-compare_kind ipip6 type ip6tnl hoplimit 0 tclass 0x20 flowlabel inherit
+compare_kind ipip6 type ip6tnl hoplimit 0 tclass 0x20 flowlabel inherit encaplimit none
 compare_kind ip6gre type ip6gre hoplimit 7 tclass inherit flowlabel 0xabcde
 done_testing
