@@ -45,6 +45,7 @@ static const char REF_MCAST[] = "multicast remote (multipoint)";
 static const char REF_CSUM[] = "GRE checksums";
 static const char REF_SEQ[] = "GRE sequence numbers";
 static const char REF_ISATAP[] = "ISATAP";
+static const char REF_MPLS[] = "mode mplsip (the tunnel carries MPLS only)";
 static const char REF_ENDPOINTS[] = "end points not both configured";
 static const char REF_FWMARK[] = "fwmark inherit (routing by the inner mark)";
 static const char REF_DSCP_COPY[] = "DSCP copy on receive";
@@ -79,6 +80,9 @@ void accel_refusals(const struct tunnel_params *tun, const char **both, const ch
 		*both = REF_SEQ;
 	else if (tun->kind == TUNNEL_KIND_SIT && (tun->flags & TUN_SIT_ISATAP))
 		*both = REF_ISATAP;
+	else if ((tun->kind == TUNNEL_KIND_IPIP || tun->kind == TUNNEL_KIND_SIT) &&
+		 tun->proto == IPPROTO_MPLS)
+		*both = REF_MPLS;
 	else if (v6 && (tun->flags & TUN_IP6_F_USE_ORIG_FWMARK))
 		*both = REF_FWMARK;
 	else if (v6 && (tun->flags & TUN_IP6_F_RCV_DSCP_COPY))

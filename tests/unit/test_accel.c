@@ -40,6 +40,7 @@ struct refusal_row {
 	bool no_local, no_remote, mcast, collect_md;
 	uint16_t iflags, oflags;
 	uint32_t flags;
+	uint8_t proto;
 	const char *both;	/* substring of the reason, NULL: none */
 	const char *rx;
 };
@@ -56,7 +57,10 @@ static const struct refusal_row refusal_rows[] = {
 	{ .what = "gre iseq", .kind = TUNNEL_KIND_GRE, .iflags = 0x1000, .both = "GRE sequence" },
 	{ .what = "gre oseq + key", .kind = TUNNEL_KIND_GRE, .oflags = 0x3000, .both = "GRE sequence" },
 	{ .what = "gre multicast (multipoint)", .kind = TUNNEL_KIND_GRE, .mcast = true, .both = "multicast" },
+	{ .what = "ipip mode any", .kind = TUNNEL_KIND_IPIP, .proto = 0 },
+	{ .what = "ipip mode mplsip", .kind = TUNNEL_KIND_IPIP, .proto = 137, .both = "mplsip" },
 	{ .what = "sit plain", .kind = TUNNEL_KIND_SIT },
+	{ .what = "sit mode mplsip", .kind = TUNNEL_KIND_SIT, .proto = 137, .both = "mplsip" },
 	{ .what = "sit isatap", .kind = TUNNEL_KIND_SIT, .flags = 0x1, .both = "ISATAP" },
 	{ .what = "sit 6to4 (no remote)", .kind = TUNNEL_KIND_SIT, .no_remote = true, .both = "no fixed remote" },
 	/* IPv6 outer: iproute2's default sends the encapsulation limit, which
@@ -106,6 +110,7 @@ static void test_refusals(void **state)
 		tp.iflags = r->iflags;
 		tp.oflags = r->oflags;
 		tp.flags = r->flags;
+		tp.proto = r->proto;
 		accel_refusals(&tp, &both, &rx);
 		check_reason(r->what, "both", both, r->both);
 		check_reason(r->what, "rx", rx, r->rx);
