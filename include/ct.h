@@ -419,6 +419,14 @@ const char *ct_flush_method_name(enum ct_flush_method m);
 /* A reload changed flush.method. */
 void ct_set_flush_policy(struct ct_ctx *ct, enum ct_flush_policy policy);
 /*
+ * A new event socket receive buffer (bytes, > 0), applied to the open
+ * socket at once and kept for the ones opened after an overflow.  Returns
+ * the size the kernel granted (it doubles the request; without
+ * CAP_NET_ADMIN it caps it at net.core.rmem_max), or 0 when no socket is
+ * open.
+ */
+unsigned int ct_set_receive_buffer(struct ct_ctx *ct, int bytes);
+/*
  * Delete the selected flows' conntrack entries, each by original tuple,
  * zone and CTA_ID (an entry with the same tuple but another id is left
  * alone).  Returns how many were deleted (gone already: not counted), or

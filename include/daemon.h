@@ -131,7 +131,7 @@ int daemon_rebuild_flowtable(struct flowd *fd);
 int offload_init(struct flowd *fd);
 void offload_fini(struct flowd *fd);
 /* A reload swapped fd->conf: apply what conntrack takes (flush.method). */
-void offload_conf_changed(struct flowd *fd);
+void offload_conf_changed(struct flowd *fd, const struct conf *prev);
 /* After a reconcile: flush flows whose path went stale, update paths. */
 void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan);

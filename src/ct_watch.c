@@ -373,3 +373,11 @@ int ct_flush(struct ct_ctx *ct, const struct ct_target *target, bool force_delet
 	res->flushed = (size_t)r;
 	return r;
 }
+
+unsigned int ct_set_receive_buffer(struct ct_ctx *ct, int bytes)
+{
+	ct->cfg.rcvbuf = bytes;
+	if (ct->evh == NULL || bytes <= 0)
+		return 0;
+	return nfnl_rcvbufsiz(nfct_nfnlh(ct->evh), (unsigned int)bytes);
+}

@@ -190,11 +190,11 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 		ev_timer_start(fd->loop, &fd->ctl_reaper);
 	}
 	fd->conf = next;
-	conf_free(prev);
 	fd->conf_loaded = time(NULL);
 	fd->counters.reloads++;
 	apply_log_level(fd);
-	offload_conf_changed(fd);
+	offload_conf_changed(fd, prev);
+	conf_free(prev);
 	daemon_watch_open(fd);
 	log_info("reloaded %s", fd->conf_path);
 	daemon_schedule(fd);

@@ -65,10 +65,18 @@ static enum ct_flush_policy offload_flush_policy(enum conf_flush_method m)
 	return CT_FLUSH_POLICY_AUTO;
 }
 
-void offload_conf_changed(struct flowd *fd)
+/* A reload: every conntrack setting applies to the running watcher. */
+void offload_conf_changed(struct flowd *fd, const struct conf *prev)
 {
-	if (fd->ct)
-		ct_set_flush_policy(fd->ct, offload_flush_policy(fd->conf->flush_method));
+	if (!fd->ct)
+		return;
+	ct_set_flush_policy(fd->ct, offload_flush_policy(fd->conf->flush_method));
+	if (fd->conf->ct_receive_buffer != prev->ct_receive_buffer) {
+		unsigned int got = ct_set_receive_buffer(fd->ct, fd->conf->ct_receive_buffer);
+
+		log_info("reload: conntrack event receive buffer %d bytes (kernel: %u)",
+			 fd->conf->ct_receive_buffer, got);
+	}
 }
 
 int offload_init(struct flowd *fd)

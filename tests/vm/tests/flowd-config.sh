@@ -6,7 +6,9 @@
 # bad file (naming file, line and reason) and a bad reload keeps the
 # running state (`flowctl reload`, the unit's ExecReload, exits 1 with the
 # reason); a good reload applies, also one that changes the control
-# socket's mode, group or path.  flowd --check prints the plan.
+# socket's mode, group or path, and one that changes
+# conntrack.receive_buffer (applied to the open event socket, not only to
+# the next one).  flowd --check prints the plan.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 topo_up ipip
@@ -111,6 +113,15 @@ check "a reload moving the socket succeeds" fc "$sock" reload
 check "the new socket is 640 nogroup" sock_is "$TMPDIR/flowd2.sock" "640 nogroup"
 check "and answers" fc "$TMPDIR/flowd2.sock" status
 check_not "the old socket is gone" test -e "$sock"
+# --- conntrack.receive_buffer applies on reload, to the open socket ---
+# (the kernel doubles what is asked: 8 MiB by default -> rb16777216)
+nl_rb() { in_ns router ss -f netlink -a -m | grep -q "rb$1,"; }
+check "the conntrack event socket has the default 8 MiB buffer" nl_rb 16777216
+echo 'conntrack: { receive_buffer = 1048576; };' >>"$TMPDIR/flowd.conf"
+check "a reload changing conntrack.receive_buffer succeeds" fc "$TMPDIR/flowd2.sock" reload
+check "the event socket now has 1 MiB (rb2097152)" nl_rb 2097152
+check_not "and no longer 8 MiB" nl_rb 16777216
+check "flowd logged it" grep -q 'reload: conntrack event receive buffer 1048576 bytes' "$TMPDIR/flowd.log"
 check "flowd stops cleanly" flowd_stop
 check_not "and removes its socket" test -e "$TMPDIR/flowd2.sock"
 
