@@ -35,6 +35,7 @@ kt_ft_tunnel() {
 
 # The ruleset of the router.
 # KT_FT_FLAGS: flags of the flowtable (e.g. "offload" for hardware).
+# KT_FT_EXTRA_DEVS: more devices for the flowtable (e.g. a second underlay).
 # KT_TUNNEL_FLAG: on (the default on the patched kernels) or off (the
 # default on the stock kernel, which refuses the flag): the flowtable's
 # tunnel offload flag.
@@ -54,7 +55,7 @@ table inet filter {
 	counter out_udp { }
 	flowtable ft {
 		hook ingress priority 0; $ft_flags
-		devices = { eth0, eth1, tun0 }
+		devices = { eth0, eth1, tun0${KT_FT_EXTRA_DEVS:+, $KT_FT_EXTRA_DEVS} }
 	}
 	chain pre {
 		type filter hook prerouting priority 0; policy accept;
