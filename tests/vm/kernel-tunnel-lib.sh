@@ -135,6 +135,21 @@ ctr_many_in() {
 	echo "${out[*]}"
 }
 
+# kt_server_count_udp PORT: count the UDP datagrams to PORT that reach the
+# server (before its drop rule for the probe ports); kt_server_got reads it.
+kt_server_count_udp() {
+	in_ns server nft -f - <<NFT || bail "server counter"
+table inet count {
+	counter got { }
+	chain input {
+		type filter hook input priority -10; policy accept;
+		udp dport $1 counter name got
+	}
+}
+NFT
+}
+kt_server_got() { nft_counter server inet count got; }
+
 # kt_setup KIND: topology, tunnels as iproute2 creates them by default (the
 # IPv6 ones send the tunnel encapsulation limit option), or with
 # KT_ENCAPLIMIT=none the IPv6 tunnels without the option.

@@ -38,15 +38,7 @@ note "router: $(in_ns router ip route show 192.168.10.2 | tr -s ' \n' ' ')"
 # The flowtable hooks the second underlay too (it exists only now).
 KT_FT_EXTRA_DEVS=eth3 kt_router_ruleset
 wait_until "$(deadline 20)" ping_ok client 10.2.0.2 || bail "no connectivity over the ECMP underlay"
-in_ns server nft -f - <<'NFT' || bail "server counter"
-table inet count {
-	counter got { }
-	chain input {
-		type filter hook input priority -10; policy accept;
-		udp dport 7000 counter name got
-	}
-}
-NFT
+kt_server_count_udp 7000
 
 # send COUNT: COUNT datagrams from each of the NFLOWS source ports.
 send() {
@@ -68,12 +60,11 @@ offloaded_flows() {
 	[ "$(in_ns router conntrack -L -p udp --dport 7000 2>/dev/null | grep -c '\[OFFLOAD\]')" -ge "$NFLOWS" ]
 }
 tx_packets() { in_ns router cat "/sys/class/net/$1/statistics/tx_packets"; }
-server_got() { nft_counter server inet count got; }
-got_at_least() { [ $(($(server_got) - $1)) -ge "$2" ]; }
+got_at_least() { [ $(($(kt_server_got) - $1)) -ge "$2" ]; }
 
 send 3
 check "all $NFLOWS flows are [OFFLOAD]" wait_until "$(deadline 30)" offloaded_flows
-a1=$(tx_packets eth1) b1=$(tx_packets eth3) o1=$(ctr out_tun) g1=$(server_got)
+a1=$(tx_packets eth1) b1=$(tx_packets eth3) o1=$(ctr out_tun) g1=$(kt_server_got)
 send "$PER_FLOW"
 check "the server got every datagram" \
 	wait_until "$(deadline 30)" got_at_least "$g1" $((NFLOWS * PER_FLOW))

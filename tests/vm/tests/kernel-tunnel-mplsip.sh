@@ -27,24 +27,15 @@ in_ns router ip route add 10.2.0.0/24 dev tun0 || bail "route via tun0"
 note "router: $(in_ns router ip -d link show tun0 | sed -n 3p | tr -s ' ')"
 # The flowtable's device list named the old tun0: load it again.
 kt_router_ruleset
-in_ns server nft -f - <<'NFT' || bail "server counter"
-table inet count {
-	counter got7000 { }
-	chain input {
-		type filter hook input priority -10; policy accept;
-		udp dport 7000 counter name got7000
-	}
-}
-NFT
+kt_server_count_udp 7000
 
 tx_errors() { in_ns router cat /sys/class/net/tun0/statistics/tx_errors; }
 grown_by() { [ $(($("$1") - $2)) -ge "$3" ]; }
-server_got() { nft_counter server inet count got7000; }
 in_tun() { ctr in_tun; }
 
 # tx: 60 datagrams client:7001 -> server:7000, 20 ms apart; the flow is
 # offloaded after its first packets.
-e1=$(tx_errors) s1=$(server_got)
+e1=$(tx_errors) s1=$(kt_server_got)
 in_ns client $PY - <<'PYEOF'
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -55,9 +46,9 @@ for _ in range(60):
 PYEOF
 check "tx: every datagram reached the tunnel driver (tun0 tx_errors +60)" \
 	wait_until "$(deadline 20)" grown_by tx_errors "$e1" 60
-note "tun0 tx_errors +$(($(tx_errors) - e1)), server got $(($(server_got) - s1))"
+note "tun0 tx_errors +$(($(tx_errors) - e1)), server got $(($(kt_server_got) - s1))"
 check "tx: the flow is [OFFLOAD]" kt_offloaded 4 'sport=7001 dport=7000'
-check "tx: the server got none of them" [ $(($(server_got) - s1)) -eq 0 ]
+check "tx: the server got none of them" [ $(($(kt_server_got) - s1)) -eq 0 ]
 
 # rx: the probe flow client:6000 -> server:5000 offloaded, then 20 IPIP
 # probes from the remote with its reverse tuple.
