@@ -74,11 +74,22 @@ struct link {
  * Where a tunnel's outer packets go: filled by tunnel.c from a route lookup
  * to the remote, honouring the tunnel's bound link and local address.
  */
+/* Output devices of a multipath route to a tunnel's remote that flowd follows. */
+#define TUNNEL_ROUTE_MAX_PATHS 16
+
 struct tunnel_route {
 	int tunnel_ifindex;
 	bool resolved;			/* false: no route (yet), or no remote */
 	const char *why_not;		/* static reason text when !resolved */
 	int oif;			/* route's output device */
+	/*
+	 * A multipath (ECMP) route: the output devices of its live next hops,
+	 * oif among them, without repeats.  The kernel picks one per flow by
+	 * its hash, so each may carry the tunnel.  n_path_oifs is 0 for a
+	 * single path.
+	 */
+	int path_oifs[TUNNEL_ROUTE_MAX_PATHS];
+	size_t n_path_oifs;
 	struct addr nexthop;		/* gateway, or the remote when on-link */
 	struct addr prefsrc;
 };

@@ -51,6 +51,22 @@ struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct 
 					    uint32_t seq);
 
 /*
+ * The same request with RTM_F_FIB_MATCH: the kernel answers with the route
+ * itself, all next hops of a multipath route included.
+ */
+struct nlmsghdr *tunnel_route_build_paths_request(void *buf, size_t len, const struct link *tun,
+						  uint32_t seq);
+
+/*
+ * Parse the answer to the RTM_F_FIB_MATCH request into out->path_oifs (the
+ * output devices of the live next hops of a multipath route; none for a
+ * single path or an NLMSG_ERROR).  Returns 0, or -1 with errno EINVAL for a
+ * malformed message (out->n_path_oifs is then 0).  Touches nothing else.
+ */
+int tunnel_route_parse_paths(const struct nlmsghdr *nlh, const struct link *tun,
+			     struct tunnel_route *out);
+
+/*
  * Parse the kernel's answer to that request: an RTM_NEWROUTE, or an
  * NLMSG_ERROR carrying the lookup's errno.  Fills *out (resolved or with a
  * why_not reason) and returns 0; returns -1 with errno EINVAL when the

@@ -195,6 +195,7 @@ void ct_tunnel_fp_fill(struct ct_tunnel_fp *fp, const struct link *l, const stru
 		/* cppcheck-suppress unusedStructMember ; pad: no hidden padding, h is hashed as bytes */
 		uint8_t encap_limit, hop_limit, collect_md, pad;
 		uint8_t prefsrc[16];
+		int32_t paths[TUNNEL_ROUTE_MAX_PATHS];
 	} h;
 
 	memset(fp, 0, sizeof(*fp));
@@ -227,6 +228,10 @@ void ct_tunnel_fp_fill(struct ct_tunnel_fp *fp, const struct link *l, const stru
 	/* With "local any" the outer source is the route's preferred source. */
 	if (r != NULL && r->resolved && r->prefsrc.family != 0)
 		memcpy(h.prefsrc, r->prefsrc.bytes, 16);
+	/* The next hops of a multipath route: flows move when they change. */
+	if (r != NULL && r->resolved)
+		for (size_t i = 0; i < r->n_path_oifs; i++)
+			h.paths[i] = r->path_oifs[i];
 	/* A fixed key: fingerprints taken at different times must compare. */
 	fp->params = (uint32_t)ct_hash(&h, sizeof(h), 0x666c6f7764ULL, 0x6670ULL);
 }

@@ -294,6 +294,21 @@ static int tunnel_underlay(struct plan_ctx *pc, const struct link *l,
 		pt->why_not = w->why != NULL ? w->why : WHY_UNDERLAY_MISSING;
 		return 0;
 	}
+	/*
+	 * A multipath route to the remote: each flow of the tunnel leaves by
+	 * the next hop its hash picks, so every next hop's device is an
+	 * underlay.  One that cannot be walked leaves its flows on the inner
+	 * path; the others still count.
+	 */
+	for (size_t i = 0; i < r->n_path_oifs; i++) {
+		const struct link *more = topo_link_by_ifindex(pc->topo, r->path_oifs[i]);
+		const struct link *more_bottom = NULL;
+
+		if (more == NULL || more == oif)
+			continue;
+		if (walk(w, more, 0, &more_bottom) < 0 && w->nomem)
+			return -1;
+	}
 	pt->underlay_ifindexes = calloc(w->n_found, sizeof(*pt->underlay_ifindexes));
 	if (pt->underlay_ifindexes == NULL)
 		return -1;

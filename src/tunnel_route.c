@@ -62,8 +62,8 @@ const char *tunnel_route_precheck(const struct link *tun)
 	return NULL;
 }
 
-struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct link *tun,
-					    uint32_t seq)
+static struct nlmsghdr *build_request(void *buf, size_t len, const struct link *tun,
+				      uint32_t seq, unsigned int rtm_flags)
 {
 	const struct tunnel_params *tp = &tun->tun;
 	size_t alen = addr_len(tp->outer_family);
@@ -88,7 +88,7 @@ struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct 
 	rtm->rtm_family = tp->outer_family;
 	rtm->rtm_dst_len = alen * 8;
 	/* Answer with the table the FIB lookup used, not RT_TABLE_MAIN. */
-	rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+	rtm->rtm_flags = rtm_flags;
 	/*
 	 * IPv4 tunnels route with their fixed tos (DSCP bits); tos bit 0
 	 * means "inherit from the inner packet", so no single value applies.
@@ -108,6 +108,18 @@ struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct 
 	    !(tp->outer_family == AF_INET6 && (tp->flags & IP6_TNL_F_USE_ORIG_FWMARK)))
 		mnl_attr_put_u32(nlh, RTA_MARK, tp->fwmark);
 	return nlh;
+}
+
+struct nlmsghdr *tunnel_route_build_request(void *buf, size_t len, const struct link *tun,
+					    uint32_t seq)
+{
+	return build_request(buf, len, tun, seq, RTM_F_LOOKUP_TABLE);
+}
+
+struct nlmsghdr *tunnel_route_build_paths_request(void *buf, size_t len, const struct link *tun,
+						  uint32_t seq)
+{
+	return build_request(buf, len, tun, seq, RTM_F_LOOKUP_TABLE | RTM_F_FIB_MATCH);
 }
 
 static const char *errno_reason(int err)
@@ -261,13 +273,105 @@ int tunnel_route_parse_reply(const struct nlmsghdr *nlh, const struct link *tun,
 	return ret;
 }
 
+static void add_path_oif(struct tunnel_route *out, int ifindex)
+{
+	for (size_t i = 0; i < out->n_path_oifs; i++)
+		if (out->path_oifs[i] == ifindex)
+			return;
+	if (out->n_path_oifs < TUNNEL_ROUTE_MAX_PATHS)
+		out->path_oifs[out->n_path_oifs++] = ifindex;
+}
+
+int tunnel_route_parse_paths(const struct nlmsghdr *nlh, const struct link *tun,
+			     struct tunnel_route *out)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtnexthop *nh;
+	const struct rtmsg *rtm;
+	size_t left;
+
+	out->n_path_oifs = 0;
+	/* No such route (it went away meanwhile): a single path it is. */
+	if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR)
+		return 0;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*rtm)) ||
+	    nlh->nlmsg_type != RTM_NEWROUTE) {
+		errno = EINVAL;
+		return -1;
+	}
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != tun->tun.outer_family ||
+	    nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (tb[RTA_MULTIPATH] == NULL)
+		return 0;
+	nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+	left = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+	while (left >= sizeof(*nh)) {
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left) {
+			out->n_path_oifs = 0;
+			errno = EINVAL;
+			return -1;
+		}
+		/* A dead next hop (its device down) is never picked. */
+		if (!(nh->rtnh_flags & RTNH_F_DEAD) && nh->rtnh_ifindex > 0 &&
+		    nh->rtnh_ifindex != tun->ifindex)
+			add_path_oif(out, nh->rtnh_ifindex);
+		if ((size_t)RTNH_ALIGN(nh->rtnh_len) >= left)
+			break;
+		left -= (size_t)RTNH_ALIGN(nh->rtnh_len);
+		nh = RTNH_NEXT(nh);
+	}
+	/* One live next hop is a single path after all. */
+	if (out->n_path_oifs < 2)
+		out->n_path_oifs = 0;
+	return 0;
+}
+
+/*
+ * Send nlh on nl and hand the answer with its sequence number (and our
+ * port) to parse.  Returns parse's result, or -1 on socket trouble.
+ */
+static int exchange(struct mnl_socket *nl, const struct link *tun, const struct nlmsghdr *nlh,
+		    char *buf, struct tunnel_route *out,
+		    int (*parse)(const struct nlmsghdr *, const struct link *, struct tunnel_route *))
+{
+	unsigned int portid = mnl_socket_get_portid(nl);
+	uint32_t seq = nlh->nlmsg_seq;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		log_warn("%s: route lookup", tun->name);
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+		const struct nlmsghdr *rep = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0) {
+			log_warn("%s: route lookup reply", tun->name);
+			return -1;
+		}
+		for (; nlattr_msg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
+			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
+				continue;
+			if (parse(rep, tun, out) < 0) {
+				log_warnx("%s: malformed route lookup reply", tun->name);
+				return -1;
+			}
+			return 0;
+		}
+	}
+}
+
 int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
 			struct tunnel_route *out)
 {
 	char req[TUNNEL_ROUTE_REQ_SIZE];
 	char *buf;
 	const char *why = tunnel_route_precheck(tun);
-	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nlmsghdr *nlh;
 	int ret = -1;
 
@@ -280,31 +384,25 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
 	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
 	if (buf == NULL)
 		goto fail;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		log_warn("%s: route lookup", tun->name);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-		const struct nlmsghdr *rep = (const struct nlmsghdr *)buf;
-		int len = (int)n;
+	ret = exchange(nl, tun, nlh, buf, out, tunnel_route_parse_reply);
+	/*
+	 * The lookup gave the one next hop this lookup hashed to; the route
+	 * itself (RTM_F_FIB_MATCH, same sequence number: the first answer is
+	 * in) may have more, each carrying some of the tunnel's flows.  A
+	 * failure here leaves the single path.
+	 */
+	if (ret == 0 && out->resolved) {
+		struct tunnel_route paths = *out;
 
-		if (n < 0) {
-			log_warn("%s: route lookup reply", tun->name);
-			goto out;
-		}
-		for (; nlattr_msg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
-			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
-				continue;
-			if (tunnel_route_parse_reply(rep, tun, out) < 0) {
-				log_warnx("%s: malformed route lookup reply", tun->name);
-				goto out;
-			}
-			ret = 0;
-			goto out;
+		nlh = tunnel_route_build_paths_request(req, sizeof(req), tun, seq);
+		if (nlh != NULL && exchange(nl, tun, nlh, buf, &paths, tunnel_route_parse_paths) == 0 &&
+		    paths.n_path_oifs > 0) {
+			memcpy(out->path_oifs, paths.path_oifs, sizeof(out->path_oifs));
+			out->n_path_oifs = paths.n_path_oifs;
+			/* The route may have changed between the two answers. */
+			add_path_oif(out, out->oif);
 		}
 	}
-out:
 	free(buf);
 fail:
 	if (ret < 0)

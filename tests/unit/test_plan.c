@@ -433,6 +433,41 @@ static void test_vlan_and_qinq(void **state)
 	plan_free(&p);
 }
 
+/* A multipath route to the remote: every next hop's device is an underlay. */
+static void test_multipath_underlay(void **state)
+{
+	struct topo_builder b;
+	struct conf c = conf_of(eth0_only, 1, TUNNEL_KIND_ALL, NULL, 0);
+	struct plan p;
+
+	seed(&b);
+	add_link(&b, 4, "eth3", LINK_TYPE_OTHER);
+	add_lower(&b, 10, "eth4.100", LINK_TYPE_VLAN, 11);
+	add_link(&b, 11, "eth4", LINK_TYPE_OTHER);
+	b.routes[0].path_oifs[0] = 3;
+	b.routes[0].path_oifs[1] = 4;
+	b.routes[0].path_oifs[2] = 10;
+	b.routes[0].path_oifs[3] = 99;		/* gone meanwhile: skipped */
+	b.routes[0].n_path_oifs = 4;
+	compute(&c, &b, &p);
+	assert_devices(&p, (const char *[]){ "eth0 configured -", "eth1 underlay tun0",
+					    "eth3 underlay tun0", "eth4 underlay tun0",
+					    "tun0 tunnel tun0", NULL });
+	/* The status names the next hop the kernel's own lookup chose. */
+	assert_accelerated(&p, "tun0", "eth1");
+	assert_int_equal(p.tunnels[0].n_underlay_ifindexes, 3);
+	plan_free(&p);
+
+	/* A next hop through the tunnel itself leaves the others. */
+	b.routes[0].path_oifs[1] = 5;
+	b.routes[0].n_path_oifs = 2;
+	compute(&c, &b, &p);
+	assert_devices(&p, (const char *[]){ "eth0 configured -", "eth1 underlay tun0",
+					    "tun0 tunnel tun0", NULL });
+	assert_accelerated(&p, "tun0", "eth1");
+	plan_free(&p);
+}
+
 static void test_bridge_ports(void **state)
 {
 	struct topo_builder b;
@@ -808,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_selection),
 		cmocka_unit_test(test_collect_md_and_no_remote),
 		cmocka_unit_test(test_vlan_and_qinq),
+		cmocka_unit_test(test_multipath_underlay),
 		cmocka_unit_test(test_bridge_ports),
 		cmocka_unit_test(test_bridge_port_is_vlan),
 		cmocka_unit_test(test_ppp),

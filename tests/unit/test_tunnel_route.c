@@ -389,6 +389,116 @@ static void test_reply_malformed(void **state)
 	assert_int_equal(tunnel_route_parse_reply(nlh, &l, &r), -1);
 }
 
+/* --- multipath routes (RTM_F_FIB_MATCH) --- */
+
+static void test_paths_request(void **state)
+{
+	char buf[TUNNEL_ROUTE_REQ_SIZE] __attribute__((aligned(4)));
+	struct link l = tun4();
+	struct nlmsghdr *nlh = tunnel_route_build_paths_request(buf, sizeof(buf), &l, 9);
+	const struct rtmsg *rtm;
+
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_type, RTM_GETROUTE);
+	assert_int_equal(nlh->nlmsg_seq, 9);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_flags, RTM_F_LOOKUP_TABLE | RTM_F_FIB_MATCH);
+}
+
+/* One struct rtnexthop (with a gateway) into an open RTA_MULTIPATH nest. */
+static void put_nexthop(struct nlmsghdr *nlh, int ifindex, unsigned char flags, const char *gw)
+{
+	struct rtnexthop *nh = (struct rtnexthop *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+	size_t at = nlh->nlmsg_len;
+
+	memset(nh, 0, sizeof(*nh));
+	nh->rtnh_ifindex = ifindex;
+	nh->rtnh_flags = flags;
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + RTNH_ALIGN(sizeof(*nh));
+	nl_put_in4(nlh, RTA_GATEWAY, gw);
+	nh->rtnh_len = (unsigned short)(nlh->nlmsg_len - at);
+}
+
+static void test_paths_multipath(void **state)
+{
+	union nlbuf buf;
+	struct nlmsghdr *nlh = nl_newroute(&buf, AF_INET, 24, RTN_UNICAST);
+	struct link l = tun4();
+	struct tunnel_route r = { .oif = 3 };
+	struct nlattr *mp;
+
+	nl_put_in4(nlh, RTA_DST, "198.51.100.0");
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop(nlh, 3, 0, "192.0.2.254");
+	put_nexthop(nlh, 4, RTNH_F_DEAD, "192.0.3.254");	/* never picked */
+	put_nexthop(nlh, 7, RTNH_F_ONLINK, "192.0.4.254");
+	put_nexthop(nlh, 5, 0, "192.0.5.254");		/* through the tunnel itself */
+	put_nexthop(nlh, 7, 0, "192.0.4.253");		/* the same device again */
+	mnl_attr_nest_end(nlh, mp);
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), 0);
+	assert_int_equal(r.n_path_oifs, 2);
+	assert_int_equal(r.path_oifs[0], 3);
+	assert_int_equal(r.path_oifs[1], 7);
+	assert_int_equal(r.oif, 3);	/* nothing else touched */
+}
+
+static void test_paths_single(void **state)
+{
+	union nlbuf buf;
+	struct nlmsghdr *nlh = nl_newroute(&buf, AF_INET, 24, RTN_UNICAST);
+	struct link l = tun4();
+	struct tunnel_route r = { .n_path_oifs = 3 };
+	struct nlattr *mp;
+
+	mnl_attr_put_u32(nlh, RTA_OIF, 3);
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), 0);
+	assert_int_equal(r.n_path_oifs, 0);
+
+	/* Two next hops, one dead: a single path. */
+	nlh = nl_newroute(&buf, AF_INET, 24, RTN_UNICAST);
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop(nlh, 3, 0, "192.0.2.254");
+	put_nexthop(nlh, 4, RTNH_F_DEAD, "192.0.3.254");
+	mnl_attr_nest_end(nlh, mp);
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), 0);
+	assert_int_equal(r.n_path_oifs, 0);
+
+	/* The route went away between the two questions. */
+	nlh = nl_msg_start(&buf, NLMSG_ERROR, sizeof(struct nlmsgerr));
+	((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error = -ENETUNREACH;
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), 0);
+	assert_int_equal(r.n_path_oifs, 0);
+}
+
+static void test_paths_malformed(void **state)
+{
+	union nlbuf buf;
+	struct nlmsghdr *nlh = nl_newroute(&buf, AF_INET, 24, RTN_UNICAST);
+	struct link l = tun4();
+	struct tunnel_route r = { 0 };
+	struct rtnexthop *nh;
+	struct nlattr *mp;
+
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	put_nexthop(nlh, 3, 0, "192.0.2.254");
+	nh = (struct rtnexthop *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+	put_nexthop(nlh, 7, 0, "192.0.4.254");
+	mnl_attr_nest_end(nlh, mp);
+	nh->rtnh_len = 200;	/* beyond the attribute */
+	errno = 0;
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(r.n_path_oifs, 0);
+	nh->rtnh_len = 2;	/* shorter than its own header */
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), -1);
+
+	/* Another family, or not a route at all. */
+	nlh = nl_newroute(&buf, AF_INET6, 64, RTN_UNICAST);
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), -1);
+	nlh = nl_msg_start(&buf, RTM_NEWLINK, sizeof(struct ifinfomsg));
+	assert_int_equal(tunnel_route_parse_paths(nlh, &l, &r), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +513,10 @@ int main(void)
 		cmocka_unit_test(test_reply_errors),
 		cmocka_unit_test(test_reply_unusable_routes),
 		cmocka_unit_test(test_reply_malformed),
+		cmocka_unit_test(test_paths_request),
+		cmocka_unit_test(test_paths_multipath),
+		cmocka_unit_test(test_paths_single),
+		cmocka_unit_test(test_paths_malformed),
 	};
 
 	return cmocka_run_group_tests_name("tunnel_route", tests, NULL, NULL);

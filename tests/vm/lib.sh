@@ -165,6 +165,56 @@ topo_up() {
 	in_ns remote ip -6 route add fd00:a::/64 dev tun1
 }
 
+# topo_ecmp_underlay: after topo_up ipip, a second underlay link (router
+# eth3 192.168.3.1 -- remote eth3 192.168.3.2) and the tunnel's end points
+# moved to 192.168.10.1 / 192.168.10.2 (dummy devices), the router reaching
+# the remote's end point by an ECMP route over eth1 and eth3.  The remote
+# answers over eth1 only; reverse path filtering is off on both.
+topo_ecmp_underlay() {
+	local ns
+	ip -n router link add eth3 type veth peer name eth3 netns remote || bail "veth eth3"
+	topo_addr router eth3 192.168.3.1/24 fd00:3::1/64
+	topo_addr remote eth3 192.168.3.2/24 fd00:3::2/64
+	for ns in router remote; do
+		in_ns $ns ip link add dummy0 type dummy || bail "dummy0 in $ns"
+		in_ns $ns ip link set dummy0 up
+		in_ns $ns sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth3.rp_filter=0 \
+			net.ipv4.conf.eth1.rp_filter=0
+	done
+	in_ns router ip addr add 192.168.10.1/32 dev dummy0
+	in_ns remote ip addr add 192.168.10.2/32 dev dummy0
+	in_ns router ip route add 192.168.10.2/32 \
+		nexthop via 192.168.1.2 dev eth1 nexthop via 192.168.3.2 dev eth3 || bail "ECMP route"
+	in_ns remote ip route add 192.168.10.1/32 via 192.168.1.1 dev eth1 || bail "route back"
+	in_ns router ip link set tun0 type ipip local 192.168.10.1 remote 192.168.10.2 || bail "tun0"
+	in_ns remote ip link set tun1 type ipip local 192.168.10.2 remote 192.168.10.1 || bail "tun1"
+	note "router: $(in_ns router ip route show 192.168.10.2 | tr -s ' \n' ' ')"
+	wait_until "$(deadline 20)" ping_ok client 10.2.0.2 || bail "no connectivity over the ECMP underlay"
+}
+
+# udp_flows_send N COUNT: COUNT rounds of one 200-byte datagram from each
+# of N client ports (7100...) to server:7000, 5 ms apart.
+udp_flows_send() {
+	in_ns client /usr/bin/python3 - "$1" "$2" <<'PYEOF'
+import socket, sys, time
+nflows, count = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for i in range(nflows):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", 7100 + i))
+    socks.append(s)
+for _ in range(count):
+    for s in socks:
+        s.sendto(b"e" * 200, ("10.2.0.2", 7000))
+    time.sleep(0.005)
+PYEOF
+}
+
+# udp_flows_offloaded N: at least N flows to server:7000 are [OFFLOAD].
+udp_flows_offloaded() {
+	[ "$(in_ns router conntrack -L -p udp --dport 7000 2>/dev/null | grep -c '\[OFFLOAD\]')" -ge "$1" ]
+}
+
 # topo_addr NS DEV ADDR4 ADDR6: bring DEV up with both addresses.
 topo_addr() {
 	local ns=$1 dev=$2
