@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rtnetlink: RTM_NEWLINK (link_parse) and route lookup replies
- * (tunnel_route_parse_reply), walked the way topo.c and tunnel_route.c
+ * (tunnel_route_parse_reply, and tunnel_route_parse_paths for the
+ * multipath answers), walked the way topo.c and tunnel_route.c
  * walk a receive buffer; the parsed links and routes then go through the
  * planner, which has to cope with whatever topology they describe.
  */
@@ -73,6 +74,9 @@ static void one_msg(struct topo_acc *t, const struct nlmsghdr *m)
 	}
 	(void)tunnel_route_parse_reply(m, &tun4, &r);
 	(void)tunnel_route_parse_reply(m, &tun6, &r);
+	/* Its next hops, as the planner then walks them. */
+	(void)tunnel_route_parse_paths(m, &tun4, &r);
+	(void)tunnel_route_parse_paths(m, &tun6, &r);
 	/* The reply to the next tunnel still waiting for one. */
 	for (size_t i = 0; i < t->n_links; i++) {
 		const struct link *l2 = &t->links[i];
@@ -84,7 +88,10 @@ static void one_msg(struct topo_acc *t, const struct nlmsghdr *m)
 			has = t->routes[j].tunnel_ifindex == l2->ifindex;
 		if (has)
 			continue;
-		(void)tunnel_route_parse_reply(m, l2, &t->routes[t->n_routes++]);
+		if (tunnel_route_parse_reply(m, l2, &t->routes[t->n_routes]) == 0 &&
+		    t->routes[t->n_routes].resolved)
+			(void)tunnel_route_parse_paths(m, l2, &t->routes[t->n_routes]);
+		t->n_routes++;
 		break;
 	}
 }
@@ -131,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)link_parse(one, &l);
 		(void)tunnel_route_parse_reply(one, &tun4, &r);
 		(void)tunnel_route_parse_reply(one, &tun6, &r);
+		(void)tunnel_route_parse_paths(one, &tun4, &r);
 		free(one);
 	}
 	free(buf);
