@@ -92,7 +92,8 @@ table netdev wire {
 	counter to_new { }
 	chain ingress {
 		type filter hook ingress device eth1 priority 0; policy accept;
-		ip6 saddr fd00:1::1 ip6 nexthdr gre jump gre
+		# meta l4proto: past the encapsulation limit option ip6gre sends.
+		ip6 saddr fd00:1::1 meta l4proto gre jump gre
 	}
 	chain gre {
 		ip6 hoplimit 64 counter name ttl_old

@@ -77,10 +77,10 @@ table netdev wire {
 	counter clear { }
 	chain ingress {
 		type filter hook ingress device eth1 priority 0; policy accept;
-		ip protocol esp counter name esp_pkts
-		ip6 nexthdr esp counter name esp_pkts
-		ip protocol { 4, 41, 47 } counter name clear
-		ip6 nexthdr { 4, 41, 47 } counter name clear
+		# meta l4proto: past the IPv6 encapsulation limit option that
+		# ip6gre sends by default (ip6 nexthdr would name that header).
+		meta protocol { ip, ip6 } meta l4proto esp counter name esp_pkts
+		meta protocol { ip, ip6 } meta l4proto { 4, 41, 47 } counter name clear
 	}
 }
 NFT

@@ -82,7 +82,7 @@ for kind in ipip gre sit ip6ip6 ipip6 ip6gre; do
 			transfer "$fam" $rev
 			note "$what: underlay packets $X_PKTS ($X_BYTES bytes), slow $X_SLOW, in_tun $X_IN, out_tun $X_OUT"
 			check "$what: transfer completes" [ "$X_OK" = yes ]
-			check "$what: the underlay carried it (20 MiB)" [ "$X_BYTES" -ge $((20 << 20)) ]
+			check "$what: the underlay carried it (16 MiB at least: the end may still be in flight)" [ "$X_BYTES" -ge $((16 << 20)) ]
 			check "$what: forward chain <= 40 + 1%" fallback_ok "$X_SLOW" "$X_PKTS"
 			if [ "$flavour" != stock ]; then
 				check "$what: outer rx through input <= 40 + 1%" fallback_ok "$X_IN" "$X_PKTS"
