@@ -433,12 +433,23 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 
 	if (json) {
 		rc = print_json(out, result);
-	} else if (cmd == PROTO_CMD_STATUS) {
-		rc = print_status(out, result);
-	} else if (cmd == PROTO_CMD_FLUSH) {
-		print_flush(out, result);
 	} else {
-		print_reload(out, result);
+		/* Every command has its printer; anything else is a bug here. */
+		switch (cmd) {
+		case PROTO_CMD_STATUS:
+			rc = print_status(out, result);
+			break;
+		case PROTO_CMD_FLUSH:
+			print_flush(out, result);
+			break;
+		case PROTO_CMD_RELOAD:
+			print_reload(out, result);
+			break;
+		default:
+			fprintf(out, "flowctl: no printer for command %d\n", (int)cmd);
+			rc = -1;
+			break;
+		}
 	}
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1;

@@ -139,6 +139,28 @@ static char *render(enum proto_command cmd, const json_t *result, bool json)
 	return text;
 }
 
+/* Each command prints its own answer; a command without a printer fails. */
+static void test_print_each_command(void **state)
+{
+	json_t *reload = json_pack("{s:b, s:b}", "reloaded", 1, "changed", 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	text = render(PROTO_CMD_RELOAD, reload, false);
+	assert_string_equal(text, "configuration reloaded (no changes)\n");
+	free(text);
+
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(flowctl_print(out, (enum proto_command)77, reload, false), -1);
+	fclose(out);
+	assert_non_null(strstr(text, "no printer for command 77"));
+	assert_null(strstr(text, "reloaded"));
+	free(text);
+	json_decref(reload);
+}
 
 static json_t *load_json(const char *path)
 {
@@ -572,6 +594,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_args_table),
+		cmocka_unit_test(test_print_each_command),
 		cmocka_unit_test(test_status_full),
 		cmocka_unit_test(test_status_missing_fields),
 		cmocka_unit_test(test_status_key_lines),
