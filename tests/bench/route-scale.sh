@@ -159,7 +159,9 @@ rm -f "$vmout/results.env"
 
 echo "# booting the VM (loading a million routes under TCG takes a while)"
 start=$(date +%s)
+# FLOWD_BENCH_BZIMAGE: boot that image instead of building the kernel.
 FLOWD_BUILD=$build "$top/tests/vm/run-vm.sh" --kernel "${FLOWD_BENCH_KERNEL:-patched}" --mem 3072 \
+	${FLOWD_BENCH_BZIMAGE:+--bzimage "$FLOWD_BENCH_BZIMAGE"} \
 	--timeout "${FLOWD_BENCH_TIMEOUT:-5400}" --out "$vmout" "$0" --guest "$@" | sed 's/^/  vm| /'
 vm_rc=${PIPESTATUS[0]}
 vm_secs=$(($(date +%s) - start))
