@@ -81,6 +81,19 @@ if [ "${1:-}" = "--guest" ]; then
 			printf "route add 2001:%x:%x::/48 dev %s\n", 3512 + int(i / 65536), i % 65536, d }'
 	}
 
+	# batch FILE [ip options]: ip -batch in pieces of 100k lines (one ip
+	# -batch of a million routes grows to ~3 GB and is OOM-killed).
+	batch() {
+		local file=$1 piece
+		shift
+		rm -f "$file".part.*
+		split -l 100000 -d -a 3 "$file" "$file.part." || return 1
+		for piece in "$file".part.*; do
+			in_ns router ip "$@" -batch "$piece" || return 1
+		done
+		rm -f "$file".part.*
+	}
+
 	settle
 	rss0=$(rss_kb)
 	res rss_empty_kb "$rss0"
@@ -89,12 +102,12 @@ if [ "${1:-}" = "--guest" ]; then
 		t0=$(date +%s%N)
 		if [ "$size" -gt "$loaded" ]; then
 			v4_batch "$loaded" "$size" dum0 add >"$TMPDIR/load.batch"
-			in_ns router ip -batch "$TMPDIR/load.batch" || bail "loading $size IPv4 routes"
+			batch "$TMPDIR/load.batch" || bail "loading $size IPv4 routes"
 			loaded=$size
 		fi
 		if [ "$size" = "$largest" ] && [ "$size" -ge 1000000 ]; then
 			v6_batch 0 200000 dum0 >"$TMPDIR/load6.batch"
-			in_ns router ip -6 -batch "$TMPDIR/load6.batch" || bail "loading 200k IPv6 routes"
+			batch "$TMPDIR/load6.batch" -6 || bail "loading 200k IPv6 routes"
 			loaded6=200000
 		fi
 		load_ms=$((($(date +%s%N) - t0) / 1000000))
