@@ -71,7 +71,14 @@ start=$(date +%s)
 failed=0
 if [ $report_only -eq 0 ]; then
 	for f in "${flavour_list[@]}"; do
-		bz=$("$top/tests/vm/build-kernel.sh" "$f") || exit 1
+		# FLOWD_VM_IMAGE_STOCK / _PATCHED: an image already built (as
+		# for tests/vm/run-tests.sh), else build or find it.
+		given=FLOWD_VM_IMAGE_${f^^}
+		if [ -n "${!given:-}" ] && [ -f "${!given}" ]; then
+			bz=${!given}
+		else
+			bz=$("$top/tests/vm/build-kernel.sh" "$f") || exit 1
+		fi
 		raw="$results/raw-$f"
 		echo "bench: $f kernel ($bz), kinds $kinds, dirs $dirs, sizes $sizes, $rounds round(s), window ${window}s" >&2
 		t0=$(date +%s)
