@@ -283,7 +283,7 @@ int ct_open(const struct ct_config *cfg, double now, struct ct_ctx **out)
 		goto fail;
 	}
 	if (ct->cfg.rcvbuf > 0) {
-		got = nfnl_rcvbufsiz(nfct_nfnlh(ct->evh), (unsigned int)ct->cfg.rcvbuf);
+		got = ct_set_receive_buffer(ct, ct->cfg.rcvbuf);
 		log_debug("conntrack: event receive buffer %u bytes (asked %d)", got,
 			  ct->cfg.rcvbuf);
 	}
