@@ -57,19 +57,10 @@ if [ "${1:-}" = "--guest" ]; then
 	sed -i 's/level = "debug"/level = "info"/' "$TMPDIR/flowd.conf"
 	flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 
-	rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$FLOWD_PID/status"; }
-	cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$FLOWD_PID/stat"; }
+	rss_kb() { flowd_rss_kb; }
+	cpu_ticks() { flowd_cpu_ticks; }
 	HZ=$(getconf CLK_TCK)
-	settle() {
-		local a b i
-		for i in $(seq 120); do
-			a=$(cpu_ticks)
-			sleep 1
-			b=$(cpu_ticks)
-			[ "$a" = "$b" ] && return 0
-		done
-		return 1
-	}
+	settle() { flowd_settle 120; }
 	# v4_batch FROM TO DEV: "route add" for /24s number FROM..TO-1 from
 	# 11.0.0.0 on; v6_batch likewise /48s from 2001:db8::/32 on.
 	v4_batch() {

@@ -313,6 +313,32 @@ flowd_ready() {
 		in_ns "$1" "$FLOWCTL_BIN" -s "${sock:-/run/flowd/flowd.sock}" status >/dev/null 2>&1
 }
 
+# flowd_rss_kb, flowd_cpu_ticks: the running flowd's ($FLOWD_PID) resident
+# memory in kB and CPU time so far in clock ticks (utime + stime).
+flowd_rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$FLOWD_PID/status"; }
+flowd_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$FLOWD_PID/stat"; }
+
+# flowd_settle TRIES: wait until flowd used no CPU for a second (its
+# reaction to what came before is over); fails after TRIES seconds.
+flowd_settle() {
+	local a b i
+	for i in $(seq "$1"); do
+		a=$(flowd_cpu_ticks)
+		sleep 1
+		b=$(flowd_cpu_ticks)
+		[ "$a" = "$b" ] && return 0
+	done
+	return 1
+}
+
+# flowd_st EXPR: a Python expression over `flowctl -j status` of the flowd
+# on $TMPDIR/flowd.sock in the router (d: the status, t: its tunnels by
+# name), printed.
+flowd_st() {
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
+		/usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); t = {x['name']: x for x in d['tunnels']}; print($1)"
+}
+
 flowd_stop() {
 	[ -n "${FLOWD_PID:-}" ] || return 0
 	kill -TERM "$FLOWD_PID" 2>/dev/null

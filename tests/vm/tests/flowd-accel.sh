@@ -74,10 +74,7 @@ flat() { [ "$1" -le 20 ]; }
 grows() { [ "$1" -gt 50 ]; }
 
 # st EXPR: one value from flowctl -j status (python expression on d).
-st() {
-	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
-		$PY -c "import json, sys; d = json.load(sys.stdin); t = {x['name']: x for x in d['tunnels']}; print($1)"
-}
+st() { flowd_st "$@"; }
 PY=/usr/bin/python3
 
 # counters_match STATE DIR: the window agrees with STATE for direction DIR.

@@ -17,7 +17,6 @@
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 NFLOWS=32 PER_FLOW=50
-PY=/usr/bin/python3
 
 topo_up ipip
 topo_ecmp_underlay
@@ -32,10 +31,7 @@ table inet test {
 NFT
 flowd_conf "$TMPDIR/flowd.conf"
 flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
-st() {
-	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
-		$PY -c "import json, sys; d = json.load(sys.stdin); t = {x['name']: x for x in d['tunnels']}; print($1)"
-}
+st() { flowd_st "$@"; }
 
 check "the flowtable holds both next hops' devices" \
 	wait_until "$REACT" flowtable_is router "eth0 eth1 eth3 tun0"

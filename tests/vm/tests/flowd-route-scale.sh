@@ -29,22 +29,12 @@ sed -i 's/level = "debug"/level = "info"/' "$conf"
 flowd_start router "$conf" || bail "flowd did not start"
 fc() { in_ns router "$FLOWCTL_BIN" -s "$sock" "$@"; }
 
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$FLOWD_PID/status"; }
-# CPU time of flowd so far, in clock ticks (utime + stime).
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$FLOWD_PID/stat"; }
+rss_kb() { flowd_rss_kb; }
+cpu_ticks() { flowd_cpu_ticks; }
 HZ=$(getconf CLK_TCK)
-# settle: wait until flowd used no CPU for a second (its reaction is
-# over); fails after 60 s (the old copy of the table kept it busy longer).
-settle() {
-	local a b i
-	for i in $(seq 60); do
-		a=$(cpu_ticks)
-		sleep 1
-		b=$(cpu_ticks)
-		[ "$a" = "$b" ] && return 0
-	done
-	return 1
-}
+# settle: flowd idle again within 60 s (the old copy of the table kept it
+# busy longer).
+settle() { flowd_settle 60; }
 # /24s from 11.0.0.0 on: route I.
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
 	printf "route add %d.%d.%d.0/24 dev dum0\n", 11 + int(i / 65536), int(i / 256) % 256, i % 256 }' \
