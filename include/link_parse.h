@@ -3,7 +3,8 @@
  * RTM_NEWLINK -> struct link.  Pure: takes a netlink message, touches no
  * socket, so unit tests feed it hand-built messages.  libnl is not used
  * here because it gives no raw IFLA_INFO_DATA and has no getters for
- * several tunnel kinds (see platform-apis.md).
+ * every tunnel kind and attribute read here, so IFLA_INFO_DATA is walked
+ * raw with libmnl.
  */
 #ifndef FLOWD_LINK_PARSE_H
 #define FLOWD_LINK_PARSE_H
