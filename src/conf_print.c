@@ -44,10 +44,13 @@ static void print_bits(FILE *out, const struct conf_bit_names *set, unsigned int
 
 	fputs("[", out);
 	for (size_t i = 0; i < set->n; i++) {
-		if (!(bits & set->names[i].bit))
+		unsigned int bit;
+		const char *name = set->name_at(i, &bit);
+
+		if (!(bits & bit))
 			continue;
 		fputs(first ? " " : ", ", out);
-		print_string(out, set->names[i].name);
+		print_string(out, name);
 		first = false;
 	}
 	fputs(" ]", out);
