@@ -31,11 +31,35 @@ static void status_refresh(struct flowd *fd)
 	fd->status_refreshed = now;
 }
 
-static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
+/* The handlers: ctl.c has already refused state changes from non-root. */
+static json_t *handle_status(void *arg, const struct proto_request *req,
+			     const struct ctl_peer *peer, struct proto_error *err)
 {
+	struct flowd *fd = arg;
+
+	(void)req;
+	(void)peer;
+	(void)err;
+	status_refresh(fd);
+	return status_build(fd);
+}
+
+static json_t *handle_flush(void *arg, const struct proto_request *req,
+			    const struct ctl_peer *peer, struct proto_error *err)
+{
+	(void)peer;
+	return daemon_flush(arg, &req->target, err);
+}
+
+static json_t *handle_reload(void *arg, const struct proto_request *req,
+			     const struct ctl_peer *peer, struct proto_error *err)
+{
+	struct flowd *fd = arg;
 	char msg[512];
 	bool changed;
 
+	(void)req;
+	(void)peer;
 	if (daemon_reload(fd, msg, sizeof(msg), &changed) < 0) {
 		proto_error_set(err, PROTO_ERR_RELOAD_FAILED, "%s", msg);
 		return NULL;
@@ -43,24 +67,12 @@ static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
 	return json_pack("{s:b, s:b}", "reloaded", 1, "changed", changed);
 }
 
-static json_t *control_handler(void *arg, const struct proto_request *req,
-			       const struct ctl_peer *peer, struct proto_error *err)
-{
-	struct flowd *fd = arg;
-
-	(void)peer;	/* ctl.c already refused state changes from non-root */
-	switch (req->command) {
-	case PROTO_CMD_STATUS:
-		status_refresh(fd);
-		return status_build(fd);
-	case PROTO_CMD_RELOAD:
-		return handle_reload(fd, err);
-	case PROTO_CMD_FLUSH:
-		return daemon_flush(fd, &req->target, err);
-	}
-	proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown command");
-	return NULL;
-}
+/* The daemon's row of the command table: one handler per enum proto_command. */
+static const struct ctl_handlers control_handlers = { .of = {
+	[PROTO_CMD_STATUS] = handle_status,
+	[PROTO_CMD_FLUSH] = handle_flush,
+	[PROTO_CMD_RELOAD] = handle_reload,
+} };
 
 static void control_options(const struct conf *conf, struct ctl_options *opts)
 {
@@ -75,7 +87,7 @@ struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, s
 	struct ctl_options opts;
 
 	control_options(conf, &opts);
-	return ctl_open(fd->loop, &opts, control_handler, fd, err, errlen);
+	return ctl_open(fd->loop, &opts, &control_handlers, fd, err, errlen);
 }
 
 int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
