@@ -30,7 +30,7 @@
 /*
  * The commands, in the order of the table in proto.c that says what each
  * one is called and carries.  flowctl's commands (flowctl_commands.c) and
- * the daemon's handlers (control.c) are tables indexed by these too.
+ * the daemon's handlers (daemon_control.c) are tables indexed by these too.
  */
 enum proto_command {
 	PROTO_CMD_STATUS,

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The daemon's answers to flowctl: status, flush, reload.  The socket
- * server (ctl.c) has already checked the peer's credentials and the
- * request's shape; this file only does the work.
+ * The daemon's side of the control socket: its command table (one handler
+ * each for status, flush and reload) and opening or updating the socket
+ * with the settings from flowd.conf.  The generic server (ctl_server.c,
+ * ctl_socket.c, shared with the unit tests) has already framed and parsed
+ * the request and checked the peer's credentials; this file only does the
+ * work.  Named so that it is not mistaken for that server, which it uses.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +34,7 @@ static void status_refresh(struct flowd *fd)
 	fd->status_refreshed = now;
 }
 
-/* The handlers: ctl.c has already refused state changes from non-root. */
+/* The handlers: ctl_server.c has already refused state changes from non-root. */
 static json_t *handle_status(void *arg, const struct proto_request *req,
 			     const struct ctl_peer *peer, struct proto_error *err)
 {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The control socket's clients: accept, read request lines, check the
- * peer, call the handler, write the response.
+ * The control socket server: accept clients, read request lines, check the
+ * peer, call the command's handler from the table the daemon passed to
+ * ctl_open() (daemon_control.c), write the response.  Knows nothing of
+ * the daemon; the socket file itself is ctl_socket.c's.
  *
  * Every client is non-blocking and has its own ev_io and ev_timer, so a
  * slow or silent client only ever costs its own timeout.  A client is
