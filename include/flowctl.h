@@ -43,10 +43,10 @@ enum flowctl_action {
  */
 struct flowctl_command {
 	const char *name;		/* typed; any unique prefix will do */
-	enum proto_command request;
 	const char *synopsis;		/* its --help line: "flush [all|tunnel NAME|device NAME]" */
 	const char *help;		/* what it does; '\n' between --help lines */
 	int (*print_text)(FILE *out, const json_t *result);	/* 0, or -1 if out failed */
+	enum proto_command request;
 	bool json;			/* --json applies */
 };
 

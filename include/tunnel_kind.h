@@ -37,11 +37,13 @@ enum tunnel_attrs {
 };
 
 struct tunnel_kind_info {
-	enum tunnel_kind kind;
 	/* The config name, which is also the rtnetlink IFLA_INFO_KIND string,
 	 * so a name in flowd.conf is what `ip -d link` shows. */
 	const char *name;
 	const char *carries;		/* "IPv4 in IPv4": for people */
+	/* The device the module creates in every namespace (ip_tunnel_init_net()). */
+	const char *fallback_dev;
+	enum tunnel_kind kind;
 	int outer_family;		/* AF_INET or AF_INET6 */
 	enum tunnel_attrs attrs;
 	bool gre;			/* a GRE header: checksum/sequence flags apply */
@@ -51,8 +53,6 @@ struct tunnel_kind_info {
 	 * protocol among IPv4, IPv6 and MPLS (ipip, sit).
 	 */
 	uint8_t default_proto;
-	/* The device the module creates in every namespace (ip_tunnel_init_net()). */
-	const char *fallback_dev;
 };
 
 /* Row i of the table, 0 <= i < TUNNEL_KIND_COUNT; NULL past the end. */

@@ -27,18 +27,28 @@ static const struct bit_name flow_family_names[] = {
 	{ FLOW_FAMILY_IPV6, "ipv6" },
 };
 
-static const char *tunnel_kind_at_name(size_t i, unsigned int *bit)
+static const char *tunnel_kind_name_at(size_t i)
 {
 	const struct tunnel_kind_info *k = tunnel_kind_at(i);
 
-	*bit = k != NULL ? (unsigned int)k->kind : 0;
 	return k != NULL ? k->name : NULL;
 }
 
-static const char *flow_l4_at(size_t i, unsigned int *bit)
+static unsigned int tunnel_kind_bit_at(size_t i)
 {
-	*bit = flow_l4_names[i].bit;
+	const struct tunnel_kind_info *k = tunnel_kind_at(i);
+
+	return k != NULL ? (unsigned int)k->kind : 0;
+}
+
+static const char *flow_l4_name_at(size_t i)
+{
 	return flow_l4_names[i].name;
+}
+
+static unsigned int flow_l4_bit_at(size_t i)
+{
+	return flow_l4_names[i].bit;
 }
 
 static const char *flow_l4s_allowed(void)
@@ -46,10 +56,14 @@ static const char *flow_l4s_allowed(void)
 	return "tcp, udp";
 }
 
-static const char *flow_family_at(size_t i, unsigned int *bit)
+static const char *flow_family_name_at(size_t i)
 {
-	*bit = flow_family_names[i].bit;
 	return flow_family_names[i].name;
+}
+
+static unsigned int flow_family_bit_at(size_t i)
+{
+	return flow_family_names[i].bit;
 }
 
 static const char *flow_families_allowed(void)
@@ -58,37 +72,31 @@ static const char *flow_families_allowed(void)
 }
 
 const struct conf_bit_names conf_tunnel_kinds = {
-	TUNNEL_KIND_COUNT, tunnel_kind_at_name, tunnel_kind_names_list,
+	TUNNEL_KIND_COUNT, tunnel_kind_name_at, tunnel_kind_bit_at, tunnel_kind_names_list,
 };
 
 const struct conf_bit_names conf_flow_l4s = {
-	N_ELEMS(flow_l4_names), flow_l4_at, flow_l4s_allowed,
+	N_ELEMS(flow_l4_names), flow_l4_name_at, flow_l4_bit_at, flow_l4s_allowed,
 };
 
 const struct conf_bit_names conf_flow_families = {
-	N_ELEMS(flow_family_names), flow_family_at, flow_families_allowed,
+	N_ELEMS(flow_family_names), flow_family_name_at, flow_family_bit_at,
+	flow_families_allowed,
 };
 
 unsigned int conf_bit_from_name(const struct conf_bit_names *set, const char *name)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		unsigned int bit;
-
-		if (strcmp(set->name_at(i, &bit), name) == 0)
-			return bit;
-	}
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->name_at(i), name) == 0)
+			return set->bit_at(i);
 	return 0;
 }
 
 const char *conf_bit_name(const struct conf_bit_names *set, unsigned int bit)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		unsigned int b;
-		const char *name = set->name_at(i, &b);
-
-		if (b == bit)
-			return name;
-	}
+	for (size_t i = 0; i < set->n; i++)
+		if (set->bit_at(i) == bit)
+			return set->name_at(i);
 	return NULL;
 }
 

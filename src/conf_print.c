@@ -44,13 +44,10 @@ static void print_bits(FILE *out, const struct conf_bit_names *set, unsigned int
 
 	fputs("[", out);
 	for (size_t i = 0; i < set->n; i++) {
-		unsigned int bit;
-		const char *name = set->name_at(i, &bit);
-
-		if (!(bits & bit))
+		if (!(bits & set->bit_at(i)))
 			continue;
 		fputs(first ? " " : ", ", out);
-		print_string(out, name);
+		print_string(out, set->name_at(i));
 		first = false;
 	}
 	fputs(" ]", out);

@@ -39,7 +39,8 @@
 struct conf_bit_names {
 	size_t n;
 	/* Entry i's name and bit, 0 <= i < n. */
-	const char *(*name_at)(size_t i, unsigned int *bit);
+	const char *(*name_at)(size_t i);
+	unsigned int (*bit_at)(size_t i);
 	const char *(*allowed)(void);	/* "a, b, c" for error messages */
 };
 

@@ -17,16 +17,17 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct flowctl_command commands[] = {
-	{ "status", PROTO_CMD_STATUS, "status",
-	  "show tunnels, devices and offloaded flows", flowctl_print_status, true },
-	{ "flush", PROTO_CMD_FLUSH, "flush [all|tunnel NAME|device NAME]",
-	  "return offloaded flows to the slow path\n(default: all)", flowctl_print_flush, true },
-	{ "reload", PROTO_CMD_RELOAD, "reload",
-	  "reload the configuration and wait for\nthe answer", flowctl_print_reload, true },
+	{ "status", "status", "show tunnels, devices and offloaded flows",
+	  flowctl_print_status, PROTO_CMD_STATUS, true },
+	{ "flush", "flush [all|tunnel NAME|device NAME]",
+	  "return offloaded flows to the slow path\n(default: all)",
+	  flowctl_print_flush, PROTO_CMD_FLUSH, true },
+	{ "reload", "reload", "reload the configuration and wait for\nthe answer",
+	  flowctl_print_reload, PROTO_CMD_RELOAD, true },
 	/* Not a request of its own: the status, shown another way. */
-	{ "metrics", PROTO_CMD_STATUS, "metrics",
+	{ "metrics", "metrics",
 	  "status as Prometheus text (node_exporter's\ntextfile collector reads it)",
-	  flowctl_print_metrics, false },
+	  flowctl_print_metrics, PROTO_CMD_STATUS, false },
 };
 
 const struct flowctl_command *flowctl_command_at(size_t i)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,15 +15,15 @@
 
 /* Row n holds bit 1u << n: tunnel_kind_info() relies on it. */
 static const struct tunnel_kind_info kinds[] = {
-	{ TUNNEL_KIND_IPIP, "ipip", "IPv4 in IPv4", AF_INET, TUNNEL_ATTRS_IPTUN, false,
-	  IPPROTO_IPIP, "tunl0" },
-	{ TUNNEL_KIND_SIT, "sit", "IPv6 in IPv4", AF_INET, TUNNEL_ATTRS_IPTUN, false,
-	  IPPROTO_IPV6, "sit0" },
-	{ TUNNEL_KIND_IP6TNL, "ip6tnl", "IPv6 or IPv4 in IPv6", AF_INET6, TUNNEL_ATTRS_IPTUN,
-	  false, 0, "ip6tnl0" },
-	{ TUNNEL_KIND_GRE, "gre", "GRE over IPv4", AF_INET, TUNNEL_ATTRS_GRE, true, 0, "gre0" },
-	{ TUNNEL_KIND_IP6GRE, "ip6gre", "GRE over IPv6", AF_INET6, TUNNEL_ATTRS_GRE, true, 0,
-	  "ip6gre0" },
+	{ "ipip", "IPv4 in IPv4", "tunl0", TUNNEL_KIND_IPIP, AF_INET, TUNNEL_ATTRS_IPTUN,
+	  false, IPPROTO_IPIP },
+	{ "sit", "IPv6 in IPv4", "sit0", TUNNEL_KIND_SIT, AF_INET, TUNNEL_ATTRS_IPTUN,
+	  false, IPPROTO_IPV6 },
+	{ "ip6tnl", "IPv6 or IPv4 in IPv6", "ip6tnl0", TUNNEL_KIND_IP6TNL, AF_INET6,
+	  TUNNEL_ATTRS_IPTUN, false, 0 },
+	{ "gre", "GRE over IPv4", "gre0", TUNNEL_KIND_GRE, AF_INET, TUNNEL_ATTRS_GRE, true, 0 },
+	{ "ip6gre", "GRE over IPv6", "ip6gre0", TUNNEL_KIND_IP6GRE, AF_INET6, TUNNEL_ATTRS_GRE,
+	  true, 0 },
 };
 
 _Static_assert(N_ELEMS(kinds) == TUNNEL_KIND_COUNT,
@@ -69,23 +70,17 @@ const char *tunnel_kind_names_list(void)
 {
 	/* Built on first use; flowd and flowctl are single-threaded. */
 	static char list[128];
+	size_t used = 0;
 
-	if (list[0] == '\0') {
-		size_t used = 0;
+	if (list[0] != '\0')
+		return list;
+	for (size_t i = 0; i < N_ELEMS(kinds); i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+				 kinds[i].name);
 
-		for (size_t i = 0; i < N_ELEMS(kinds); i++) {
-			size_t need = strlen(kinds[i].name) + (i ? 2 : 0);
-
-			if (used + need >= sizeof(list))
-				break;	/* cannot happen with these names; never overrun */
-			if (i) {
-				memcpy(list + used, ", ", 2);
-				used += 2;
-			}
-			memcpy(list + used, kinds[i].name, strlen(kinds[i].name));
-			used += strlen(kinds[i].name);
-		}
-		list[used] = '\0';
+		if (n < 0 || (size_t)n >= sizeof(list) - used)
+			break;	/* too long for the buffer: keep what fits */
+		used += (size_t)n;
 	}
 	return list;
 }
