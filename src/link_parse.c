@@ -24,8 +24,8 @@
 #include <linux/rtnetlink.h>
 
 #include "link_parse.h"
-#include "tunnel_kind.h"
 #include "nlattr_util.h"
+#include "tunnel_kind.h"
 
 /* The struct tunnel_params member an INFO_DATA attribute lands in. */
 enum tun_field {
