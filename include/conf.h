@@ -13,15 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Tunnel kinds flowd knows, as a bit mask for "which kinds to accelerate". */
-enum tunnel_kind {
-	TUNNEL_KIND_IPIP = 1u << 0,	/* IPv4 in IPv4 */
-	TUNNEL_KIND_SIT = 1u << 1,	/* IPv6 in IPv4 */
-	TUNNEL_KIND_IP6TNL = 1u << 2,	/* IPv6/IPv4 in IPv6 (ip6ip6, ipip6) */
-	TUNNEL_KIND_GRE = 1u << 3,	/* GRE over IPv4, layer 3 only */
-	TUNNEL_KIND_IP6GRE = 1u << 4,	/* GRE over IPv6, layer 3 only */
-};
-#define TUNNEL_KIND_ALL 0x1fu
+#include "tunnel_kind.h"	/* enum tunnel_kind: the bits of tunnel_kinds */
+
 
 enum flow_l4 {
 	FLOW_L4_TCP = 1u << 0,
@@ -120,13 +113,10 @@ void conf_print(FILE *out, const struct conf *conf);
  */
 bool conf_equal(const struct conf *a, const struct conf *b);
 
-/* Names for the bits above: "ipip", "tcp", "ipv4"...; NULL if unknown. */
-const char *tunnel_kind_name(enum tunnel_kind kind);
-/* "ipip" -> TUNNEL_KIND_IPIP, also rtnetlink kind names; 0 if unknown. */
-unsigned int tunnel_kind_from_name(const char *name);
 /* "auto", "delete", "rebuild"; NULL if unknown. */
 const char *conf_flush_method_name(enum conf_flush_method m);
-/* "tcp"/"udp" and "ipv4"/"ipv6", the same way. */
+/* "tcp"/"udp" and "ipv4"/"ipv6"; NULL, or 0, if unknown.  Tunnel kind names
+ * are in tunnel_kind.h. */
 const char *flow_l4_name(enum flow_l4 l4);
 unsigned int flow_l4_from_name(const char *name);
 const char *flow_family_name(enum flow_family family);

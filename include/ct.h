@@ -186,7 +186,7 @@ typedef int (*ct_lookup_fn)(void *arg, const struct ct_rtkey *keys, int32_t *ifi
 			    size_t n);
 
 /* ------------------------------------------------------------------ */
-/* The tracker (ct_state.c, ct_count.c: pure; ct_watch.c: sockets). */
+/* The tracker (ct_state.c, ct_count.c, ct_select.c, ct_stale.c: pure; ct_watch.c: sockets). */
 
 /*
  * flush.method in flowd.conf: AUTO lets ct_flush_advice() weigh each
@@ -328,7 +328,7 @@ void ct_counts_free(struct ct_counts *c);
 void ct_get_stats(const struct ct_ctx *ct, struct ct_stats *out);
 
 /* ------------------------------------------------------------------ */
-/* Selecting and flushing flows (ct_count.c, ct_watch.c). */
+/* Selecting and flushing flows (ct_select.c, ct_stale.c; ct_watch.c deletes). */
 
 enum ct_target_kind {
 	CT_TARGET_ALL,

@@ -49,7 +49,7 @@ struct ctl_peer {
 };
 
 /*
- * Called once per valid, permitted request.  Returns a new reference to
+ * The handler of one command, called once per valid, permitted request.  Returns a new reference to
  * the result object (ctl sends it and drops the reference), or NULL with
  * err set: e.g. not-found for an unknown tunnel, reload-failed with the
  * config error.  NULL with err untouched is reported as internal.  It runs
@@ -59,6 +59,16 @@ struct ctl_peer {
 typedef json_t *(*ctl_handler_fn)(void *arg, const struct proto_request *req,
 				  const struct ctl_peer *peer, struct proto_error *err);
 
+/*
+ * The daemon's command table: handlers[cmd] serves command cmd (enum
+ * proto_command).  A request whose command has no handler here gets a
+ * bad-request answer naming the command; it never reaches another
+ * command's handler.
+ */
+struct ctl_handlers {
+	ctl_handler_fn of[PROTO_CMD_COUNT];
+};
+
 struct ctl;
 
 /*
@@ -67,7 +77,7 @@ struct ctl;
  * a live process answers on it.  Returns NULL with a message in err.
  */
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
-		     ctl_handler_fn handler, void *arg, char *err, size_t errlen);
+		     const struct ctl_handlers *handlers, void *arg, char *err, size_t errlen);
 /*
  * For a reload: when opts->path names the socket ctl serves (the same
  * file, however spelled), give it opts' mode and group in place, keeping

@@ -127,7 +127,7 @@ json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 /* Rebuild the flowtable: every offloaded flow back to the slow path. */
 int daemon_rebuild_flowtable(struct flowd *fd);
 
-/* Conntrack (offload.c). */
+/* Conntrack: the daemon's side (daemon_conntrack.c). */
 int offload_init(struct flowd *fd);
 void offload_fini(struct flowd *fd);
 /* A reload swapped fd->conf: apply what conntrack takes (flush.method). */
@@ -136,7 +136,7 @@ void offload_conf_changed(struct flowd *fd, const struct conf *prev);
 void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan);
 
-/* The control socket for conf (control.c); NULL with err on failure. */
+/* The control socket for conf (daemon_control.c); NULL with err on failure. */
 struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
 bool control_same_socket(const struct conf *a, const struct conf *b);
 /*

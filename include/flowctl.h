@@ -37,11 +37,32 @@ enum flowctl_action {
 	FLOWCTL_VERSION,
 };
 
+/*
+ * flowctl's command table (flowctl_commands.c): a word the operator types,
+ * the request it sends and how the answer is printed as text.
+ */
+struct flowctl_command {
+	const char *name;		/* typed; any unique prefix will do */
+	const char *synopsis;		/* its --help line: "flush [all|tunnel NAME|device NAME]" */
+	const char *help;		/* what it does; '\n' between --help lines */
+	int (*print_text)(FILE *out, const json_t *result);	/* 0, or -1 if out failed */
+	enum proto_command request;
+	bool json;			/* --json applies */
+};
+
+/* Row i, 0-based; NULL past the end. */
+const struct flowctl_command *flowctl_command_at(size_t i);
+/* Exact name -> row; NULL if none. */
+const struct flowctl_command *flowctl_command_by_name(const char *name);
+/* The command of the same name as the request; NULL for an unknown request. */
+const struct flowctl_command *flowctl_command_for_request(enum proto_command request);
+
 struct flowctl_args {
 	enum flowctl_action action;
 	const char *socket_path;	/* points into argv or a constant */
 	bool json;
 	bool metrics;			/* `metrics`: a status request, shown as metrics */
+	const struct flowctl_command *command;	/* FLOWCTL_RUN: the row typed */
 	struct proto_request req;	/* FLOWCTL_RUN */
 };
 
@@ -68,6 +89,10 @@ int flowctl_call(const char *path, const struct proto_request *req, int timeout_
  * failed.
  */
 int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool json);
+/* The text printers of flowctl's command table (flowctl_print.c). */
+int flowctl_print_status(FILE *out, const json_t *status);
+int flowctl_print_flush(FILE *out, const json_t *result);
+int flowctl_print_reload(FILE *out, const json_t *result);
 /*
  * The exit code of `status` for its result: FLOWCTL_EXIT_NOT_IN_SYNC while
  * the table is not in sync (not yet, or the last reconcile failed).

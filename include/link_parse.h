@@ -3,7 +3,8 @@
  * RTM_NEWLINK -> struct link.  Pure: takes a netlink message, touches no
  * socket, so unit tests feed it hand-built messages.  libnl is not used
  * here because it gives no raw IFLA_INFO_DATA and has no getters for
- * several tunnel kinds (see platform-apis.md).
+ * every tunnel kind and attribute read here, so IFLA_INFO_DATA is walked
+ * raw with libmnl.
  */
 #ifndef FLOWD_LINK_PARSE_H
 #define FLOWD_LINK_PARSE_H
@@ -22,9 +23,6 @@ int link_parse(const struct nlmsghdr *nlh, struct link *out);
 
 /* IFLA_INFO_KIND -> enum link_type; LINK_TYPE_OTHER when unknown or NULL. */
 enum link_type link_type_from_kind(const char *kind);
-/* IFLA_INFO_KIND -> enum tunnel_kind bit; 0 if not an L3 tunnel kind. */
-unsigned int link_tunnel_kind(const char *kind);
-/* enum tunnel_kind bit -> rtnetlink kind name ("ipip"...); NULL if unknown. */
-const char *link_tunnel_kind_name(unsigned int kind);
+/* The layer 3 tunnel kinds' IFLA_INFO_KIND strings: tunnel_kind_by_name(). */
 
 #endif

@@ -27,10 +27,23 @@
 #define PROTO_MAX_REQUEST (64 * 1024)
 #define PROTO_MAX_RESPONSE (4 * 1024 * 1024)
 
+/*
+ * The commands, in the order of the table in proto.c that says what each
+ * one is called and carries.  flowctl's commands (flowctl_commands.c) and
+ * the daemon's handlers (daemon_control.c) are tables indexed by these too.
+ */
 enum proto_command {
 	PROTO_CMD_STATUS,
 	PROTO_CMD_FLUSH,
 	PROTO_CMD_RELOAD,
+	PROTO_CMD_COUNT,		/* not a command: how many there are */
+};
+
+struct proto_command_info {
+	enum proto_command command;
+	const char *name;		/* on the wire and in flowctl */
+	bool changes_state;		/* needs root (flush, reload) */
+	bool has_target;		/* the request carries a "target" (flush) */
 };
 
 enum proto_target_kind {
@@ -47,7 +60,7 @@ struct proto_target {
 
 struct proto_request {
 	enum proto_command command;
-	struct proto_target target;	/* PROTO_CMD_FLUSH only */
+	struct proto_target target;	/* commands with has_target (flush) only */
 };
 
 enum proto_errcode {
@@ -71,12 +84,16 @@ struct proto_response {
 	struct proto_error error;	/* !ok */
 };
 
+/* The table row for cmd; NULL for a value that is not a command. */
+const struct proto_command_info *proto_command_info(enum proto_command cmd);
 /* "status", "flush", "reload"; NULL for an unknown value. */
 const char *proto_command_name(enum proto_command cmd);
 /* Exact name -> command; -1 if unknown. */
 int proto_command_from_name(const char *name);
-/* flush and reload change the daemon's state and need root. */
+/* flush and reload change the daemon's state and need root; so does an unknown value. */
 bool proto_command_changes_state(enum proto_command cmd);
+/* "\"status\", \"flush\" or \"reload\"": the commands, for error messages. */
+const char *proto_command_names_list(void);
 
 /* "all", "tunnel", "device"; NULL for an unknown value. */
 const char *proto_target_kind_name(enum proto_target_kind kind);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "accel.h"
+#include "tunnel_kind.h"
 
 /*
  * The uapi values (linux/if_tunnel.h, linux/ip6_tunnel.h, which clash with
@@ -61,8 +62,11 @@ static bool addr_multicast(const struct addr *a)
 
 void accel_refusals(const struct tunnel_params *tun, const char **both, const char **rx)
 {
-	bool v6 = tun->kind == TUNNEL_KIND_IP6TNL || tun->kind == TUNNEL_KIND_IP6GRE;
-	bool gre = tun->kind == TUNNEL_KIND_GRE || tun->kind == TUNNEL_KIND_IP6GRE;
+	const struct tunnel_kind_info *tk = tunnel_kind_info(tun->kind);
+	bool v6 = tk != NULL && tk->outer_family == AF_INET6;
+	bool gre = tk != NULL && tk->gre;
+	/* ipip's and sit's mode picks the inner protocol; mplsip means MPLS only. */
+	bool has_mode = tk != NULL && tk->default_proto != 0;
 
 	*both = NULL;
 	*rx = NULL;
@@ -80,8 +84,7 @@ void accel_refusals(const struct tunnel_params *tun, const char **both, const ch
 		*both = REF_SEQ;
 	else if (tun->kind == TUNNEL_KIND_SIT && (tun->flags & TUN_SIT_ISATAP))
 		*both = REF_ISATAP;
-	else if ((tun->kind == TUNNEL_KIND_IPIP || tun->kind == TUNNEL_KIND_SIT) &&
-		 tun->proto == IPPROTO_MPLS)
+	else if (has_mode && tun->proto == IPPROTO_MPLS)
 		*both = REF_MPLS;
 	else if (v6 && (tun->flags & TUN_IP6_F_USE_ORIG_FWMARK))
 		*both = REF_FWMARK;

@@ -44,10 +44,10 @@ static void print_bits(FILE *out, const struct conf_bit_names *set, unsigned int
 
 	fputs("[", out);
 	for (size_t i = 0; i < set->n; i++) {
-		if (!(bits & set->names[i].bit))
+		if (!(bits & set->bit_at(i)))
 			continue;
 		fputs(first ? " " : ", ", out);
-		print_string(out, set->names[i].name);
+		print_string(out, set->name_at(i));
 		first = false;
 	}
 	fputs(" ]", out);

@@ -31,16 +31,17 @@
 #define CONF_DEFAULT_CONTROL_MODE 0660
 #define CONF_DEFAULT_CONTROL_GROUP "root"
 
-/* A set of names that map to bits: tunnel kinds, protocols, families. */
-struct conf_bit_name {
-	unsigned int bit;
-	const char *name;
-};
-
+/*
+ * A set of names that map to bits: tunnel kinds, protocols, families.
+ * Read through name_at() so the tunnel kinds can come straight from their
+ * own table (tunnel_kind.h) instead of a copy here.
+ */
 struct conf_bit_names {
-	const struct conf_bit_name *names;
 	size_t n;
-	const char *allowed;		/* "a, b, c" for error messages */
+	/* Entry i's name and bit, 0 <= i < n. */
+	const char *(*name_at)(size_t i);
+	unsigned int (*bit_at)(size_t i);
+	const char *(*allowed)(void);	/* "a, b, c" for error messages */
 };
 
 extern const struct conf_bit_names conf_tunnel_kinds;

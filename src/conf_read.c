@@ -114,7 +114,7 @@ static int read_tunnel_kinds(struct conf_reader *r, const config_setting_t *s, s
 	}
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
 		return conf_fail(r, s, "must be \"all\" or a list of tunnel kinds (%s), not \"%s\"",
-				 conf_tunnel_kinds.allowed, config_setting_get_string(s));
+				 conf_tunnel_kinds.allowed(), config_setting_get_string(s));
 	return conf_get_bit_list(r, s, &conf_tunnel_kinds, "tunnel kind", &c->tunnel_kinds);
 }
 
@@ -149,7 +149,7 @@ static int read_flow_protocols(struct conf_reader *r, const config_setting_t *s,
 		return -1;
 	if (!c->flow_l4)
 		return conf_fail(r, s, "must not be empty (flowd would offload nothing); "
-				 "allowed: %s", conf_flow_l4s.allowed);
+				 "allowed: %s", conf_flow_l4s.allowed());
 	return 0;
 }
 
@@ -159,7 +159,7 @@ static int read_flow_families(struct conf_reader *r, const config_setting_t *s, 
 		return -1;
 	if (!c->flow_families)
 		return conf_fail(r, s, "must not be empty (flowd would offload nothing); "
-				 "allowed: %s", conf_flow_families.allowed);
+				 "allowed: %s", conf_flow_families.allowed());
 	r->families = s;
 	return 0;
 }

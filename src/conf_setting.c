@@ -344,7 +344,7 @@ int conf_get_bit_list(struct conf_reader *r, const config_setting_t *s,
 		bit = conf_bit_from_name(set, name);
 		if (!bit)
 			return conf_fail(r, e, "unknown %s \"%s\"; allowed: %s", what, name,
-					 set->allowed);
+					 set->allowed());
 		for (int j = 0; j < i && (bits & bit); j++)
 			if (strcmp(config_setting_get_string_elem(s, j), name) == 0)
 				return conf_fail_duplicate(r, s, i, j, name);

@@ -141,6 +141,8 @@ const struct ct_ifstat *ct_ifstat_find(const struct ct_ctx *ct, int ifindex);
 void ct_count_seen(struct ct_ctx *ct, const struct ct_flow *f);
 /* A flow left through flowd (deleted or rebuilt): count it per device. */
 void ct_count_flushed(struct ct_ctx *ct, const struct ct_flow *f);
+/* Append a copy of f to sel (*cap entries allocated, grown here): 0 or -ENOMEM. */
+int ct_selection_add(struct ct_selection *sel, size_t *cap, const struct ct_flow *f);
 /*
  * Resolve flows' paths: those flagged CT_FLOW_UNRESOLVED, or every flow
  * (all), asking the backend only for lookups not cached.  0 or -errno.

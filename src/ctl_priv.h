@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Between ctl.c (clients) and ctl_socket.c (the listening socket's file). */
+/*
+ * Between ctl_server.c (the server and its clients) and ctl_socket.c (the
+ * listening socket's file).
+ */
 #ifndef FLOWD_CTL_PRIV_H
 #define FLOWD_CTL_PRIV_H
 

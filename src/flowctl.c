@@ -43,7 +43,9 @@ int main(int argc, char **argv)
 	if (!resp.ok)
 		rc = flowctl_print_error(stderr, args.req.command, &resp.error);
 	else if (args.metrics)
-		rc = flowctl_print_metrics(stdout, resp.result) < 0 ? FLOWCTL_EXIT_FAILED : rc;
+		/* Not the request's own printer: the command table's row says how. */
+		rc = args.command->print_text(stdout, resp.result) < 0 || fflush(stdout) != 0
+			     ? FLOWCTL_EXIT_FAILED : rc;
 	else if (flowctl_print(stdout, args.req.command, resp.result, args.json) < 0)
 		rc = FLOWCTL_EXIT_FAILED;
 	else if (args.req.command == PROTO_CMD_STATUS)

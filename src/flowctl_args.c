@@ -15,30 +15,46 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MATCH_AMBIGUOUS (-2)
 
-static const char *const commands[] = { "status", "flush", "reload", "metrics" };
-/* metrics asks for the status and prints it in another form. */
-static const enum proto_command command_ids[] = { PROTO_CMD_STATUS, PROTO_CMD_FLUSH,
-						  PROTO_CMD_RELOAD, PROTO_CMD_STATUS };
-#define METRICS 3
 static const char *const targets[] = { "all", "tunnel", "device" };
 static const enum proto_target_kind target_ids[] = { PROTO_TARGET_ALL, PROTO_TARGET_TUNNEL,
 						     PROTO_TARGET_DEVICE };
 
+/* The help column starts here; a longer synopsis gets a line of its own. */
+#define HELP_COLUMN 34
+
+static void usage_command(FILE *out, const struct flowctl_command *fc)
+{
+	const char *line = fc->help;
+	int pad = HELP_COLUMN - 2 - (int)strlen(fc->synopsis);
+
+	fprintf(out, "  %s", fc->synopsis);
+	if (pad < 2) {
+		fputc('\n', out);
+		pad = HELP_COLUMN;
+	}
+	/* Each help line, the first after the synopsis, the rest under it. */
+	for (;;) {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(out, "%*s%.*s\n", pad, "", (int)len, line);
+		if (line[len] == '\0')
+			break;
+		line += len + 1;
+		pad = HELP_COLUMN;
+	}
+}
+
 void flowctl_usage(FILE *out)
 {
+	const struct flowctl_command *fc;
+
+	fputs("Usage: flowctl [OPTIONS] COMMAND\n"
+	      "Query and control a running flowd.\n"
+	      "\n"
+	      "Commands (any unique prefix will do):\n", out);
+	for (size_t i = 0; (fc = flowctl_command_at(i)) != NULL; i++)
+		usage_command(out, fc);
 	fprintf(out,
-		"Usage: flowctl [OPTIONS] COMMAND\n"
-		"Query and control a running flowd.\n"
-		"\n"
-		"Commands (any unique prefix will do):\n"
-		"  status                          show tunnels, devices and offloaded flows\n"
-		"  flush [all|tunnel NAME|device NAME]\n"
-		"                                  return offloaded flows to the slow path\n"
-		"                                  (default: all)\n"
-		"  reload                          reload the configuration and wait for\n"
-		"                                  the answer\n"
-		"  metrics                         status as Prometheus text (node_exporter's\n"
-		"                                  textfile collector reads it)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
@@ -46,6 +62,43 @@ void flowctl_usage(FILE *out)
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n",
 		FLOWCTL_DEFAULT_SOCKET);
+}
+
+/* "status, flush, reload or metrics": the command names, for a usage error. */
+static void command_names(char *buf, size_t len)
+{
+	const struct flowctl_command *fc;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; (fc = flowctl_command_at(i)) != NULL; i++) {
+		const char *sep = i == 0 ? "" : flowctl_command_at(i + 1) == NULL ? " or " : ", ";
+		int n = snprintf(buf + used, len - used, "%s%s", sep, fc->name);
+
+		if (n < 0 || (size_t)n >= len - used)
+			return;	/* cut: keep what fits */
+		used += (size_t)n;
+	}
+}
+
+/* The command row for word: exact name, else the only row it is a prefix of. */
+static const struct flowctl_command *match_command(const char *word, bool *ambiguous)
+{
+	const struct flowctl_command *fc, *found = NULL;
+	size_t len = strlen(word);
+
+	*ambiguous = false;
+	if (len == 0)
+		return NULL;
+	for (size_t i = 0; (fc = flowctl_command_at(i)) != NULL; i++) {
+		if (strcmp(word, fc->name) == 0)
+			return fc;
+		if (strncmp(word, fc->name, len) == 0) {
+			*ambiguous = found != NULL;
+			found = fc;
+		}
+	}
+	return *ambiguous ? NULL : found;
 }
 
 /* Index of word in names: exact match, else the only prefix match. */
@@ -115,7 +168,10 @@ int flowctl_parse_args(int argc, char **argv, struct flowctl_args *args, char *e
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, i;
+	const struct flowctl_command *fc;
+	bool ambiguous;
+	char names[128];
+	int c;
 
 	memset(args, 0, sizeof(*args));
 	args->socket_path = FLOWCTL_DEFAULT_SOCKET;
@@ -155,24 +211,28 @@ int flowctl_parse_args(int argc, char **argv, struct flowctl_args *args, char *e
 		snprintf(err, errlen, "no command given");
 		return -1;
 	}
-	i = match(argv[optind], commands, ARRAY_SIZE(commands));
-	if (i < 0) {
-		snprintf(err, errlen, "%s command '%s': expected status, flush, reload or metrics",
-			 i == MATCH_AMBIGUOUS ? "ambiguous" : "unknown", argv[optind]);
+	fc = match_command(argv[optind], &ambiguous);
+	if (fc == NULL) {
+		command_names(names, sizeof(names));
+		snprintf(err, errlen, "%s command '%s': expected %s",
+			 ambiguous ? "ambiguous" : "unknown", argv[optind], names);
 		return -1;
 	}
 	args->action = FLOWCTL_RUN;
-	args->req.command = command_ids[i];
-	args->metrics = i == METRICS;
+	args->command = fc;
+	args->req.command = fc->request;
+	/* A row that is not the request's own (metrics) prints the answer its own way. */
+	args->metrics = flowctl_command_for_request(fc->request) != fc;
 	optind++;
-	if (args->metrics && args->json) {
-		snprintf(err, errlen, "metrics: --json does not apply (use status --json)");
+	if (!fc->json && args->json) {
+		snprintf(err, errlen, "%s: --json does not apply (use %s --json)", fc->name,
+			 proto_command_name(fc->request));
 		return -1;
 	}
-	if (args->req.command == PROTO_CMD_FLUSH)
+	if (proto_command_info(fc->request)->has_target)
 		return parse_flush(argc - optind, argv + optind, &args->req.target, err, errlen);
 	if (optind < argc) {
-		snprintf(err, errlen, "%s: unexpected argument '%s'", commands[i], argv[optind]);
+		snprintf(err, errlen, "%s: unexpected argument '%s'", fc->name, argv[optind]);
 		return -1;
 	}
 	return 0;

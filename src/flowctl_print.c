@@ -347,7 +347,7 @@ static int print_counters(FILE *out, const json_t *counters)
 	return rc;
 }
 
-static int print_status(FILE *out, const json_t *st)
+int flowctl_print_status(FILE *out, const json_t *st)
 {
 	char buf[FLOWCTL_ESCAPED_MAX(1024)];
 	int rc = 0;
@@ -382,26 +382,28 @@ static const char *fmt_target(const json_t *target, char *buf, size_t len)
 	return fmt_value(target, buf, len);
 }
 
-static void print_flush(FILE *out, const json_t *res)
+int flowctl_print_flush(FILE *out, const json_t *res)
 {
 	const json_t *n = get(res, "flushed");
 	char a[CELL], b[CELL];
 
-	fprintf(out, "flushed %s offloaded flow%s (%s)\n", fmt_value(n, a, sizeof(a)),
-		json_is_integer(n) && json_integer_value(n) == 1 ? "" : "s",
-		fmt_target(get(res, "target"), b, sizeof(b)));
+	return fprintf(out, "flushed %s offloaded flow%s (%s)\n", fmt_value(n, a, sizeof(a)),
+		       json_is_integer(n) && json_integer_value(n) == 1 ? "" : "s",
+		       fmt_target(get(res, "target"), b, sizeof(b))) < 0 ? -1 : 0;
 }
 
-static void print_reload(FILE *out, const json_t *res)
+int flowctl_print_reload(FILE *out, const json_t *res)
 {
 	const json_t *reloaded = get(res, "reloaded"), *changed = get(res, "changed");
+	const char *text;
 
 	if (json_is_false(reloaded))
-		fputs("configuration not reloaded\n", out);
+		text = "configuration not reloaded\n";
 	else if (json_is_false(changed))
-		fputs("configuration reloaded (no changes)\n", out);
+		text = "configuration reloaded (no changes)\n";
 	else
-		fputs("configuration reloaded\n", out);
+		text = "configuration reloaded\n";
+	return fputs(text, out) == EOF ? -1 : 0;
 }
 
 /*
@@ -434,22 +436,18 @@ int flowctl_print(FILE *out, enum proto_command cmd, const json_t *result, bool 
 	if (json) {
 		rc = print_json(out, result);
 	} else {
-		/* Every command has its printer; anything else is a bug here. */
-		switch (cmd) {
-		case PROTO_CMD_STATUS:
-			rc = print_status(out, result);
-			break;
-		case PROTO_CMD_FLUSH:
-			print_flush(out, result);
-			break;
-		case PROTO_CMD_RELOAD:
-			print_reload(out, result);
-			break;
-		default:
+		/* The command table's printer; an unknown request has none, and says so. */
+		const struct flowctl_command *fc = flowctl_command_for_request(cmd);
+
+		if (fc != NULL)
+			rc = fc->print_text(out, result);
+		else if (proto_command_name(cmd) != NULL)
+			fprintf(out, "flowctl: no printer for command %s\n",
+				proto_command_name(cmd));
+		else
 			fprintf(out, "flowctl: no printer for command %d\n", (int)cmd);
+		if (fc == NULL)
 			rc = -1;
-			break;
-		}
 	}
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1;

@@ -25,6 +25,7 @@
 
 #include "link_parse.h"
 #include "nlattr_util.h"
+#include "tunnel_kind.h"
 
 /* The struct tunnel_params member an INFO_DATA attribute lands in. */
 enum tun_field {
@@ -82,61 +83,33 @@ static const enum tun_field gre_fields[IFLA_GRE_MAX + 1] = {
 	[IFLA_GRE_FWMARK] = TF_FWMARK,
 };
 
-/* NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding): 12 entries, columns in table order */
-static const struct kind_info {
+/*
+ * The kinds that are not a layer 3 tunnel: those come from the tunnel kind
+ * table (tunnel_kind.h), so a kind flowd accelerates is named only there.
+ */
+static const struct other_kind {
 	const char *kind;		/* IFLA_INFO_KIND */
 	enum link_type type;
-	unsigned int tunnel_kind;	/* enum tunnel_kind, LINK_TYPE_TUNNEL only */
-	int outer_family;
-	const enum tun_field *fields;	/* INFO_DATA attribute -> field */
-	uint16_t max;			/* highest attribute type in fields */
-} kinds[] = {
-	{ "ipip", LINK_TYPE_TUNNEL, TUNNEL_KIND_IPIP, AF_INET, iptun_fields, IFLA_IPTUN_MAX },
-	{ "sit", LINK_TYPE_TUNNEL, TUNNEL_KIND_SIT, AF_INET, iptun_fields, IFLA_IPTUN_MAX },
-	{ "ip6tnl", LINK_TYPE_TUNNEL, TUNNEL_KIND_IP6TNL, AF_INET6, iptun_fields, IFLA_IPTUN_MAX },
-	{ "gre", LINK_TYPE_TUNNEL, TUNNEL_KIND_GRE, AF_INET, gre_fields, IFLA_GRE_MAX },
-	{ "ip6gre", LINK_TYPE_TUNNEL, TUNNEL_KIND_IP6GRE, AF_INET6, gre_fields, IFLA_GRE_MAX },
-	{ "gretap", LINK_TYPE_L2_TUNNEL, 0, 0, NULL, 0 },
-	{ "ip6gretap", LINK_TYPE_L2_TUNNEL, 0, 0, NULL, 0 },
-	{ "erspan", LINK_TYPE_L2_TUNNEL, 0, 0, NULL, 0 },
-	{ "ip6erspan", LINK_TYPE_L2_TUNNEL, 0, 0, NULL, 0 },
-	{ "vlan", LINK_TYPE_VLAN, 0, 0, NULL, 0 },
-	{ "bridge", LINK_TYPE_BRIDGE, 0, 0, NULL, 0 },
-	{ "ppp", LINK_TYPE_PPP, 0, 0, NULL, 0 },
+} other_kinds[] = {
+	{ "gretap", LINK_TYPE_L2_TUNNEL },
+	{ "ip6gretap", LINK_TYPE_L2_TUNNEL },
+	{ "erspan", LINK_TYPE_L2_TUNNEL },
+	{ "ip6erspan", LINK_TYPE_L2_TUNNEL },
+	{ "vlan", LINK_TYPE_VLAN },
+	{ "bridge", LINK_TYPE_BRIDGE },
+	{ "ppp", LINK_TYPE_PPP },
 };
-
-#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static const struct kind_info *kind_lookup(const char *kind)
-{
-	if (kind == NULL)
-		return NULL;
-	for (size_t i = 0; i < N_KINDS; i++)
-		if (strcmp(kinds[i].kind, kind) == 0)
-			return &kinds[i];
-	return NULL;
-}
 
 enum link_type link_type_from_kind(const char *kind)
 {
-	const struct kind_info *ki = kind_lookup(kind);
-
-	return ki != NULL ? ki->type : LINK_TYPE_OTHER;
-}
-
-unsigned int link_tunnel_kind(const char *kind)
-{
-	const struct kind_info *ki = kind_lookup(kind);
-
-	return ki != NULL ? ki->tunnel_kind : 0;
-}
-
-const char *link_tunnel_kind_name(unsigned int kind)
-{
-	for (size_t i = 0; i < N_KINDS; i++)
-		if (kinds[i].tunnel_kind != 0 && kinds[i].tunnel_kind == kind)
-			return kinds[i].kind;
-	return NULL;
+	if (kind == NULL)
+		return LINK_TYPE_OTHER;
+	if (tunnel_kind_by_name(kind) != NULL)
+		return LINK_TYPE_TUNNEL;
+	for (size_t i = 0; i < sizeof(other_kinds) / sizeof(other_kinds[0]); i++)
+		if (strcmp(other_kinds[i].kind, kind) == 0)
+			return other_kinds[i].type;
+	return LINK_TYPE_OTHER;
 }
 
 /* A NUL-terminated string that fits in size bytes, NUL included. */
@@ -278,24 +251,24 @@ static int tun_set_field(enum tun_field field, const struct nlattr *attr, struct
 	return 0;
 }
 
-static int parse_tunnel_data(const struct kind_info *ki, const struct nlattr *data,
+static int parse_tunnel_data(const struct tunnel_kind_info *tk, const struct nlattr *data,
 			     struct tunnel_params *tp)
 {
 	const struct nlattr *tb[(IFLA_IPTUN_MAX > IFLA_GRE_MAX ? IFLA_IPTUN_MAX : IFLA_GRE_MAX) + 1];
+	bool gre_attrs = tk->attrs == TUNNEL_ATTRS_GRE;
+	const enum tun_field *fields = gre_attrs ? gre_fields : iptun_fields;
+	uint16_t max = gre_attrs ? IFLA_GRE_MAX : IFLA_IPTUN_MAX;
 
-	tp->kind = ki->tunnel_kind;
-	tp->outer_family = ki->outer_family;
-	/* Kernel defaults, for attributes an older kernel leaves out. */
-	if (ki->tunnel_kind == TUNNEL_KIND_SIT)
-		tp->proto = IPPROTO_IPV6;
-	else if (ki->tunnel_kind == TUNNEL_KIND_IPIP)
-		tp->proto = IPPROTO_IPIP;
+	tp->kind = tk->kind;
+	tp->outer_family = tk->outer_family;
+	/* The kernel's default, for an older kernel that leaves the mode out. */
+	tp->proto = tk->default_proto;
 	if (data == NULL)
 		return 0;
-	if (nlattr_nested_table(data, tb, ki->max) < 0)
+	if (nlattr_nested_table(data, tb, max) < 0)
 		return -1;
-	for (uint16_t type = 1; type <= ki->max; type++)
-		if (tb[type] != NULL && tun_set_field(ki->fields[type], tb[type], tp) < 0)
+	for (uint16_t type = 1; type <= max; type++)
+		if (tb[type] != NULL && tun_set_field(fields[type], tb[type], tp) < 0)
 			return -1;
 	return 0;
 }
@@ -325,7 +298,6 @@ static int parse_vlan_data(const struct nlattr *data, struct link *out)
 static int parse_linkinfo(const struct nlattr *linkinfo, struct link *out)
 {
 	const struct nlattr *tb[IFLA_INFO_MAX + 1];
-	const struct kind_info *ki;
 
 	if (nlattr_nested_table(linkinfo, tb, IFLA_INFO_MAX) < 0)
 		return -1;
@@ -333,15 +305,15 @@ static int parse_linkinfo(const struct nlattr *linkinfo, struct link *out)
 		return 0;
 	if (attr_strcpy(tb[IFLA_INFO_KIND], out->kind, sizeof(out->kind)) < 0)
 		return -1;
-	ki = kind_lookup(out->kind);
-	if (ki == NULL)
+	out->type = link_type_from_kind(out->kind);
+	if (out->type == LINK_TYPE_OTHER)
 		return 0;
-	out->type = ki->type;
 	if (tb[IFLA_INFO_DATA] != NULL && mnl_attr_validate(tb[IFLA_INFO_DATA], MNL_TYPE_NESTED) < 0)
 		return -1;
-	switch (ki->type) {
+	switch (out->type) {
 	case LINK_TYPE_TUNNEL:
-		return parse_tunnel_data(ki, tb[IFLA_INFO_DATA], &out->tun);
+		return parse_tunnel_data(tunnel_kind_by_name(out->kind), tb[IFLA_INFO_DATA],
+					 &out->tun);
 	case LINK_TYPE_VLAN:
 		return parse_vlan_data(tb[IFLA_INFO_DATA], out);
 	default:

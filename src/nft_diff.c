@@ -3,7 +3,8 @@
  * desired table vs what the kernel has -> the smallest change list that
  * makes them equal, in the order the batch must carry it.
  *
- * Kernel facts this relies on (see shared/notes/platform-apis.md):
+ * Kernel facts this relies on (nf_tables behaviour; tests/vm runs the
+ * resulting batches against a real kernel):
  * - NEWFLOWTABLE without EXCL on an existing flowtable only ADDS the
  *   devices it carries: offloaded flows survive.  DELFLOWTABLE carrying
  *   devices only drops those.

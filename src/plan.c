@@ -17,6 +17,7 @@
 
 #include "accel.h"
 #include "plan.h"
+#include "tunnel_kind.h"
 
 static const char WHY_NOT_SELECTED[] = "not selected by config";
 static const char WHY_COLLECT_MD[] = "external/collect_md tunnel";
@@ -208,7 +209,8 @@ struct plan_ctx {
 
 /*
  * The device a tunnel module creates in every namespace when it loads
- * (ip_tunnel_init_net(): tunl0, gre0, sit0; ip6tnl0, ip6gre0), which
+ * (ip_tunnel_init_net(): tunl0, gre0, sit0; ip6tnl0, ip6gre0; the
+ * fallback_dev column of the tunnel kind table), which
  * receives packets no configured tunnel claims.  It is recognised by the
  * name the module gives it and by its all-zero endpoints and bound device:
  * the kernel refuses to change a fallback device's parameters
@@ -222,25 +224,13 @@ struct plan_ctx {
  */
 static bool tunnel_is_idle_fallback(const struct link *l)
 {
-	static const struct {
-		unsigned int kind;
-		const char *name;
-	} fallback[] = {
-		{ TUNNEL_KIND_IPIP, "tunl0" },
-		{ TUNNEL_KIND_GRE, "gre0" },
-		{ TUNNEL_KIND_SIT, "sit0" },
-		{ TUNNEL_KIND_IP6TNL, "ip6tnl0" },
-		{ TUNNEL_KIND_IP6GRE, "ip6gre0" },
-	};
+	const struct tunnel_kind_info *tk;
 
 	if (l->type != LINK_TYPE_TUNNEL || l->up || addr_is_set(&l->tun.local) ||
 	    addr_is_set(&l->tun.remote) || l->tun.link_ifindex != 0)
 		return false;
-	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
-		if (l->tun.kind == fallback[i].kind &&
-		    strncmp(l->name, fallback[i].name, IFNAMSIZ) == 0)
-			return true;
-	return false;
+	tk = tunnel_kind_info(l->tun.kind);
+	return tk != NULL && strncmp(l->name, tk->fallback_dev, IFNAMSIZ) == 0;
 }
 
 static bool tunnel_selected(const struct plan_ctx *pc, const struct link *l)

@@ -15,12 +15,17 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Indexed by the enums in proto.h. */
-static const char *const proto_commands[] = {
-	[PROTO_CMD_STATUS] = "status",
-	[PROTO_CMD_FLUSH] = "flush",
-	[PROTO_CMD_RELOAD] = "reload",
+/* The one list of commands: row i is command i. */
+static const struct proto_command_info proto_commands[] = {
+	[PROTO_CMD_STATUS] = { PROTO_CMD_STATUS, "status", false, false },
+	[PROTO_CMD_FLUSH] = { PROTO_CMD_FLUSH, "flush", true, true },
+	[PROTO_CMD_RELOAD] = { PROTO_CMD_RELOAD, "reload", true, false },
 };
+
+_Static_assert(ARRAY_SIZE(proto_commands) == PROTO_CMD_COUNT,
+	       "every enum proto_command needs its row in proto_commands[]");
+
+/* Indexed by the enums in proto.h. */
 
 static const char *const proto_target_kinds[] = {
 	[PROTO_TARGET_ALL] = "all",
@@ -45,20 +50,52 @@ static int name_index(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
+const struct proto_command_info *proto_command_info(enum proto_command cmd)
+{
+	return (unsigned int)cmd < ARRAY_SIZE(proto_commands) ? &proto_commands[cmd] : NULL;
+}
+
 const char *proto_command_name(enum proto_command cmd)
 {
-	return (unsigned int)cmd < ARRAY_SIZE(proto_commands) ? proto_commands[cmd] : NULL;
+	const struct proto_command_info *ci = proto_command_info(cmd);
+
+	return ci != NULL ? ci->name : NULL;
 }
 
 int proto_command_from_name(const char *name)
 {
-	return name_index(proto_commands, ARRAY_SIZE(proto_commands), name);
+	for (size_t i = 0; i < ARRAY_SIZE(proto_commands); i++)
+		if (strcmp(proto_commands[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 bool proto_command_changes_state(enum proto_command cmd)
 {
+	const struct proto_command_info *ci = proto_command_info(cmd);
+
 	/* Anything not known to be read-only is treated as a change. */
-	return cmd != PROTO_CMD_STATUS;
+	return ci == NULL || ci->changes_state;
+}
+
+const char *proto_command_names_list(void)
+{
+	/* Built on first use; flowd and flowctl are single-threaded. */
+	static char list[128];
+	size_t used = 0;
+
+	if (list[0] != '\0')
+		return list;
+	for (size_t i = 0; i < ARRAY_SIZE(proto_commands); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == ARRAY_SIZE(proto_commands) ? " or " : ", ";
+		int n = snprintf(list + used, sizeof(list) - used, "%s\"%s\"", sep,
+				 proto_commands[i].name);
+
+		if (n < 0 || (size_t)n >= sizeof(list) - used)
+			break;	/* too long for the buffer: keep what fits */
+		used += (size_t)n;
+	}
+	return list;
 }
 
 const char *proto_target_kind_name(enum proto_target_kind kind)
@@ -315,15 +352,15 @@ static char *encode_line(json_t *msg, size_t *len)
 
 char *proto_request_encode(const struct proto_request *req, size_t *len)
 {
-	const char *name = proto_command_name(req->command);
+	const struct proto_command_info *ci = proto_command_info(req->command);
 	json_t *msg;
 
-	if (!name) {
+	if (ci == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
-	msg = json_pack("{s:i,s:s}", "version", PROTO_VERSION, "command", name);
-	if (msg && req->command == PROTO_CMD_FLUSH &&
+	msg = json_pack("{s:i,s:s}", "version", PROTO_VERSION, "command", ci->name);
+	if (msg && ci->has_target &&
 	    json_object_set_new(msg, "target", proto_target_to_json(&req->target)) < 0) {
 		json_decref(msg);
 		return NULL;
@@ -502,6 +539,7 @@ static int parse_target(json_t *t, struct proto_target *target, struct proto_err
 int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 			struct proto_error *err)
 {
+	const struct proto_command_info *ci;
 	json_t *root, *cmd, *v;
 	const char *key;
 	int c, rc = -1;
@@ -525,28 +563,30 @@ int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 	c = proto_command_from_name(json_string_value(cmd));
 	if (c < 0) {
 		proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-				"unknown command \"%.*s\": expected \"status\", \"flush\" or \"reload\"",
-				proto_utf8_prefix(json_string_value(cmd), 64), json_string_value(cmd));
+				"unknown command \"%.*s\": expected %s",
+				proto_utf8_prefix(json_string_value(cmd), 64), json_string_value(cmd),
+				proto_command_names_list());
 		goto out;
 	}
 	memset(req, 0, sizeof(*req));
 	req->command = (enum proto_command)c;
+	ci = proto_command_info(req->command);
 
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "version") == 0 || strcmp(key, "command") == 0)
 			continue;
-		if (strcmp(key, "target") == 0 && req->command == PROTO_CMD_FLUSH)
+		if (strcmp(key, "target") == 0 && ci->has_target)
 			continue;
 		proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown key \"%.*s\" in a %s request",
-				proto_utf8_prefix(key, 64), key, proto_command_name(req->command));
+				proto_utf8_prefix(key, 64), key, ci->name);
 		goto out;
 	}
-	if (req->command == PROTO_CMD_FLUSH) {
+	if (ci->has_target) {
 		v = json_object_get(root, "target");
 		if (!v) {
 			proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-					"flush needs a \"target\": {\"all\":true}, {\"tunnel\":NAME} "
-					"or {\"device\":NAME}");
+					"%s needs a \"target\": {\"all\":true}, {\"tunnel\":NAME} "
+					"or {\"device\":NAME}", ci->name);
 			goto out;
 		}
 		if (parse_target(v, &req->target, err) < 0)

@@ -127,9 +127,24 @@ static json_t *handler(void *arg, const struct proto_request *req, const struct 
 	case PROTO_CMD_RELOAD:
 		proto_error_set(err, PROTO_ERR_RELOAD_FAILED, "/etc/flowd.conf:1: test");
 		return NULL;
+	case PROTO_CMD_COUNT:	/* not a command: ctl never passes it */
+		break;
 	}
 	return NULL;
 }
+
+/* The test handler serves every command; server_main() serves *server_handlers. */
+static const struct ctl_handlers all_handlers = { .of = {
+	[PROTO_CMD_STATUS] = handler,
+	[PROTO_CMD_FLUSH] = handler,
+	[PROTO_CMD_RELOAD] = handler,
+} };
+/* A daemon built without a status handler: the request must not reach another one. */
+static const struct ctl_handlers no_status_handlers = { .of = {
+	[PROTO_CMD_FLUSH] = handler,
+	[PROTO_CMD_RELOAD] = handler,
+} };
+static const struct ctl_handlers *server_handlers = &all_handlers;
 
 static void on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -153,7 +168,7 @@ static void server_main(const struct ctl_options *opts, int ready_fd, pid_t pare
 	loop = ev_default_loop(0);
 	ev_signal_init(&sig, on_sigterm, SIGTERM);
 	ev_signal_start(loop, &sig);
-	ctl = ctl_open(loop, opts, handler, NULL, err, sizeof(err));
+	ctl = ctl_open(loop, opts, server_handlers, NULL, err, sizeof(err));
 	if (!ctl) {
 		fprintf(stderr, "ctl_open: %s\n", err);
 		_exit(2);
@@ -385,6 +400,26 @@ static double now(void)
 static const char status_line[] = "{\"version\":1,\"command\":\"status\"}\n";
 
 /* ---- tests ---- */
+
+/* A command the daemon's table has no handler for: an error naming it, no other handler runs. */
+static void test_command_without_handler(void **state)
+{
+	struct proto_request req = { .command = PROTO_CMD_STATUS };
+	struct proto_response resp;
+	struct server s;
+	char err[256];
+
+	server_handlers = &no_status_handlers;
+	server_start(&s, 0, 0);
+	server_handlers = &all_handlers;
+	assert_int_equal(flowctl_call(s.path, &req, 5000, &resp, err, sizeof(err)), 0);
+	assert_error(&resp, PROTO_ERR_BAD_REQUEST, "unknown command \"status\"");
+	/* The connection and the other commands still work. */
+	req.command = PROTO_CMD_RELOAD;
+	assert_int_equal(flowctl_call(s.path, &req, 5000, &resp, err, sizeof(err)), 0);
+	assert_error(&resp, PROTO_ERR_RELOAD_FAILED, "/etc/flowd.conf:1: test");
+	server_stop(&s);
+}
 
 static void test_commands_round_trip(void **state)
 {
@@ -677,7 +712,7 @@ static void test_root_reserve_must_leave_room(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/flowd.sock", dir);
 	opts.path = path;
-	ctl = ctl_open(loop, &opts, handler, NULL, err, sizeof(err));
+	ctl = ctl_open(loop, &opts, &all_handlers, NULL, err, sizeof(err));
 	if (ctl) {
 		ctl_close(ctl);
 		fail_msg("a reserve of all 4 clients was accepted");
@@ -969,7 +1004,7 @@ static struct ctl *open_at(struct ev_loop *loop, const char *path, mode_t mode,
 {
 	struct ctl_options opts = { .path = path, .mode = mode, .group = group };
 
-	return ctl_open(loop, &opts, handler, NULL, err, errlen);
+	return ctl_open(loop, &opts, &all_handlers, NULL, err, errlen);
 }
 
 static void test_socket_file_setup(void **state)
@@ -1190,6 +1225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commands_round_trip),
+		cmocka_unit_test(test_command_without_handler),
 		cmocka_unit_test(test_peer_credentials_reach_the_handler),
 		cmocka_unit_test(test_pipelined_requests_answered_in_order),
 		cmocka_unit_test(test_silent_client_does_not_stall_others),

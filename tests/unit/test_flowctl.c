@@ -590,10 +590,71 @@ static int setup(void **state)
 	return 0;
 }
 
+/* flowctl's command table: every request has its row and printer; nothing else does. */
+static void test_command_table(void **state)
+{
+	const struct flowctl_command *fc;
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *out;
+
+	(void)state;
+	for (int c = 0; c < PROTO_CMD_COUNT; c++) {
+		fc = flowctl_command_for_request((enum proto_command)c);
+		assert_non_null(fc);
+		assert_int_equal(fc->request, c);
+		assert_string_equal(fc->name, proto_command_name((enum proto_command)c));
+		assert_non_null(fc->print_text);
+	}
+	assert_null(flowctl_command_for_request(PROTO_CMD_COUNT));
+	assert_null(flowctl_command_by_name("bogus"));
+	assert_null(flowctl_command_by_name(NULL));
+
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	flowctl_usage(out);
+	fclose(out);
+	for (; (fc = flowctl_command_at(n)) != NULL; n++) {
+		assert_non_null(proto_command_info(fc->request));
+		assert_non_null(fc->print_text);
+		assert_ptr_equal(flowctl_command_by_name(fc->name), fc);	/* names unique */
+		assert_non_null(strstr(text, fc->synopsis));			/* in --help */
+	}
+	assert_int_equal(n, PROTO_CMD_COUNT + 1);	/* the requests and metrics */
+	free(text);
+}
+
+/* A command flowctl does not know: a usage error, and no printer runs. */
+static void test_unknown_command_never_prints_another(void **state)
+{
+	json_t *result = json_pack("{s:b,s:i}", "reloaded", 1, "flushed", 1);
+	struct flowctl_args a;
+	char *argv[] = { "flowctl", "restart", NULL }, err[256], *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	assert_int_equal(flowctl_parse_args(2, argv, &a, err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown command 'restart': expected status, flush, reload or "
+				 "metrics");
+
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(flowctl_print(out, PROTO_CMD_COUNT, result, false), -1);
+	fclose(out);
+	assert_non_null(strstr(text, "no printer for command"));
+	assert_null(strstr(text, "reloaded"));
+	assert_null(strstr(text, "flushed"));
+	free(text);
+	json_decref(result);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_args_table),
+		cmocka_unit_test(test_command_table),
+		cmocka_unit_test(test_unknown_command_never_prints_another),
 		cmocka_unit_test(test_print_each_command),
 		cmocka_unit_test(test_status_full),
 		cmocka_unit_test(test_status_missing_fields),

@@ -377,12 +377,10 @@ static void test_l2_tunnels_and_unknown_kinds(void **state)
 
 static void test_kind_helpers(void **state)
 {
-	assert_int_equal(link_tunnel_kind("ipip"), TUNNEL_KIND_IPIP);
-	assert_int_equal(link_tunnel_kind("ip6gre"), TUNNEL_KIND_IP6GRE);
-	assert_int_equal(link_tunnel_kind("gretap"), 0);
-	assert_int_equal(link_tunnel_kind(NULL), 0);
-	assert_string_equal(link_tunnel_kind_name(TUNNEL_KIND_SIT), "sit");
-	assert_null(link_tunnel_kind_name(0));
+	assert_int_equal(link_type_from_kind("ipip"), LINK_TYPE_TUNNEL);
+	assert_int_equal(link_type_from_kind("ip6gre"), LINK_TYPE_TUNNEL);
+	assert_int_equal(link_type_from_kind("gretap"), LINK_TYPE_L2_TUNNEL);
+	assert_int_equal(link_type_from_kind(NULL), LINK_TYPE_OTHER);
 	assert_int_equal(link_type_from_kind("vlan"), LINK_TYPE_VLAN);
 	assert_int_equal(link_type_from_kind("dummy"), LINK_TYPE_OTHER);
 }

@@ -68,19 +68,18 @@ static struct link *add_tun(struct topo_builder *b, int ifindex, const char *nam
 			    unsigned int kind, const char *remote)
 {
 	struct link *l = add_link(b, ifindex, name, LINK_TYPE_TUNNEL);
-	bool v6 = kind == TUNNEL_KIND_IP6TNL || kind == TUNNEL_KIND_IP6GRE;
-	const char *kname = kind == TUNNEL_KIND_IPIP ? "ipip" : kind == TUNNEL_KIND_SIT ? "sit" :
-			    kind == TUNNEL_KIND_IP6TNL ? "ip6tnl" : kind == TUNNEL_KIND_GRE ? "gre" :
-			    "ip6gre";
+	const struct tunnel_kind_info *tk = tunnel_kind_info(kind);
 
-	snprintf(l->kind, sizeof(l->kind), "%s", kname);
+	assert_non_null(tk);
+	snprintf(l->kind, sizeof(l->kind), "%s", tk->name);
 	l->tun.kind = kind;
-	l->tun.outer_family = v6 ? AF_INET6 : AF_INET;
+	l->tun.outer_family = tk->outer_family;
 	if (remote != NULL) {
 		l->tun.remote.family = l->tun.outer_family;
 		assert_int_equal(inet_pton(l->tun.outer_family, remote, l->tun.remote.bytes), 1);
 		l->tun.local.family = l->tun.outer_family;
-		assert_int_equal(inet_pton(l->tun.outer_family, v6 ? "2001:db8::1" : "192.0.2.1",
+		assert_int_equal(inet_pton(l->tun.outer_family,
+					   tk->outer_family == AF_INET6 ? "2001:db8::1" : "192.0.2.1",
 					   l->tun.local.bytes), 1);
 	}
 	return l;

@@ -517,9 +517,53 @@ static void test_target_to_json(void **state)
 	json_decref(wd);
 }
 
+/* The command table: row i is command i, names unique, unknown values refused everywhere. */
+static void test_command_table(void **state)
+{
+	struct proto_request req = { .command = PROTO_CMD_COUNT };
+	struct proto_error err;
+	size_t len;
+
+	(void)state;
+	for (int i = 0; i < PROTO_CMD_COUNT; i++) {
+		const struct proto_command_info *ci = proto_command_info((enum proto_command)i);
+
+		assert_non_null(ci);
+		assert_int_equal(ci->command, i);
+		assert_int_equal(proto_command_from_name(ci->name), i);
+		assert_string_equal(proto_command_name((enum proto_command)i), ci->name);
+		assert_non_null(strstr(proto_command_names_list(), ci->name));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(proto_command_name((enum proto_command)j), ci->name);
+	}
+	assert_null(proto_command_info(PROTO_CMD_COUNT));
+	assert_null(proto_command_info((enum proto_command)-1));
+	assert_null(proto_command_name(PROTO_CMD_COUNT));
+	assert_int_equal(proto_command_from_name("restart"), -1);
+	/* Not known to be read-only: treated as needing root. */
+	assert_true(proto_command_changes_state(PROTO_CMD_COUNT));
+	assert_false(proto_command_changes_state(PROTO_CMD_STATUS));
+	assert_true(proto_command_changes_state(PROTO_CMD_FLUSH));
+	assert_true(proto_command_changes_state(PROTO_CMD_RELOAD));
+	assert_string_equal(proto_command_names_list(), "\"status\", \"flush\" or \"reload\"");
+
+	/* An unknown command is never encoded as some other one. */
+	errno = 0;
+	assert_null(proto_request_encode(&req, &len));
+	assert_int_equal(errno, EINVAL);
+	/* And never parsed into one: the error names it and lists the real ones. */
+	static const char restart[] = "{\"version\":1,\"command\":\"restart\"}";
+
+	assert_int_equal(proto_request_parse(restart, strlen(restart), &req, &err), -1);
+	assert_int_equal(err.code, PROTO_ERR_BAD_REQUEST);
+	assert_string_equal(err.message, "unknown command \"restart\": expected \"status\", "
+					 "\"flush\" or \"reload\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_command_table),
 		cmocka_unit_test(test_request_encoding_is_one_exact_line),
 		cmocka_unit_test(test_request_round_trips),
 		cmocka_unit_test(test_request_parse_accepts_spacing_and_key_order),

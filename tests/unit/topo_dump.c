@@ -86,11 +86,11 @@ int main(int argc, char **argv)
 		case 'k':
 			c.tunnel_kinds = 0;
 			for (char *k = strtok(optarg, ","); k != NULL; k = strtok(NULL, ",")) {
-				if (link_tunnel_kind(k) == 0) {
+				if (tunnel_kind_from_name(k) == 0) {
 					fprintf(stderr, "topo_dump: unknown tunnel kind %s\n", k);
 					return 2;
 				}
-				c.tunnel_kinds |= link_tunnel_kind(k);
+				c.tunnel_kinds |= tunnel_kind_from_name(k);
 			}
 			break;
 		default:

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The daemon's answers to flowctl: status, flush, reload.  The socket
- * server (ctl.c) has already checked the peer's credentials and the
- * request's shape; this file only does the work.
+ * The daemon's side of the control socket: its command table (one handler
+ * each for status, flush and reload) and opening or updating the socket
+ * with the settings from flowd.conf.  The generic server (ctl_server.c,
+ * ctl_socket.c, shared with the unit tests) has already framed and parsed
+ * the request and checked the peer's credentials; this file only does the
+ * work.  Named so that it is not mistaken for that server, which it uses.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,11 +34,35 @@ static void status_refresh(struct flowd *fd)
 	fd->status_refreshed = now;
 }
 
-static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
+/* The handlers: ctl_server.c has already refused state changes from non-root. */
+static json_t *handle_status(void *arg, const struct proto_request *req,
+			     const struct ctl_peer *peer, struct proto_error *err)
 {
+	struct flowd *fd = arg;
+
+	(void)req;
+	(void)peer;
+	(void)err;
+	status_refresh(fd);
+	return status_build(fd);
+}
+
+static json_t *handle_flush(void *arg, const struct proto_request *req,
+			    const struct ctl_peer *peer, struct proto_error *err)
+{
+	(void)peer;
+	return daemon_flush(arg, &req->target, err);
+}
+
+static json_t *handle_reload(void *arg, const struct proto_request *req,
+			     const struct ctl_peer *peer, struct proto_error *err)
+{
+	struct flowd *fd = arg;
 	char msg[512];
 	bool changed;
 
+	(void)req;
+	(void)peer;
 	if (daemon_reload(fd, msg, sizeof(msg), &changed) < 0) {
 		proto_error_set(err, PROTO_ERR_RELOAD_FAILED, "%s", msg);
 		return NULL;
@@ -43,24 +70,12 @@ static json_t *handle_reload(struct flowd *fd, struct proto_error *err)
 	return json_pack("{s:b, s:b}", "reloaded", 1, "changed", changed);
 }
 
-static json_t *control_handler(void *arg, const struct proto_request *req,
-			       const struct ctl_peer *peer, struct proto_error *err)
-{
-	struct flowd *fd = arg;
-
-	(void)peer;	/* ctl.c already refused state changes from non-root */
-	switch (req->command) {
-	case PROTO_CMD_STATUS:
-		status_refresh(fd);
-		return status_build(fd);
-	case PROTO_CMD_RELOAD:
-		return handle_reload(fd, err);
-	case PROTO_CMD_FLUSH:
-		return daemon_flush(fd, &req->target, err);
-	}
-	proto_error_set(err, PROTO_ERR_BAD_REQUEST, "unknown command");
-	return NULL;
-}
+/* The daemon's row of the command table: one handler per enum proto_command. */
+static const struct ctl_handlers control_handlers = { .of = {
+	[PROTO_CMD_STATUS] = handle_status,
+	[PROTO_CMD_FLUSH] = handle_flush,
+	[PROTO_CMD_RELOAD] = handle_reload,
+} };
 
 static void control_options(const struct conf *conf, struct ctl_options *opts)
 {
@@ -75,7 +90,7 @@ struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, s
 	struct ctl_options opts;
 
 	control_options(conf, &opts);
-	return ctl_open(fd->loop, &opts, control_handler, fd, err, errlen);
+	return ctl_open(fd->loop, &opts, &control_handlers, fd, err, errlen);
 }
 
 int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)

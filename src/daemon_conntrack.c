@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The daemon's side of conntrack: keep the offloaded-flow counts current,
- * return flows to the slow path when their path went stale, and serve
- * `flowctl flush`.
+ * The daemon's conntrack glue: wire the tracker (ct_*.c) into the event
+ * loop and the reload/reconcile cycle -- keep the offloaded-flow counts
+ * current, return flows to the slow path when their path went stale, and
+ * serve `flowctl flush`.  The tracker itself lives in ct_*.c;
+ * this file only decides when to call it.
  *
  * Which mechanism returns flows to the slow path is ct_flush_advice()'s
  * call (see ct.h), within flush.method: deleting conntrack entries is the

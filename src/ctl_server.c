@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The control socket's clients: accept, read request lines, check the
- * peer, call the handler, write the response.
+ * The control socket server: accept clients, read request lines, check the
+ * peer, call the command's handler from the table the daemon passed to
+ * ctl_open() (daemon_control.c), write the response.  Knows nothing of
+ * the daemon; the socket file itself is ctl_socket.c's.
  *
  * Every client is non-blocking and has its own ev_io and ev_timer, so a
  * slow or silent client only ever costs its own timeout.  A client is
@@ -54,7 +56,7 @@ struct ctl {
 	int fd;
 	ev_io accept_io;
 	ev_timer accept_backoff;
-	ctl_handler_fn handler;
+	struct ctl_handlers handlers;
 	void *arg;
 	unsigned int max_clients;
 	unsigned int max_others;	/* max_clients less root's reserve */
@@ -117,11 +119,26 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 {
 	const char *name = proto_command_name(req->command);
 	struct proto_error err = { .code = PROTO_ERR_INTERNAL };
+	ctl_handler_fn handler;
 	json_t *result;
 	size_t len;
 	char *line;
 	int saved;
 
+	/* The parser only passes known commands; a table without the handler is answered too. */
+	handler = name != NULL ? c->ctl->handlers.of[req->command] : NULL;
+	if (handler == NULL) {
+		if (name != NULL)
+			proto_error_set(&err, PROTO_ERR_BAD_REQUEST,
+					"unknown command \"%s\": this flowd has no handler for it",
+					name);
+		else
+			proto_error_set(&err, PROTO_ERR_BAD_REQUEST, "unknown command %d",
+					(int)req->command);
+		log_warnx("control: %s from pid %d", err.message, (int)c->peer.pid);
+		client_queue_error(c, &err);
+		return;
+	}
 	log_debug("control: %s from pid %d uid %u", name, (int)c->peer.pid,
 		  (unsigned int)c->peer.uid);
 	if (proto_command_changes_state(req->command) && c->peer.uid != 0) {
@@ -129,7 +146,7 @@ static void client_dispatch(struct ctl_client *c, const struct proto_request *re
 		client_queue_error(c, &err);
 		return;
 	}
-	result = c->ctl->handler(c->ctl->arg, req, &c->peer, &err);
+	result = handler(c->ctl->arg, req, &c->peer, &err);
 	if (!result) {
 		if (!err.message[0])
 			proto_error_set(&err, PROTO_ERR_INTERNAL, "%s failed", name);
@@ -471,7 +488,7 @@ static void accept_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
-		     ctl_handler_fn handler, void *arg, char *err, size_t errlen)
+		     const struct ctl_handlers *handlers, void *arg, char *err, size_t errlen)
 {
 	unsigned int max_clients = opts->max_clients ? opts->max_clients : CTL_DEFAULT_MAX_CLIENTS;
 	unsigned int reserve = opts->root_reserve ? opts->root_reserve : max_clients / 4;
@@ -495,7 +512,7 @@ struct ctl *ctl_open(struct ev_loop *loop, const struct ctl_options *opts,
 		return NULL;
 	}
 	ctl->loop = loop;
-	ctl->handler = handler;
+	ctl->handlers = *handlers;
 	ctl->arg = arg;
 	ctl->max_clients = max_clients;
 	ctl->max_others = max_clients - reserve;
