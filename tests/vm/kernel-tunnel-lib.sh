@@ -232,21 +232,24 @@ kt_underlay_bytes2() {
 
 # kt_snap SINK: one snapshot of what a stream's window compares, read by
 # one command per namespace (a stream that saturates the guest makes each
-# one slow): "slow in_tun out_tun tun0_rx tun0_tx eth1_tx eth1_rx sink_rx"
-# (router counters' packets, device bytes; SINK's eth0 rx bytes).
+# one slow): "slow in_tun out_tun tun0_rx tun0_tx eth1_tx eth1_rx sink_rx
+# tx_dropped" (router counters' packets, device bytes; SINK's eth0 rx
+# bytes; packets the router dropped on transmit through eth0 and eth1,
+# where the fast path hands its packets to the device).
 kt_snap() {
 	local out sink
 	out=$(in_ns router sh -c 'nft list counters table inet filter
 		cd /sys/class/net && echo stats $(cat tun0/statistics/rx_bytes \
-			tun0/statistics/tx_bytes eth1/statistics/tx_bytes eth1/statistics/rx_bytes)')
+			tun0/statistics/tx_bytes eth1/statistics/tx_bytes eth1/statistics/rx_bytes \
+			eth0/statistics/tx_dropped eth1/statistics/tx_dropped)')
 	sink=$(in_ns "$1" cat /sys/class/net/eth0/statistics/rx_bytes)
 	awk -v sink="$sink" '$1 == "counter" { n = $2 }
 		n != "" && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") c[n] = $(i + 1); n = "" }
-		$1 == "stats" && NF == 5 { st = $2 " " $3 " " $4 " " $5 }
+		$1 == "stats" && NF == 7 { st = $2 " " $3 " " $4 " " $5; drops = $6 + $7 }
 		END {
 			if (!("slow" in c) || !("in_tun" in c) || !("out_tun" in c) || st == "" || sink == "")
 				exit 1
-			print c["slow"], c["in_tun"], c["out_tun"], st, sink
+			print c["slow"], c["in_tun"], c["out_tun"], st, sink, drops
 		}' <<<"$out" || bail "cannot read the router's counters and statistics: $out"
 }
 
@@ -280,7 +283,8 @@ kt_dst() { if [ "$1" = 6 ]; then echo fd00:b::2; else echo 10.2.0.2; fi; }
 # kt_stream FAM tcp|udp [-R]: an iperf3 stream client <-> server; over a
 # window of it (above) the deltas of the slow-path counters, of tun0's
 # stats and of the bytes the receiving endpoint got.  Sets OFFLOADED,
-# WINDOW, DELIVERED_OK, SLOW, IN_TUN, OUT_TUN, TUN_RX, TUN_TX, UNDERLAY.
+# WINDOW, DELIVERED_OK, SLOW, IN_TUN, OUT_TUN, TX_DROPPED, TUN_RX, TUN_TX,
+# UNDERLAY.
 kt_stream() {
 	local fam=$1 l4=$2 rev=${3:-} opts=() data=$KT_WIN_DATA ack=$KT_WIN_ACK
 	[ "$l4" = udp ] && opts+=(-u -b 200M -l 1000) data=$KT_WIN_UDP ack=0
@@ -305,15 +309,15 @@ kt_stream() {
 		note "ipv$fam $l4 ${rev:-fwd}: the stream did not cross the underlay before the window"
 
 	# One snapshot of all counters, so that their windows are the same.
-	local s1 i1 o1 rb1 tb1 ut1 ur1 d1 s2 i2 o2 rb2 tb2 ut2 ur2 d2
+	local s1 i1 o1 rb1 tb1 ut1 ur1 d1 x1 s2 i2 o2 rb2 tb2 ut2 ur2 d2 x2
 	t1=$SECONDS
-	read -r s1 i1 o1 rb1 tb1 ut1 ur1 d1 <<<"$(kt_snap "$sink")"
+	read -r s1 i1 o1 rb1 tb1 ut1 ur1 d1 x1 <<<"$(kt_snap "$sink")"
 	kt_wait_underlay "$(deadline 60)" "${win[@]}" && WINDOW=yes
-	read -r s2 i2 o2 rb2 tb2 ut2 ur2 d2 <<<"$(kt_snap "$sink")"
+	read -r s2 i2 o2 rb2 tb2 ut2 ur2 d2 x2 <<<"$(kt_snap "$sink")"
 	t2=$SECONDS
 	STREAM_OK=no
 	stream_stop && STREAM_OK=yes
-	SLOW=$((s2 - s1)) IN_TUN=$((i2 - i1)) OUT_TUN=$((o2 - o1))
+	SLOW=$((s2 - s1)) IN_TUN=$((i2 - i1)) OUT_TUN=$((o2 - o1)) TX_DROPPED=$((x2 - x1))
 	TUN_RX=$((rb2 - rb1)) TUN_TX=$((tb2 - tb1)) UNDERLAY=$((ut2 - ut1 + ur2 - ur1))
 	# Traffic passes: the receiving endpoint's eth0 (the veth driver's
 	# count) got at least a quarter of the bytes the stream's data
@@ -324,7 +328,7 @@ kt_stream() {
 	DELIVERED_OK=no
 	[ "$WINDOW" = yes ] && [ "$STREAM_OK" = yes ] && [ "$DELIVERED" -gt 0 ] &&
 		[ $((DELIVERED * 4)) -ge "$DATA" ] && DELIVERED_OK=yes
-	note "ipv$fam $l4 ${rev:-fwd}: offloaded=$OFFLOADED window=$WINDOW ($KT_GTX tx $KT_GRX rx underlay bytes) slow=$SLOW in_tun=$IN_TUN out_tun=$OUT_TUN tun0 rx_bytes+=$TUN_RX tx_bytes+=$TUN_TX underlay bytes+=$UNDERLAY data bytes+=$DATA delivered to the $sink+=$DELIVERED"
+	note "ipv$fam $l4 ${rev:-fwd}: offloaded=$OFFLOADED window=$WINDOW ($KT_GTX tx $KT_GRX rx underlay bytes) slow=$SLOW in_tun=$IN_TUN out_tun=$OUT_TUN tx_dropped=$TX_DROPPED tun0 rx_bytes+=$TUN_RX tx_bytes+=$TUN_TX underlay bytes+=$UNDERLAY data bytes+=$DATA delivered to the $sink+=$DELIVERED"
 	note "$(grep -E 'sender|receiver' "$TMPDIR/iperf.out" | tail -n 2 | tr -s ' ' | tr '\n' ' ')"
 	note "stream: $((t1 - t0)) s to the window, window $((t2 - t1)) s, $((SECONDS - t0)) s in all"
 }
@@ -344,6 +348,9 @@ kt_streams() {
 				check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
 				check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
 				check "$what: forward chain after flow add stays flat" flat "$SLOW"
+				# A fast path that hands the device packets it
+				# cannot send shows here, not in the counters above.
+				check "$what: the router drops nothing on transmit" flat "$TX_DROPPED"
 				if [ "$(kt_flavour)" = stock ]; then
 					if [ "$l4" = tcp ]; then
 						check "$what: stock: outer rx reaches input" grows "$IN_TUN"

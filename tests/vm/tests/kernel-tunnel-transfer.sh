@@ -33,20 +33,24 @@ KT_XFER_BYTES=20M
 KT_XFER_START=40
 KT_XFER_FALLBACK=10
 
-# underlay_stats: "packets bytes" the router's eth1 carried, tx + rx.
+# underlay_stats: "packets bytes drops": what the router's eth1 carried,
+# tx + rx, and the packets the router dropped on transmit through eth0 and
+# eth1 (a GSO packet the fast path left malformed is dropped there).
 underlay_stats() {
-	local tp rp tb rb
-	read -r tp rp tb rb <<<"$(in_ns router sh -c 'cd /sys/class/net/eth1/statistics &&
-		cat tx_packets rx_packets tx_bytes rx_bytes' | paste -sd' ')"
-	echo $((tp + rp)) $((tb + rb))
+	local tp rp tb rb d0 d1
+	read -r tp rp tb rb d0 d1 <<<"$(in_ns router sh -c 'cd /sys/class/net &&
+		cat eth1/statistics/tx_packets eth1/statistics/rx_packets \
+		eth1/statistics/tx_bytes eth1/statistics/rx_bytes \
+		eth0/statistics/tx_dropped eth1/statistics/tx_dropped' | paste -sd' ')"
+	echo $((tp + rp)) $((tb + rb)) $((d0 + d1))
 }
 
 # transfer FAM [-R]: one fixed-size iperf3 transfer; sets X_SLOW X_IN
-# X_OUT X_PKTS X_BYTES X_OK.
+# X_OUT X_PKTS X_BYTES X_DROP X_OK.
 transfer() {
-	local fam=$1 rev=${2:-} s1 i1 o1 p1 b1 s2 i2 o2 p2 b2
+	local fam=$1 rev=${2:-} s1 i1 o1 p1 b1 x1 s2 i2 o2 p2 b2 x2
 	read -r s1 i1 o1 <<<"$(ctr_many slow in_tun out_tun)"
-	read -r p1 b1 <<<"$(underlay_stats)"
+	read -r p1 b1 x1 <<<"$(underlay_stats)"
 	ip netns exec server iperf3 -s -1 >"$TMPDIR/iperf-server.out" 2>&1 &
 	local srv=$!
 	wait_until 10 bash -c "ip netns exec server ss -ltn | grep -q ':5201 '"
@@ -57,9 +61,9 @@ transfer() {
 		>"$TMPDIR/iperf.out" 2>&1 && X_OK=yes
 	wait "$srv" 2>/dev/null
 	read -r s2 i2 o2 <<<"$(ctr_many slow in_tun out_tun)"
-	read -r p2 b2 <<<"$(underlay_stats)"
+	read -r p2 b2 x2 <<<"$(underlay_stats)"
 	X_SLOW=$((s2 - s1)) X_IN=$((i2 - i1)) X_OUT=$((o2 - o1))
-	X_PKTS=$((p2 - p1)) X_BYTES=$((b2 - b1))
+	X_PKTS=$((p2 - p1)) X_BYTES=$((b2 - b1)) X_DROP=$((x2 - x1))
 	[ "$X_OK" = yes ] || sed 's/^/#   /' "$TMPDIR/iperf.out"
 }
 
@@ -82,10 +86,11 @@ for kind in ipip gre sit ip6ip6 ipip6 ip6gre; do
 		for rev in "" -R; do
 			what="$kind ipv$fam ${rev:+reverse }20 MB"
 			transfer "$fam" $rev
-			note "$what: underlay packets $X_PKTS ($X_BYTES bytes), slow $X_SLOW, in_tun $X_IN, out_tun $X_OUT"
+			note "$what: underlay packets $X_PKTS ($X_BYTES bytes), slow $X_SLOW, in_tun $X_IN, out_tun $X_OUT, tx dropped $X_DROP"
 			check "$what: transfer completes" [ "$X_OK" = yes ]
 			check "$what: the underlay carried it (16 MiB at least: the end may still be in flight)" [ "$X_BYTES" -ge $((16 << 20)) ]
 			check "$what: forward chain <= 40 + 1%" fallback_ok "$X_SLOW" "$X_PKTS"
+			check "$what: the router drops nothing on transmit" flat "$X_DROP"
 			if [ "$flavour" != stock ]; then
 				check "$what: outer rx through input <= 40 + 1%" fallback_ok "$X_IN" "$X_PKTS"
 				check "$what: outer tx through output <= 40 + 1%" fallback_ok "$X_OUT" "$X_PKTS"
