@@ -113,6 +113,7 @@ need vm-tests iproute2 ip ss
 need vm-tests nftables nft
 need vm-tests conntrack conntrack
 need vm-tests iperf3 iperf3
+need vm-tests ethtool ethtool
 need vm-tests iputils-ping ping
 need vm-tests netsniff-ng trafgen
 need vm-tests tcpdump tcpdump

@@ -15,7 +15,7 @@ packages=(
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev ccache xz-utils cpio kmod
 	qemu-system-x86
 	# tools used inside the VM (the guest's root is the host's /)
-	iproute2 iputils-ping nftables conntrack iperf3 netsniff-ng tcpdump procps
+	iproute2 iputils-ping nftables conntrack iperf3 netsniff-ng tcpdump procps ethtool
 	util-linux python3
 	# checks on docs and the service unit
 	groff man-db systemd
