@@ -59,6 +59,10 @@ if [ "${1:-}" = "--guest" ]; then
 
 	rss_kb() { flowd_rss_kb; }
 	cpu_ticks() { flowd_cpu_ticks; }
+	# utime and stime apart: flowd's own work against kernel work done
+	# on its behalf (netlink receive, dumps, route lookups).
+	utime_ticks() { awk '{ print $14 }' "/proc/$FLOWD_PID/stat"; }
+	stime_ticks() { awk '{ print $15 }' "/proc/$FLOWD_PID/stat"; }
 	HZ=$(getconf CLK_TCK)
 	settle() { flowd_settle 120; }
 	# v4_batch FROM TO DEV: "route add" for /24s number FROM..TO-1 from
@@ -119,13 +123,16 @@ if [ "${1:-}" = "--guest" ]; then
 			settle
 		fi
 		v4_batch 0 "$churn_n" dum1 replace >"$TMPDIR/churn.batch"
-		c1=$(cpu_ticks)
+		c1=$(cpu_ticks) u1=$(utime_ticks) k1=$(stime_ticks)
 		t1=$(date +%s%N)
 		in_ns router ip -batch "$TMPDIR/churn.batch" || bail "churn"
 		t2=$(date +%s%N)
 		settle || note "flowd still busy 120 s after the churn"
-		c2=$(cpu_ticks)
+		c2=$(cpu_ticks) u2=$(utime_ticks) k2=$(stime_ticks)
 		churn_ms=$(((t2 - t1) / 1000000))
+		res "s${size}_flowd_churn_utime_ms" "$(((u2 - u1) * 1000 / HZ))"
+		res "s${size}_flowd_churn_stime_ms" "$(((k2 - k1) * 1000 / HZ))"
+		in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status >"$out/status-$size.json" 2>&1
 		res "s${size}_churn_events" "$churn_n"
 		res "s${size}_churn_ms" "$churn_ms"
 		res "s${size}_flowd_churn_cpu_ms" "$(((c2 - c1) * 1000 / HZ))"
