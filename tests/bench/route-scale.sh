@@ -63,6 +63,9 @@ if [ "${1:-}" = "--guest" ]; then
 	# on its behalf (netlink receive, dumps, route lookups).
 	utime_ticks() { awk '{ print $14 }' "/proc/$FLOWD_PID/stat"; }
 	stime_ticks() { awk '{ print $15 }' "/proc/$FLOWD_PID/stat"; }
+	# Wakeups (voluntary context switches): the cost per event against
+	# the cost per wakeup.
+	wakeups() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$FLOWD_PID/status"; }
 	HZ=$(getconf CLK_TCK)
 	settle() { flowd_settle 120; }
 	# v4_batch FROM TO DEV: "route add" for /24s number FROM..TO-1 from
@@ -123,22 +126,31 @@ if [ "${1:-}" = "--guest" ]; then
 			settle
 		fi
 		v4_batch 0 "$churn_n" dum1 replace >"$TMPDIR/churn.batch"
-		c1=$(cpu_ticks) u1=$(utime_ticks) k1=$(stime_ticks)
+		c1=$(cpu_ticks) u1=$(utime_ticks) k1=$(stime_ticks) w1=$(wakeups)
 		t1=$(date +%s%N)
 		in_ns router ip -batch "$TMPDIR/churn.batch" || bail "churn"
 		t2=$(date +%s%N)
 		settle || note "flowd still busy 120 s after the churn"
-		c2=$(cpu_ticks) u2=$(utime_ticks) k2=$(stime_ticks)
+		c2=$(cpu_ticks) u2=$(utime_ticks) k2=$(stime_ticks) w2=$(wakeups)
 		churn_ms=$(((t2 - t1) / 1000000))
 		res "s${size}_flowd_churn_utime_ms" "$(((u2 - u1) * 1000 / HZ))"
 		res "s${size}_flowd_churn_stime_ms" "$(((k2 - k1) * 1000 / HZ))"
+		res "s${size}_flowd_churn_wakeups" "$((w2 - w1))"
 		in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status >"$out/status-$size.json" 2>&1
 		res "s${size}_churn_events" "$churn_n"
 		res "s${size}_churn_ms" "$churn_ms"
 		res "s${size}_flowd_churn_cpu_ms" "$(((c2 - c1) * 1000 / HZ))"
-		# Back onto dum0 for the next size, untimed.
+		# Back onto dum0 for the next size, with the control: a bare
+		# listener's cost for the same churn (events, run time, wakeups).
+		in_ns router python3 "$here/nlwatch.py" listen "$churn_n" 300 >"$TMPDIR/listen.out" &
+		listener=$!
+		sleep 1
 		v4_batch 0 "$churn_n" dum0 replace >"$TMPDIR/back.batch"
 		in_ns router ip -batch "$TMPDIR/back.batch" || bail "churn back"
+		wait "$listener"
+		for kv in $(cat "$TMPDIR/listen.out"); do
+			res "s${size}_listener_${kv%%=*}" "${kv#*=}"
+		done
 		if [ "$loaded" -lt "$CHURN" ]; then
 			v4_batch "$loaded" "$CHURN" dum0 del >"$TMPDIR/undo.batch"
 			in_ns router ip -batch "$TMPDIR/undo.batch" || bail "churn undo"
