@@ -142,9 +142,10 @@ if [ "${1:-}" = "--guest" ]; then
 		res "s${size}_flowd_churn_cpu_ms" "$(((c2 - c1) * 1000 / HZ))"
 		# Back onto dum0 for the next size, with the control: a bare
 		# listener's cost for the same churn (events, run time, wakeups).
-		in_ns router python3 "$here/nlwatch.py" listen "$churn_n" 300 >"$TMPDIR/listen.out" &
+		in_ns router python3 "$here/nlwatch.py" listen "$churn_n" 300 >"$TMPDIR/listen.out" \
+			2>"$TMPDIR/listen.err" &
 		listener=$!
-		sleep 1
+		wait_until 30 grep -q listening "$TMPDIR/listen.err" || bail "the listener did not start"
 		v4_batch 0 "$churn_n" dum0 replace >"$TMPDIR/back.batch"
 		in_ns router ip -batch "$TMPDIR/back.batch" || bail "churn back"
 		wait "$listener"
