@@ -197,6 +197,15 @@ import json, os, sys, time
 vmout, outp, vm_secs, rev = sys.argv[1:]
 env = dict(l.strip().split("=", 1) for l in open(os.path.join(vmout, "results.env")) if "=" in l)
 num = lambda k: float(env[k]) if k in env else None
+def status_counters(size):
+    """flowd's route counters after that size's churn (status-SIZE.json)."""
+    try:
+        c = json.load(open(os.path.join(vmout, "status-%s.json" % size)))["counters"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {k: c.get(k) for k in ("route_events", "route_overruns", "route_reconciles",
+                                  "route_lookups", "path_lookups", "reconciles")}
+
 rows = []
 for s in env.get("sizes", "").split():
     react = json.load(open(os.path.join(vmout, "react-%s.json" % s)))
@@ -208,6 +217,12 @@ for s in env.get("sizes", "").split():
         "churn_events": ev, "churn_events_per_s": round(ev * 1000 / ms) if ms else None,
         "flowd_cpu_ms_per_1k_events": round(cpu * 1000 / ev, 2) if ev else None,
         "flowd_cpu_share_of_one_core_during_churn": round(cpu / ms, 4) if ms else None,
+        "flowd_churn_utime_ms": num("s%s_flowd_churn_utime_ms" % s),
+        "flowd_churn_stime_ms": num("s%s_flowd_churn_stime_ms" % s),
+        "flowd_churn_wakeups": num("s%s_flowd_churn_wakeups" % s),
+        "listener_cpu_ms_per_1k_events": round(num("s%s_listener_run_us" % s) / num("s%s_listener_events" % s), 2)
+            if num("s%s_listener_events" % s) else None,
+        "flowd_counters": status_counters(s),
         "react_p50_ms": react["all"]["p50_ms"], "react_p99_ms": react["all"]["p99_ms"],
         "react_measured": react["all"]["measured"], "react_missed": react.get("missed"),
     })
@@ -218,11 +233,11 @@ res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "revision": r
        "rss_empty_kb": num("rss_empty_kb"), "sizes": rows}
 json.dump(res, open(outp, "w"), indent=1)
 print()
-print("%-10s %-8s %10s %12s %12s %12s %10s %10s" % ("IPv4", "IPv6", "RSS +kB", "churn ev/s",
-      "CPU ms/1k", "CPU share", "react p50", "react p99"))
+print("%-10s %-8s %10s %12s %12s %12s %12s %10s %10s" % ("IPv4", "IPv6", "RSS +kB", "churn ev/s",
+      "CPU ms/1k", "listener/1k", "CPU share", "react p50", "react p99"))
 for r in rows:
-    print("%-10d %-8d %10d %12s %12s %12s %10s %10s" % (r["ipv4_routes"], r["ipv6_routes"], r["rss_growth_kb"],
-          r["churn_events_per_s"], r["flowd_cpu_ms_per_1k_events"],
+    print("%-10d %-8d %10d %12s %12s %12s %12s %10s %10s" % (r["ipv4_routes"], r["ipv6_routes"], r["rss_growth_kb"],
+          r["churn_events_per_s"], r["flowd_cpu_ms_per_1k_events"], r["listener_cpu_ms_per_1k_events"],
           r["flowd_cpu_share_of_one_core_during_churn"], r["react_p50_ms"], r["react_p99_ms"]))
 print()
 print("written:", outp)
