@@ -35,6 +35,8 @@ struct topo_stats {
 	uint64_t bad_links;		/* RTM_NEWLINK messages link_parse() refused */
 	uint64_t route_events;		/* route, rule and nexthop events seen */
 	uint64_t route_overruns;	/* ENOBUFS on the route event socket */
+	uint64_t route_reconciles;	/* changes route events reported (each a debounced reconcile) */
+	uint64_t route_lookups;		/* RTM_GETROUTE requests for tunnels' underlays */
 	uint64_t foreign;		/* datagrams not from the kernel, dropped */
 };
 

@@ -90,8 +90,11 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
  * Replace topo->routes with one entry per LINK_TYPE_TUNNEL link.  Returns
  * 0, or -1 on allocation failure (topo->routes then unchanged).  Socket
  * trouble on one tunnel only leaves that tunnel unresolved.  *seq is the
- * caller's sequence counter, advanced once per lookup.
+ * caller's sequence counter, advanced once per lookup; *requests counts
+ * the RTM_GETROUTE requests sent (two for a resolved tunnel: the lookup
+ * and its RTM_F_FIB_MATCH).
  */
-int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq);
+int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq,
+			     uint64_t *requests);
 
 #endif

@@ -171,27 +171,26 @@ static json_t *status_tunnels(const struct flowd *fd, const struct ct_counts *cc
 	return arr;
 }
 
-static json_t *status_counters(const struct flowd *fd, const struct ct_counts *cc)
+static json_t *counters_json(const struct flowd_counters *c, const struct topo_stats *ts,
+			     const struct ct_counts *cc, uint64_t path_lookups)
 {
-	const struct flowd_counters *c = &fd->counters;
 	const struct ct_stats *ct = &cc->stats;
-	struct topo_stats ts;
 
-	/* No topology module (the unit tests' daemon): nothing counted. */
-	if (fd->topo)
-		topo_get_stats(fd->topo, &ts);
-	else
-		memset(&ts, 0, sizeof(ts));
-	/* 21 counters: json_pack silently ignores pairs the format lacks. */
+	/* 26 counters: json_pack silently ignores pairs the format lacks. */
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rtnl_events", (json_int_t)c->rtnl_events,
-		"rtnl_resyncs", (json_int_t)ts.resyncs,
+		"rtnl_resyncs", (json_int_t)ts->resyncs,
+		"route_events", (json_int_t)ts->route_events,
+		"route_overruns", (json_int_t)ts->route_overruns,
+		"route_reconciles", (json_int_t)ts->route_reconciles,
+		"route_lookups", (json_int_t)ts->route_lookups,
+		"path_lookups", (json_int_t)path_lookups,
 		"ct_events", (json_int_t)ct->events,
 		"ct_events_lost", (json_int_t)ct->lost,
 		"ct_resyncs", (json_int_t)ct->resyncs,
 		"ct_dumps", (json_int_t)ct->refreshes,
-		"resyncs", (json_int_t)ts.resyncs + (json_int_t)ct->resyncs,
+		"resyncs", (json_int_t)ts->resyncs + (json_int_t)ct->resyncs,
 		"offloaded_sw", (json_int_t)cc->sw,
 		"offloaded_hw", (json_int_t)cc->hw,
 		"offloads_seen", (json_int_t)ct->seen,
@@ -206,6 +205,21 @@ static json_t *status_counters(const struct flowd *fd, const struct ct_counts *c
 		"reloads", (json_int_t)c->reloads,
 		"reload_errors", (json_int_t)c->reload_errors,
 		"errors", (json_int_t)c->errors);
+}
+
+static json_t *status_counters(const struct flowd *fd, const struct ct_counts *cc)
+{
+	struct topo_stats ts;
+	uint64_t path_lookups;
+	size_t cached;
+
+	/* No topology module (the unit tests' daemon): nothing counted. */
+	if (fd->topo)
+		topo_get_stats(fd->topo, &ts);
+	else
+		memset(&ts, 0, sizeof(ts));
+	ct_path_cache_stats(fd->ct, &cached, &path_lookups);
+	return counters_json(&fd->counters, &ts, cc, path_lookups);
 }
 
 static json_t *json_devs(bool known, const struct nft_dev *devs, size_t n)

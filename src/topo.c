@@ -110,12 +110,17 @@ struct topo_ctx {
 	size_t n_links;
 	bool links_stale;
 	bool changed;				/* set by cache callbacks */
+	bool route_changed;			/* ... of which by route events */
 	bool resync_pending;
 	struct topo_stats stats;
 };
 
 static void topo_notify(struct topo_ctx *ctx)
 {
+	/* Counted apart: how often route churn costs a reconcile. */
+	if (ctx->route_changed)
+		ctx->stats.route_reconciles++;
+	ctx->route_changed = false;
 	ctx->changed = false;
 	if (ctx->cb != NULL)
 		ctx->cb(ctx->cb_arg);
@@ -210,6 +215,7 @@ void topo_route_events(struct topo_ctx *ctx, const void *buf, size_t len)
 		if (moves) {
 			ctx->stats.events++;
 			ctx->changed = true;
+			ctx->route_changed = true;
 		}
 	}
 }
@@ -219,6 +225,7 @@ static void route_events_lost(struct topo_ctx *ctx, int err)
 	ctx->stats.route_overruns++;
 	log_warnx("route events lost (%s): paths looked up again", strerror(err));
 	ctx->changed = true;
+	ctx->route_changed = true;
 	if (ctx->route_hook != NULL)
 		(void)ctx->route_hook(ctx->route_arg, NULL, 0);
 }
@@ -723,7 +730,7 @@ int topo_snapshot(struct topo_ctx *ctx, struct topo *out)
 	if (ctx->n_links > 0)
 		memcpy(out->links, ctx->links, ctx->n_links * sizeof(*out->links));
 	out->n_links = ctx->n_links;
-	if (tunnel_route_resolve_all(ctx->mnl, out, &ctx->seq) < 0) {
+	if (tunnel_route_resolve_all(ctx->mnl, out, &ctx->seq, &ctx->stats.route_lookups) < 0) {
 		log_warn("topology snapshot");
 		topo_free(out);
 		return -1;

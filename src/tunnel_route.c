@@ -366,8 +366,9 @@ static int exchange(struct mnl_socket *nl, const struct link *tun, const struct 
 	}
 }
 
-int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
-			struct tunnel_route *out)
+/* tunnel_route_lookup(), counting the requests it sends in *requests. */
+static int lookup_counted(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
+			  struct tunnel_route *out, uint64_t *requests)
 {
 	char req[TUNNEL_ROUTE_REQ_SIZE];
 	char *buf;
@@ -384,6 +385,7 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
 	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
 	if (buf == NULL)
 		goto fail;
+	(*requests)++;
 	ret = exchange(nl, tun, nlh, buf, out, tunnel_route_parse_reply);
 	/*
 	 * The lookup gave the one next hop this lookup hashed to; the route
@@ -395,6 +397,8 @@ int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t 
 		struct tunnel_route paths = *out;
 
 		nlh = tunnel_route_build_paths_request(req, sizeof(req), tun, seq);
+		if (nlh != NULL)
+			(*requests)++;
 		if (nlh != NULL && exchange(nl, tun, nlh, buf, &paths, tunnel_route_parse_paths) == 0 &&
 		    paths.n_path_oifs > 0) {
 			memcpy(out->path_oifs, paths.path_oifs, sizeof(out->path_oifs));
@@ -410,7 +414,16 @@ fail:
 	return ret;
 }
 
-int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq)
+int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
+			struct tunnel_route *out)
+{
+	uint64_t requests = 0;
+
+	return lookup_counted(nl, tun, seq, out, &requests);
+}
+
+int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq,
+			     uint64_t *requests)
 {
 	struct tunnel_route *routes;
 	size_t n = 0;
@@ -428,7 +441,7 @@ int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t 
 		if (l->type != LINK_TYPE_TUNNEL)
 			continue;
 		/* Failures are in routes[n]: one bad lookup must not hide the others. */
-		(void)tunnel_route_lookup(nl, l, ++*seq, &routes[n]);
+		(void)lookup_counted(nl, l, ++*seq, &routes[n], requests);
 		n++;
 	}
 	free(topo->routes);

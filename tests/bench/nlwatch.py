@@ -14,6 +14,16 @@
       batch, committed atomically).  Run in the router's netns with flowd
       running and nothing else touching nftables.
 
+  nlwatch.py listen N SECONDS
+      A control for flowd's route event cost: subscribed to the IPv4 route
+      group, read what is pending 10 ms after the socket becomes readable
+      (as flowd does), until N route events, SECONDS, or 3 s without
+      events once they began (lost ones never come).  Then print
+      "events=E lost=L run_us=U wakeups=W": this process's CPU time and
+      wakeups from the subscription on.  What it costs per event is what
+      merely receiving the churn costs in this guest at this table size.
+      Prints "listening" on stderr once subscribed.
+
   nlwatch.py restore N OUT.json
       N x `nft flush ruleset`, each timed from the DELTABLE notification to
       flowd's NEWTABLE.
@@ -194,13 +204,50 @@ def restore(n, out):
     print(json.dumps(res))
 
 
+RTM_NEWROUTE, RTM_DELROUTE = 24, 25
+
+
+def self_stats():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return int((r.ru_utime + r.ru_stime) * 1e9), r.ru_nvcsw
+
+
+def listen(n, secs):
+    s = sock(socket.NETLINK_ROUTE, RTMGRP_IPV4_ROUTE, 4 << 20)
+    run0, wake0 = self_stats()
+    print("listening", file=sys.stderr, flush=True)  # subscribed: start the churn
+    events, lost, end = 0, 0, time.monotonic() + secs
+    buf = bytearray(8192)
+    while events < n:
+        # Lost events never come: once the churn began, 3 s of quiet end it.
+        left = min(end - time.monotonic(), 3 if events else secs)
+        if left <= 0 or not select.select([s], [], [], left)[0]:
+            break
+        time.sleep(0.01)  # let a burst gather, as flowd does
+        while True:
+            try:
+                ln = s.recv_into(buf)
+            except BlockingIOError:
+                break
+            except OSError:  # ENOBUFS: the kernel dropped some
+                lost += 1
+                continue
+            events += sum(1 for t in msgs(buf[:ln]) if t in (RTM_NEWROUTE, RTM_DELROUTE))
+    run1, wake1 = self_stats()
+    print("events=%d lost=%d run_us=%d wakeups=%d" % (events, lost, (run1 - run0) // 1000,
+                                                      wake1 - wake0))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "record":
         record(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "react":
         react(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "listen":
+        listen(int(sys.argv[2]), float(sys.argv[3]))
     elif cmd == "restore":
         restore(int(sys.argv[2]), sys.argv[3])
     else:
-        sys.exit("usage: nlwatch.py record|react|restore ...")
+        sys.exit("usage: nlwatch.py record|react|listen|restore ...")

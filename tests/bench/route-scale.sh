@@ -59,6 +59,13 @@ if [ "${1:-}" = "--guest" ]; then
 
 	rss_kb() { flowd_rss_kb; }
 	cpu_ticks() { flowd_cpu_ticks; }
+	# utime and stime apart: flowd's own work against kernel work done
+	# on its behalf (netlink receive, dumps, route lookups).
+	utime_ticks() { awk '{ print $14 }' "/proc/$FLOWD_PID/stat"; }
+	stime_ticks() { awk '{ print $15 }' "/proc/$FLOWD_PID/stat"; }
+	# Wakeups (voluntary context switches): the cost per event against
+	# the cost per wakeup.
+	wakeups() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$FLOWD_PID/status"; }
 	HZ=$(getconf CLK_TCK)
 	settle() { flowd_settle 120; }
 	# v4_batch FROM TO DEV: "route add" for /24s number FROM..TO-1 from
@@ -119,19 +126,32 @@ if [ "${1:-}" = "--guest" ]; then
 			settle
 		fi
 		v4_batch 0 "$churn_n" dum1 replace >"$TMPDIR/churn.batch"
-		c1=$(cpu_ticks)
+		c1=$(cpu_ticks) u1=$(utime_ticks) k1=$(stime_ticks) w1=$(wakeups)
 		t1=$(date +%s%N)
 		in_ns router ip -batch "$TMPDIR/churn.batch" || bail "churn"
 		t2=$(date +%s%N)
 		settle || note "flowd still busy 120 s after the churn"
-		c2=$(cpu_ticks)
+		c2=$(cpu_ticks) u2=$(utime_ticks) k2=$(stime_ticks) w2=$(wakeups)
 		churn_ms=$(((t2 - t1) / 1000000))
+		res "s${size}_flowd_churn_utime_ms" "$(((u2 - u1) * 1000 / HZ))"
+		res "s${size}_flowd_churn_stime_ms" "$(((k2 - k1) * 1000 / HZ))"
+		res "s${size}_flowd_churn_wakeups" "$((w2 - w1))"
+		in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status >"$out/status-$size.json" 2>&1
 		res "s${size}_churn_events" "$churn_n"
 		res "s${size}_churn_ms" "$churn_ms"
 		res "s${size}_flowd_churn_cpu_ms" "$(((c2 - c1) * 1000 / HZ))"
-		# Back onto dum0 for the next size, untimed.
+		# Back onto dum0 for the next size, with the control: a bare
+		# listener's cost for the same churn (events, run time, wakeups).
+		in_ns router python3 "$here/nlwatch.py" listen "$churn_n" 300 >"$TMPDIR/listen.out" \
+			2>"$TMPDIR/listen.err" &
+		listener=$!
+		wait_until 30 grep -q listening "$TMPDIR/listen.err" || bail "the listener did not start"
 		v4_batch 0 "$churn_n" dum0 replace >"$TMPDIR/back.batch"
 		in_ns router ip -batch "$TMPDIR/back.batch" || bail "churn back"
+		wait "$listener"
+		for kv in $(cat "$TMPDIR/listen.out"); do
+			res "s${size}_listener_${kv%%=*}" "${kv#*=}"
+		done
 		if [ "$loaded" -lt "$CHURN" ]; then
 			v4_batch "$loaded" "$CHURN" dum0 del >"$TMPDIR/undo.batch"
 			in_ns router ip -batch "$TMPDIR/undo.batch" || bail "churn undo"
@@ -177,6 +197,15 @@ import json, os, sys, time
 vmout, outp, vm_secs, rev = sys.argv[1:]
 env = dict(l.strip().split("=", 1) for l in open(os.path.join(vmout, "results.env")) if "=" in l)
 num = lambda k: float(env[k]) if k in env else None
+def status_counters(size):
+    """flowd's route counters after that size's churn (status-SIZE.json)."""
+    try:
+        c = json.load(open(os.path.join(vmout, "status-%s.json" % size)))["counters"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {k: c.get(k) for k in ("route_events", "route_overruns", "route_reconciles",
+                                  "route_lookups", "path_lookups", "reconciles")}
+
 rows = []
 for s in env.get("sizes", "").split():
     react = json.load(open(os.path.join(vmout, "react-%s.json" % s)))
@@ -188,6 +217,12 @@ for s in env.get("sizes", "").split():
         "churn_events": ev, "churn_events_per_s": round(ev * 1000 / ms) if ms else None,
         "flowd_cpu_ms_per_1k_events": round(cpu * 1000 / ev, 2) if ev else None,
         "flowd_cpu_share_of_one_core_during_churn": round(cpu / ms, 4) if ms else None,
+        "flowd_churn_utime_ms": num("s%s_flowd_churn_utime_ms" % s),
+        "flowd_churn_stime_ms": num("s%s_flowd_churn_stime_ms" % s),
+        "flowd_churn_wakeups": num("s%s_flowd_churn_wakeups" % s),
+        "listener_cpu_ms_per_1k_events": round(num("s%s_listener_run_us" % s) / num("s%s_listener_events" % s), 2)
+            if num("s%s_listener_events" % s) else None,
+        "flowd_counters": status_counters(s),
         "react_p50_ms": react["all"]["p50_ms"], "react_p99_ms": react["all"]["p99_ms"],
         "react_measured": react["all"]["measured"], "react_missed": react.get("missed"),
     })
@@ -198,11 +233,11 @@ res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "revision": r
        "rss_empty_kb": num("rss_empty_kb"), "sizes": rows}
 json.dump(res, open(outp, "w"), indent=1)
 print()
-print("%-10s %-8s %10s %12s %12s %12s %10s %10s" % ("IPv4", "IPv6", "RSS +kB", "churn ev/s",
-      "CPU ms/1k", "CPU share", "react p50", "react p99"))
+print("%-10s %-8s %10s %12s %12s %12s %12s %10s %10s" % ("IPv4", "IPv6", "RSS +kB", "churn ev/s",
+      "CPU ms/1k", "listener/1k", "CPU share", "react p50", "react p99"))
 for r in rows:
-    print("%-10d %-8d %10d %12s %12s %12s %10s %10s" % (r["ipv4_routes"], r["ipv6_routes"], r["rss_growth_kb"],
-          r["churn_events_per_s"], r["flowd_cpu_ms_per_1k_events"],
+    print("%-10d %-8d %10d %12s %12s %12s %12s %10s %10s" % (r["ipv4_routes"], r["ipv6_routes"], r["rss_growth_kb"],
+          r["churn_events_per_s"], r["flowd_cpu_ms_per_1k_events"], r["listener_cpu_ms_per_1k_events"],
           r["flowd_cpu_share_of_one_core_during_churn"], r["react_p50_ms"], r["react_p99_ms"]))
 print()
 print("written:", outp)
