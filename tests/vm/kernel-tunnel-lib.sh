@@ -348,15 +348,20 @@ kt_streams() {
 				check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
 				check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
 				check "$what: forward chain after flow add stays flat" flat "$SLOW"
-				# A fast path that hands the device packets it
-				# cannot send shows here, not in the counters above.
-				check "$what: the router drops nothing on transmit" flat "$TX_DROPPED"
 				if [ "$(kt_flavour)" = stock ]; then
+					# Stock itself drops some (sit ipv6 tcp -R: 1520
+					# in one window; cause not investigated): noted,
+					# the series is what must not drop.
+					note "$what: stock: the router dropped $TX_DROPPED packets on transmit"
 					if [ "$l4" = tcp ]; then
 						check "$what: stock: outer rx reaches input" grows "$IN_TUN"
 					fi
 					check "$what: stock: outer tx goes through output" grows "$OUT_TUN"
 				else
+					# A fast path that hands the device packets it
+					# cannot send shows here, not in the counters
+					# above.
+					check "$what: the router drops nothing on transmit" flat "$TX_DROPPED"
 					check "$what: outer rx bypasses input" flat "$IN_TUN"
 					check "$what: outer tx bypasses output" flat "$OUT_TUN"
 					if [ "$l4" = tcp ] || [ -n "$rev" ]; then
