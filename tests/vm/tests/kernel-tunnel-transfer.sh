@@ -90,8 +90,9 @@ for kind in ipip gre sit ip6ip6 ipip6 ip6gre; do
 			check "$what: transfer completes" [ "$X_OK" = yes ]
 			check "$what: the underlay carried it (16 MiB at least: the end may still be in flight)" [ "$X_BYTES" -ge $((16 << 20)) ]
 			check "$what: forward chain <= 40 + 1%" fallback_ok "$X_SLOW" "$X_PKTS"
-			check "$what: the router drops nothing on transmit" flat "$X_DROP"
 			if [ "$flavour" != stock ]; then
+				# (Stock itself drops some: kernel-tunnel-lib.sh.)
+				check "$what: the router drops nothing on transmit" flat "$X_DROP"
 				check "$what: outer rx through input <= 40 + 1%" fallback_ok "$X_IN" "$X_PKTS"
 				check "$what: outer tx through output <= 40 + 1%" fallback_ok "$X_OUT" "$X_PKTS"
 			fi
