@@ -128,12 +128,12 @@ json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 int daemon_rebuild_flowtable(struct flowd *fd);
 
 /* Conntrack: the daemon's side (daemon_conntrack.c). */
-int offload_init(struct flowd *fd);
-void offload_fini(struct flowd *fd);
+int conntrack_init(struct flowd *fd);
+void conntrack_fini(struct flowd *fd);
 /* A reload swapped fd->conf: apply what conntrack takes (flush.method). */
-void offload_conf_changed(struct flowd *fd, const struct conf *prev);
+void conntrack_conf_changed(struct flowd *fd, const struct conf *prev);
 /* After a reconcile: flush flows whose path went stale, update paths. */
-void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
+void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan);
 
 /* The control socket for conf (daemon_control.c); NULL with err on failure. */

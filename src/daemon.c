@@ -193,7 +193,7 @@ int daemon_reload(struct flowd *fd, char *err, size_t errlen, bool *changed)
 	fd->conf_loaded = time(NULL);
 	fd->counters.reloads++;
 	apply_log_level(fd);
-	offload_conf_changed(fd, prev);
+	conntrack_conf_changed(fd, prev);
 	conf_free(prev);
 	daemon_watch_open(fd);
 	log_info("reloaded %s", fd->conf_path);
@@ -292,7 +292,7 @@ int daemon_init(struct flowd *fd, const char *conf_path, struct conf *conf, bool
 		log_err("cannot read the topology from rtnetlink");
 		return -1;
 	}
-	if (offload_init(fd) < 0)
+	if (conntrack_init(fd) < 0)
 		return -1;
 	topo_set_route_hook(fd->topo, route_event, fd);
 	ev_timer_init(&fd->ctl_reaper, ctl_reaper_cb, 0, 0);
@@ -363,7 +363,7 @@ void daemon_fini(struct flowd *fd)
 		ctl_close(fd->ctl);
 	fd->ctl = fd->ctl_retired = NULL;
 	if (fd->loop)
-		offload_fini(fd);
+		conntrack_fini(fd);
 	if (fd->topo)
 		topo_fini(fd->topo);
 	if (fd->nft)

@@ -23,7 +23,7 @@
 #include "nft.h"
 #include "proto.h"
 
-static void offload_timer_arm(struct flowd *fd)
+static void conntrack_timer_arm(struct flowd *fd)
 {
 	double due = ct_refresh_due(fd->ct, ev_now(fd->loop));
 
@@ -41,7 +41,7 @@ static void ct_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	if (r < 0)
 		daemon_error(fd, "conntrack event socket: %s", strerror(-r));
-	offload_timer_arm(fd);
+	conntrack_timer_arm(fd);
 }
 
 static void ct_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -51,10 +51,10 @@ static void ct_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (r < 0)
 		log_warnx("conntrack dump failed: %s (retrying)", strerror(-r));
-	offload_timer_arm(fd);
+	conntrack_timer_arm(fd);
 }
 
-static enum ct_flush_policy offload_flush_policy(enum conf_flush_method m)
+static enum ct_flush_policy conntrack_flush_policy(enum conf_flush_method m)
 {
 	switch (m) {
 	case CONF_FLUSH_DELETE:
@@ -68,11 +68,11 @@ static enum ct_flush_policy offload_flush_policy(enum conf_flush_method m)
 }
 
 /* A reload: every conntrack setting applies to the running watcher. */
-void offload_conf_changed(struct flowd *fd, const struct conf *prev)
+void conntrack_conf_changed(struct flowd *fd, const struct conf *prev)
 {
 	if (!fd->ct)
 		return;
-	ct_set_flush_policy(fd->ct, offload_flush_policy(fd->conf->flush_method));
+	ct_set_flush_policy(fd->ct, conntrack_flush_policy(fd->conf->flush_method));
 	if (fd->conf->ct_receive_buffer != prev->ct_receive_buffer) {
 		unsigned int got = ct_set_receive_buffer(fd->ct, fd->conf->ct_receive_buffer);
 
@@ -81,14 +81,14 @@ void offload_conf_changed(struct flowd *fd, const struct conf *prev)
 	}
 }
 
-int offload_init(struct flowd *fd)
+int conntrack_init(struct flowd *fd)
 {
 	struct ct_config cfg;
 	int r;
 
 	ct_config_default(&cfg);
 	cfg.rcvbuf = fd->conf->ct_receive_buffer;
-	cfg.flush_policy = offload_flush_policy(fd->conf->flush_method);
+	cfg.flush_policy = conntrack_flush_policy(fd->conf->flush_method);
 	r = ct_open(&cfg, ev_now(fd->loop), &fd->ct);
 
 	if (r < 0) {
@@ -100,11 +100,11 @@ int offload_init(struct flowd *fd)
 	ev_io_start(fd->loop, &fd->ct_io);
 	ev_timer_init(&fd->ct_timer, ct_timer_cb, 0, 0);
 	fd->ct_timer.data = fd;
-	offload_timer_arm(fd);
+	conntrack_timer_arm(fd);
 	return 0;
 }
 
-void offload_fini(struct flowd *fd)
+void conntrack_fini(struct flowd *fd)
 {
 	if (!fd->ct)
 		return;
@@ -118,7 +118,7 @@ void offload_fini(struct flowd *fd)
 }
 
 /* Return a selection to the slow path the least disruptive way. */
-static int offload_flush_selection(struct flowd *fd, const struct ct_selection *sel,
+static int conntrack_flush_selection(struct flowd *fd, const struct ct_selection *sel,
 				   const char **method)
 {
 	enum ct_flush_method how = ct_flush_advice(fd->ct, sel);
@@ -138,7 +138,7 @@ static int offload_flush_selection(struct flowd *fd, const struct ct_selection *
 		if (daemon_rebuild_flowtable(fd) < 0)
 			return -EIO;
 		ct_note_rebuild(fd->ct, sel, ev_now(fd->loop));
-		offload_timer_arm(fd);
+		conntrack_timer_arm(fd);
 		return (int)sel->n;
 	}
 	return -EINVAL;
@@ -165,7 +165,7 @@ static int fingerprints(const struct topo *topo, const struct plan *plan,
 	return 0;
 }
 
-void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
+void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan)
 {
 	struct ct_tunnel_fp *fps = NULL;
@@ -181,7 +181,7 @@ void offload_after_reconcile(struct flowd *fd, const struct topo *topo,
 	/* Against the paths the flows were resolved to: before the update. */
 	if (fd->fps && ct_stale_flows(fd->ct, old_plan, fd->fps, fd->n_fps, new_plan, fps,
 				      n_fps, &stale) == 0 && stale.n > 0) {
-		r = offload_flush_selection(fd, &stale, &method);
+		r = conntrack_flush_selection(fd, &stale, &method);
 		if (r >= 0) {
 			fd->counters.stale_flushes++;
 			log_info("path changed: %d stale offloaded flow(s) returned to the slow path (%s)",
@@ -226,7 +226,7 @@ json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 		proto_error_set(err, PROTO_ERR_INTERNAL, "selecting flows: %s", strerror(-r));
 		return NULL;
 	}
-	r = offload_flush_selection(fd, &sel, &method);
+	r = conntrack_flush_selection(fd, &sel, &method);
 	ct_selection_free(&sel);
 	if (r < 0) {
 		proto_error_set(err, PROTO_ERR_INTERNAL, "flush failed: %s",

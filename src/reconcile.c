@@ -264,7 +264,7 @@ static int reconcile_once(struct flowd *fd)
 	old_plan = fd->plan;
 	fd->plan = plan;
 	memset(&plan, 0, sizeof(plan));
-	offload_after_reconcile(fd, &topo, &old_plan, &fd->plan);
+	conntrack_after_reconcile(fd, &topo, &old_plan, &fd->plan);
 	plan_free(&old_plan);
 	ret = 0;
 out:
