@@ -554,23 +554,22 @@ kt_perfect_match() {
 		check "$what: encapsulation limit option: delivered by the fast path" \
 			both_eq "$GOT" $n "$PSLOW" 0
 	fi
-	local m muts="ihl4 ihl6 totlen-long totlen-short frag truncate badcsum version inner-len"
-	[ "$ufam" = 6 ] && muts="totlen-long totlen-short frag truncate version inner-len
-		exthdr-hbh exthdr-limit2 exthdr-limitlen exthdr-padn exthdr-long exthdr-unknown"
+	local m muts=(ihl4 ihl6 totlen-long totlen-short frag truncate badcsum version inner-len)
+	[ "$ufam" = 6 ] && muts=(totlen-long totlen-short frag truncate version inner-len
+		exthdr-hbh exthdr-limit2 exthdr-limitlen exthdr-padn exthdr-long exthdr-unknown)
 	case $TOPO_KIND in
-	gre | ip6gre) muts+=" truncate-gre gre-csum gre-seq gre-ver1 gre-routing" ;;
+	gre | ip6gre) muts+=(truncate-gre gre-csum gre-seq gre-ver1 gre-routing) ;;
 	esac
 	# In one batch: what the client got of them all is exactly what the
 	# slow path forwarded (a malformed packet the fast path forwarded would
 	# be got without passing the forward chain).  A failure runs each kind
 	# again alone to name it.
-	local malformed=() names=()
-	for m in $muts; do
+	local malformed=()
+	for m in "${muts[@]}"; do
 		malformed+=("--count 5 --mutate $m")
-		names+=("$m")
 	done
 	kt_inject_batch "${malformed[@]}"
-	check "$what: malformed (${names[*]}): none forwarded by the fast path" [ "$GOT" -eq "$PSLOW" ]
+	check "$what: malformed (${muts[*]}): none forwarded by the fast path" [ "$GOT" -eq "$PSLOW" ]
 	if [ "$GOT" -ne "$PSLOW" ]; then
 		kt_inject_each "${malformed[@]}"
 	fi

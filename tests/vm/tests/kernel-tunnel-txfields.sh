@@ -85,23 +85,22 @@ compare_kind() {
 		in_ns router ip link set tun0 "$@" || bail "ip link set tun0 $*"
 	fi
 	note "$kind tun0: $(in_ns router ip -d link show tun0 | sed -n 3p | tr -s ' ')"
-	local fam sport=7100 fast slow
+	# DSCP 10 with ECT(0), then with CE.
+	local fam sport=7100 fast slow tos toses=(0x2a 0x2b)
 	for fam in $TOPO_INNER; do
-		# DSCP 10 with ECT(0), then with CE.
 		sport=$((sport + 1))
-		fast=$(outer_fields "$fam" "$sport" 0x2a 0x2b)
+		fast=$(outer_fields "$fam" "$sport" "${toses[@]}")
 		check "$kind ipv$fam: flow offloaded" \
 			bash -c "ip netns exec router conntrack -L 2>/dev/null | grep -F '[OFFLOAD]' | grep -q 'sport=$sport'"
 		in_ns router nft delete rule inet filter forward handle \
 			"$(in_ns router nft -a list chain inet filter forward | sed -n 's/.*flow add @ft.*# handle \([0-9]*\)/\1/p')"
 		in_ns router conntrack -F 2>/dev/null
 		sport=$((sport + 1))
-		slow=$(outer_fields "$fam" "$sport" 0x2a 0x2b)
+		slow=$(outer_fields "$fam" "$sport" "${toses[@]}")
 		kt_router_ruleset
 		note "fast: ${fast//$'\n'/; }"
 		note "slow: ${slow//$'\n'/; }"
-		local tos
-		for tos in 0x2a 0x2b; do
+		for tos in "${toses[@]}"; do
 			check "$kind ipv$fam tos $tos: fast path outer header = slow path's" \
 				same_nonempty "$(grep "^tos $tos: ." <<<"$fast")" "$(grep "^tos $tos: ." <<<"$slow")"
 		done
