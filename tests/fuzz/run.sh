@@ -36,22 +36,20 @@ trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-failed=0
-total_runs=0
-for t in "${targets[@]}"; do
-	bin=$out/$t
-	corpus=$work/$t
-	log=$out/$t.log
-
+# fuzz_one TARGET: one target's run; its report line goes to
+# $work/TARGET.result and its executed units to $work/TARGET.runs.
+fuzz_one() {
+	local t=$1 bin=$out/$1 corpus=$work/$1 log=$out/$1.log before rc runs cov found extra=()
+	echo 0 >"$work/$t.runs"
 	if [ ! -x "$bin" ]; then
-		echo "fuzz: no target $t"
-		failed=$((failed + 1))
-		continue
+		echo "FAIL $t: no such target" >"$work/$t.result"
+		return
 	fi
 	mkdir -p "$corpus"
 	cp "$top/tests/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null
-	before=$(ls "$artifacts" | wc -l)
-	extra=()
+	# Artifacts are named after their target: count this target's only
+	# (the others run at the same time).
+	before=$(find "$artifacts" -name "$t-*" | wc -l)
 	# libconfig leaks a string on many syntax errors (lsan.supp), so with
 	# per-input leak checks fuzz_conf spends its time in LeakSanitizer (40
 	# runs/s instead of thousands).  LeakSanitizer still checks everything
@@ -63,15 +61,40 @@ for t in "${targets[@]}"; do
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1)
-	found=$(($(ls "$artifacts" | wc -l) - before))
-	total_runs=$((total_runs + ${runs:-0}))
+	found=$(($(find "$artifacts" -name "$t-*" | wc -l) - before))
+	echo "${runs:-0}" >"$work/$t.runs"
 	if [ $rc -ne 0 ]; then
-		echo "FAIL $t: ${runs:-?} runs in ${secs}s, ${cov:-cov: ?}, exit $rc, $found new input(s) in $artifacts (log: $log)"
-		grep -m1 -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|ALARM|out-of-memory' "$log" | sed 's/^/    | /'
-		failed=$((failed + 1))
+		{
+			echo "FAIL $t: ${runs:-?} runs in ${secs}s, ${cov:-cov: ?}, exit $rc, $found new input(s) in $artifacts (log: $log)"
+			grep -m1 -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|ALARM|out-of-memory' "$log" | sed 's/^/    | /'
+		} >"$work/$t.result"
 	else
-		echo "ok   $t: $runs runs in ${secs}s, $cov, $(ls "$corpus" | wc -l) corpus units, 0 crashes"
+		echo "ok   $t: $runs runs in ${secs}s, $cov, $(find "$corpus" -type f | wc -l) corpus units, 0 crashes" >"$work/$t.result"
 	fi
+}
+
+# The targets are independent single-threaded processes: as many at once
+# as the host has cores (FLOWD_JOBS), so the step takes SECONDS per round
+# of them instead of per target.
+jobs=${FLOWD_JOBS:-$(nproc)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+running=0
+for t in "${targets[@]}"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+
+failed=0
+total_runs=0
+for t in "${targets[@]}"; do
+	cat "$work/$t.result" 2>/dev/null || echo "FAIL $t: no result"
+	grep -q '^ok ' "$work/$t.result" 2>/dev/null || failed=$((failed + 1))
+	total_runs=$((total_runs + $(cat "$work/$t.runs" 2>/dev/null || echo 0)))
 done
 echo "fuzz: $total_runs runs, ${#targets[@]} targets, $failed failed"
 [ $failed -eq 0 ]
