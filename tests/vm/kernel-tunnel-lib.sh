@@ -337,12 +337,24 @@ flat() { [ "$1" -le "$KT_FLAT" ]; }
 both_eq() { [ "$1" -eq "$2" ] && [ "$3" -eq "$4" ]; }
 grows() { [ "$1" -gt "$KT_GROW" ]; }
 
+# kt_streams: per inner family a TCP stream each way and a UDP stream out
+# of the tunnel, each checked flat on the slow path.  The stock kernel
+# runs only the first (its data is outer tx, its ACKs outer rx): that is
+# where the same counters are shown to grow, which is what gives the flat
+# checks on the patched kernel their power to fail; the other streams
+# would show the same counters growing again.  Its window is a third of
+# the patched kernel's: still over 120 outer packets each way through the
+# hooks (64 KiB GSO packets at most), more than twice KT_GROW.
 kt_streams() {
-	local fam l4 rev
+	local fam l4 rev KT_WIN_DATA=$KT_WIN_DATA
+	[ "$(kt_flavour)" = stock ] && KT_WIN_DATA=$((8 << 20))
 	for fam in $TOPO_INNER; do
 		for l4 in tcp udp; do
 			for rev in "" -R; do
 				[ "$l4" = udp ] && [ -n "$rev" ] && continue
+				if [ "$(kt_flavour)" = stock ] && { [ "$l4" = udp ] || [ -n "$rev" ]; }; then
+					continue
+				fi
 				kt_stream "$fam" "$l4" $rev
 				local what="$TOPO_KIND ipv$fam $l4 ${rev:-fwd}"
 				check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
@@ -354,9 +366,7 @@ kt_streams() {
 					# kernel/patches/0023 fixes): noted, the
 					# series is what must not drop.
 					note "$what: stock: the router dropped $TX_DROPPED packets on transmit"
-					if [ "$l4" = tcp ]; then
-						check "$what: stock: outer rx reaches input" grows "$IN_TUN"
-					fi
+					check "$what: stock: outer rx reaches input" grows "$IN_TUN"
 					check "$what: stock: outer tx goes through output" grows "$OUT_TUN"
 				else
 					# A fast path that hands the device packets it

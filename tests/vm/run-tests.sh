@@ -9,7 +9,12 @@
 #   # vm-kernel: both        each of them
 #   # vm-kernel: debug       the patched kernel with KASAN and UBSAN
 #
-# and any list of these (`# vm-kernel: patched debug`).  The debug kernel is
+# and any list of these (`# vm-kernel: patched debug`).  A test whose
+# checks hold on the stock kernel just the same (its slow path already does
+# what the series must not bypass) names it as its reference instead
+# (`# vm-reference: stock`): that run shows the test's expectations are the
+# kernel's own, not something the series must differ in, so it is made
+# only on request: --reference, or --kernel stock.  The debug kernel is
 # only built when a selected test asks for it, in the background while the
 # other runs go on.  `# vm-cost: SECONDS` (what a run takes on a quiet host,
 # roughly) orders the runs, the most costly first.
@@ -17,8 +22,8 @@
 # A `# vm-timeout: SECONDS` line raises the guest timeout (default 1800 s,
 # three times that on the debug kernel) for a script that needs it.
 #
-#   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug] [-j N]
-#                         [--keep DIR] [NAME...]
+#   tests/vm/run-tests.sh [--kernel stock|patched|debug] [--no-debug]
+#                         [--reference] [-j N] [--keep DIR] [NAME...]
 #
 # -j N runs up to N VMs at once (default FLOWD_VM_JOBS, else 1); results
 # are printed as runs finish.  --no-debug leaves out the debug kernel runs.
@@ -29,12 +34,13 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-only_kernel= keep= no_debug=0 jobs=${FLOWD_VM_JOBS:-1}
+only_kernel= keep= no_debug=0 reference=0 jobs=${FLOWD_VM_JOBS:-1}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) only_kernel=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
 	--no-debug) no_debug=1; shift ;;
+	--reference) reference=1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-*) echo "run-tests: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -100,9 +106,13 @@ for script in "$here"/tests/*.sh; do
 			;;
 		esac
 	done
+	ref=$(sed -n 's/^# vm-reference: *\([a-z]*\).*/\1/p' "$script" | head -n1)
+	if [ -n "$ref" ] && { [ "$reference" = 1 ] || [ "$only_kernel" = "$ref" ]; }; then
+		flavours+=" $ref"
+	fi
 	# Without patches both flavours are the same image: run it once.
-	if [ "${image[stock]}" = "${image[patched]}" ]; then
-		flavours=${flavours/ stock patched/ patched}
+	if [ "${image[stock]}" = "${image[patched]}" ] && [[ "$flavours " == *" patched "* ]]; then
+		flavours=${flavours/ stock/}
 	fi
 	for flavour in $flavours; do
 		[ -n "$only_kernel" ] && [ "$only_kernel" != "$flavour" ] && continue

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-kernel: both
+# vm-kernel: patched
+# vm-reference: stock
 # vm-cost: 400
 # vm-timeout: 2400
 #
@@ -23,7 +24,8 @@
 # The stock kernel does all of this in its slow path, so every check holds
 # there too; the patched series before the IPsec fix failed the IPv6 ESP
 # checks (cleartext on the wire, injected cleartext delivered) and the
-# injected cleartext of both inbound-only cases.
+# injected cleartext of both inbound-only cases.  So the stock run is the
+# reference (run-tests.sh --reference), not part of every run.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 . "$FLOWD_TOP/tests/vm/kernel-tunnel-lib.sh"
 

@@ -14,7 +14,8 @@
 # packet software GSO refuses is dropped there); on the patched kernel
 # the outer packets also bypass the output hook.  The stock kernel runs
 # the same streams through the tunnel device (the slow path for the
-# outer header), which is what the patched kernel must not do worse than.
+# outer header), which is what the patched kernel must not do worse than
+# (for gre and ip6gre: see below).
 # Before kernel/patches/0024, gre and ip6gre failed here: 4-6 Mbit/s and
 # thousands of tx drops.
 . "$FLOWD_TOP/tests/vm/lib.sh"
@@ -29,7 +30,13 @@ no_tunnel_gso() {
 		grep -E '^(tx-gre-segmentation|tx-gre-csum-segmentation|tx-ipxip4-segmentation|tx-ipxip6-segmentation): on'
 }
 
-for kind in gre ip6gre ipip sit ip6ip6 ipip6; do
+# The stock kernel is the reference for the two kinds whose software GSO
+# the series once broke (gre, ip6gre: one IPv4 and one IPv6 underlay); its
+# checks are the patched kernel's less the output hook, so running it for
+# every kind would only show the same reference again.
+kinds=(gre ip6gre ipip sit ip6ip6 ipip6)
+[ "$(kt_flavour)" = stock ] && kinds=(gre ip6gre)
+for kind in "${kinds[@]}"; do
 	kt_setup "$kind"
 	in_ns router ethtool -K eth1 "${SWGSO_OFF[@]}" || bail "ethtool -K eth1 on the router"
 	check "$kind: eth1 segments no tunnel packet itself" no_tunnel_gso
