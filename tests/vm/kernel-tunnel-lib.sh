@@ -226,8 +226,7 @@ KT_WARM=$((256 << 10))
 # kt_underlay_bytes2: "TX RX" bytes of the router's underlay Ethernet
 # device (eth1, also under a VLAN).
 kt_underlay_bytes2() {
-	in_ns router cat /sys/class/net/eth1/statistics/tx_bytes \
-		/sys/class/net/eth1/statistics/rx_bytes | paste -sd' '
+	dev_bytes router eth1 && echo "$DEV_TX $DEV_RX"
 }
 
 # kt_snap SINK: one snapshot of what a stream's window compares, read by
@@ -256,9 +255,8 @@ kt_snap() {
 # kt_underlay_grown TX0 RX0 TXMIN RXMIN: the underlay carried at least
 # TXMIN/RXMIN bytes since TX0/RX0 ($KT_GTX $KT_GRX).
 kt_underlay_grown() {
-	local tx rx
-	read -r tx rx <<<"$(kt_underlay_bytes2)"
-	KT_GTX=$((tx - $1)) KT_GRX=$((rx - $2))
+	dev_bytes router eth1 || return 1
+	KT_GTX=$((DEV_TX - $1)) KT_GRX=$((DEV_RX - $2))
 	[ "$KT_GTX" -ge "$3" ] && [ "$KT_GRX" -ge "$4" ]
 }
 
@@ -501,7 +499,7 @@ kt_inject_groups() {
 			check "inject: the marker sent after the probes arrives" false
 			break
 		fi
-		sleep 0.1
+		nap 0.1
 	done
 	read -r p2 d2 <<<"$(ctr_many probe_slow spoof_drop)"
 	GOT=$((g2 - g1)) PSLOW=$((p2 - p1)) SPOOF=$((d2 - d1))

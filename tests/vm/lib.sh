@@ -117,6 +117,35 @@ topo_tunnel_args() {
 	esac
 }
 
+# topo_ns_batch NS: the ip commands on stdin (one per line, `ip -batch`)
+# in namespace NS, in one process: under TCG with the root on 9p every
+# exec costs the guest tens of milliseconds, and the topology is some fifty
+# commands.  Fails (with ip's own message and line) at the first that does.
+topo_ns_batch() {
+	ip -n "$1" -batch -
+}
+
+# topo_addr_lines DEV ADDR4 ADDR6: the batch lines of topo_addr.
+topo_addr_lines() {
+	printf 'addr add %s dev %s\naddr add %s dev %s nodad\nlink set %s up\n' \
+		"$2" "$1" "$3" "$1" "$1"
+}
+
+# One idle process per namespace of the topology (topo_up starts them,
+# topo_down ends them): /proc/PID/net/dev of a process is its namespace's
+# device counters, which the shell reads itself (link_bytes), where a read
+# through `ip netns exec ... cat` cost the guest two processes per poll.
+declare -A TOPO_KEEPER=()
+topo_keeper() {
+	local ns=$1 pid
+	ip netns exec "$ns" sleep infinity </dev/null >/dev/null 2>&1 &
+	pid=$!
+	# `ip netns exec` becomes the sleep, in the namespace once it entered it.
+	wait_until 10 [ "/proc/$pid/ns/net" -ef "/run/netns/$ns" ] ||
+		bail "the keeper of namespace $ns did not enter it"
+	TOPO_KEEPER[$ns]=$pid
+}
+
 # topo_up [KIND]: build the topology with a tunnel of KIND (default ipip).
 topo_up() {
 	local kind=${1:-ipip}
@@ -126,43 +155,55 @@ topo_up() {
 	TOPO_INNER=$(topo_inner_families "$kind")
 
 	local ns
+	printf 'netns add %s\n' $TOPO_NAMESPACES | ip -batch - || bail "ip netns add $TOPO_NAMESPACES"
 	for ns in $TOPO_NAMESPACES; do
-		ip netns add "$ns" || bail "ip netns add $ns"
-		in_ns "$ns" ip link set lo up
-		in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 ||
+		topo_keeper "$ns"
+		# The sysctls as plain writes: one shell, no sysctl process each.
+		in_ns "$ns" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+			echo 1 >/proc/sys/net/ipv6/conf/all/forwarding &&
+			echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad &&
+			echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad' ||
 			bail "sysctl in $ns"
 	done
 
-	ip -n client link add eth0 type veth peer name eth0 netns router || bail "veth client-router"
-	ip -n router link add eth1 type veth peer name eth1 netns remote || bail "veth router-remote"
-	ip -n remote link add eth2 type veth peer name eth0 netns server || bail "veth remote-server"
-
-	topo_addr client eth0 10.0.0.2/24 fd00:a::2/64
-	topo_addr router eth0 10.0.0.1/24 fd00:a::1/64
-	topo_addr router eth1 192.168.1.1/24 fd00:1::1/64
-	topo_addr remote eth1 192.168.1.2/24 fd00:1::2/64
-	topo_addr remote eth2 10.2.0.1/24 fd00:b::1/64
-	topo_addr server eth0 10.2.0.2/24 fd00:b::2/64
-
 	local rl rr
 	if [ "$ufam" = 4 ]; then rl=192.168.1.1 rr=192.168.1.2; else rl=fd00:1::1 rr=fd00:1::2; fi
-	# shellcheck disable=SC2046
-	ip -n router link add tun0 $(topo_tunnel_args "$kind" "$rl" "$rr") || bail "tun0 ($kind)"
-	# shellcheck disable=SC2046
-	ip -n remote link add tun1 $(topo_tunnel_args "$kind" "$rr" "$rl") || bail "tun1 ($kind)"
-	topo_addr router tun0 192.168.100.1/24 fd00:100::1/64
-	topo_addr remote tun1 192.168.100.2/24 fd00:100::2/64
-
-	in_ns client ip route add default via 10.0.0.1
-	in_ns client ip -6 route add default via fd00:a::1
-	in_ns server ip route add default via 10.2.0.1
-	in_ns server ip -6 route add default via fd00:b::1
-	# Inner traffic between the two LANs crosses the tunnel.
-	in_ns router ip route add 10.2.0.0/24 dev tun0
-	in_ns remote ip route add 10.0.0.0/24 dev tun1
-	in_ns router ip -6 route add fd00:b::/64 dev tun0
-	in_ns remote ip -6 route add fd00:a::/64 dev tun1
+	# Each veth is made in one namespace with its peer in the next, so
+	# the namespaces go in order, each after the one that made its link.
+	{
+		echo "link set lo up"
+		echo "link add eth0 type veth peer name eth0 netns router"
+		topo_addr_lines eth0 10.0.0.2/24 fd00:a::2/64
+		echo "route add default via 10.0.0.1"
+		echo "route add default via fd00:a::1"
+	} | topo_ns_batch client || bail "topology: client"
+	{
+		echo "link set lo up"
+		echo "link add eth1 type veth peer name eth1 netns remote"
+		topo_addr_lines eth0 10.0.0.1/24 fd00:a::1/64
+		topo_addr_lines eth1 192.168.1.1/24 fd00:1::1/64
+		echo "link add tun0 $(topo_tunnel_args "$kind" "$rl" "$rr")"
+		topo_addr_lines tun0 192.168.100.1/24 fd00:100::1/64
+		# Inner traffic between the two LANs crosses the tunnel.
+		echo "route add 10.2.0.0/24 dev tun0"
+		echo "route add fd00:b::/64 dev tun0"
+	} | topo_ns_batch router || bail "topology: router ($kind)"
+	{
+		echo "link set lo up"
+		echo "link add eth2 type veth peer name eth0 netns server"
+		topo_addr_lines eth1 192.168.1.2/24 fd00:1::2/64
+		topo_addr_lines eth2 10.2.0.1/24 fd00:b::1/64
+		echo "link add tun1 $(topo_tunnel_args "$kind" "$rr" "$rl")"
+		topo_addr_lines tun1 192.168.100.2/24 fd00:100::2/64
+		echo "route add 10.0.0.0/24 dev tun1"
+		echo "route add fd00:a::/64 dev tun1"
+	} | topo_ns_batch remote || bail "topology: remote ($kind)"
+	{
+		echo "link set lo up"
+		topo_addr_lines eth0 10.2.0.2/24 fd00:b::2/64
+		echo "route add default via 10.2.0.1"
+		echo "route add default via fd00:b::1"
+	} | topo_ns_batch server || bail "topology: server"
 }
 
 # topo_ecmp_underlay: after topo_up ipip, a second underlay link (router
@@ -217,15 +258,16 @@ udp_flows_offloaded() {
 
 # topo_addr NS DEV ADDR4 ADDR6: bring DEV up with both addresses.
 topo_addr() {
-	local ns=$1 dev=$2
-	in_ns "$ns" ip addr add "$3" dev "$dev" || bail "addr $3 on $ns/$dev"
-	in_ns "$ns" ip -6 addr add "$4" dev "$dev" nodad 2>/dev/null ||
-		in_ns "$ns" ip -6 addr add "$4" dev "$dev" || bail "addr $4 on $ns/$dev"
-	in_ns "$ns" ip link set "$dev" up || bail "link up $ns/$dev"
+	topo_addr_lines "$2" "$3" "$4" | topo_ns_batch "$1" || bail "addresses $3 $4 on $1/$2"
 }
 
 topo_down() {
 	local ns
+	if [ ${#TOPO_KEEPER[@]} -gt 0 ]; then
+		kill "${TOPO_KEEPER[@]}" 2>/dev/null
+		wait "${TOPO_KEEPER[@]}" 2>/dev/null
+		TOPO_KEEPER=()
+	fi
 	for ns in $TOPO_NAMESPACES; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -252,18 +294,53 @@ ct_offloaded() {
 	in_ns "$1" conntrack -L 2>/dev/null | grep -F '[OFFLOAD]' | grep -cE -- "${2:-.}"
 }
 
+# dev_bytes NS DEV: DEV_RX and DEV_TX, the byte counters of a device, read
+# by the shell from NS's keeper (topo_keeper) when there is one, else
+# through a process in NS.  Fails when NS has no such device.
+dev_bytes() {
+	local pid=${TOPO_KEEPER[$1]:-} name rx tx
+	if [ -n "$pid" ] && [ -r "/proc/$pid/net/dev" ]; then
+		# "  eth1: rx_bytes rx_packets errs drop fifo frame compressed
+		# multicast tx_bytes ..."
+		while IFS=' :' read -r name rx _ _ _ _ _ _ _ tx _; do
+			if [ "$name" = "$2" ]; then
+				DEV_RX=$rx DEV_TX=$tx
+				return 0
+			fi
+		done <"/proc/$pid/net/dev"
+		return 1
+	fi
+	read -r DEV_RX DEV_TX <<<"$(in_ns "$1" cat "/sys/class/net/$2/statistics/rx_bytes" \
+		"/sys/class/net/$2/statistics/tx_bytes" | paste -sd' ')" && [ -n "$DEV_TX" ]
+}
+
 # link_bytes NS DEV rx|tx: byte counter of a device.
 link_bytes() {
-	in_ns "$1" cat "/sys/class/net/$2/statistics/$3_bytes"
+	dev_bytes "$1" "$2" || return 1
+	if [ "$3" = rx ]; then echo "$DEV_RX"; else echo "$DEV_TX"; fi
+}
+
+# The polls below run every 0.1 s while the guest is busy with the traffic
+# they wait for, and under TCG with the root on 9p every process costs the
+# guest tens of milliseconds: a `date` and a `sleep` per round took more
+# than the round itself.  Bash has both built in: the clock
+# ($EPOCHREALTIME, microseconds once its decimal point is dropped) and a
+# timed read on a pipe that nobody writes to (this shell holds its only
+# write end).
+exec {NAP_FD}<> <(:)
+
+# nap SECONDS: sleep without starting a process.
+nap() {
+	read -r -t "$1" -u "$NAP_FD" _ || :
 }
 
 # wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 wait_until() {
-	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	local end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
 	shift
 	while ! "$@"; do
-		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
-		sleep 0.1
+		[ "${EPOCHREALTIME/[.,]/}" -ge "$end" ] && return 1
+		nap 0.1
 	done
 	return 0
 }
@@ -406,14 +483,14 @@ STREAM_CEILING=900
 # it has grown by MIN over BASE; GROWN is the last growth seen.  Fails
 # after SECONDS.
 wait_grown() {
-	local end=$(($(date +%s%N) + $1 * 1000000000)) min=$2 base=$3 v
+	local end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000)) min=$2 base=$3 v
 	shift 3
 	while :; do
 		v=$("$@") && [ -n "$v" ] || v=$base
 		GROWN=$((v - base))
 		[ "$GROWN" -ge "$min" ] && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
+		[ "${EPOCHREALTIME/[.,]/}" -ge "$end" ] && return 1
+		nap 0.1
 	done
 }
 
@@ -429,7 +506,7 @@ stream_begin() {
 	STREAM_SRV_PID=$!
 	for _ in $(seq 100); do
 		in_ns "$srv" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
-		sleep 0.1
+		nap 0.1
 	done
 	ip netns exec client iperf3 -c "$dst" -t $STREAM_CEILING -i 0 "$@" >"$TMPDIR/iperf.out" 2>&1 &
 	STREAM_PID=$!

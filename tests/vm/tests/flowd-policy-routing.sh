@@ -140,6 +140,6 @@ check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "
 
 flowd_stop
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-wait 2>/dev/null
+wait "${pids[@]}" 2>/dev/null
 topo_down
 done_testing
