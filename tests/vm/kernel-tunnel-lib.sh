@@ -223,6 +223,20 @@ KT_WIN_ACK=$((16 << 10))
 KT_GROW=50
 KT_WARM=$((256 << 10))
 
+# The underlay's segmentation offloads for tunnel packets (GRE, IP in IP).
+KT_TUNNEL_GSO=(tx-gre-segmentation tx-gre-csum-segmentation
+	tx-ipxip4-segmentation tx-ipxip6-segmentation)
+
+# kt_underlay_soft_gso: the router's eth1 segments no tunnel packet itself,
+# so every GSO packet of a tunnel is segmented in software before eth1.
+kt_underlay_soft_gso() {
+	local f off=()
+	for f in "${KT_TUNNEL_GSO[@]}"; do
+		off+=("$f" off)
+	done
+	in_ns router ethtool -K eth1 "${off[@]}" || bail "tunnel segmentation off on the router's eth1"
+}
+
 # kt_underlay_bytes2: "TX RX" bytes of the router's underlay Ethernet
 # device (eth1, also under a VLAN).
 kt_underlay_bytes2() {

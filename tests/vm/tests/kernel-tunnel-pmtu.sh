@@ -197,9 +197,7 @@ pmtu_tcp() {
 	# packets in software instead, so the remote sees what a NIC would put
 	# on the wire (segments of the inner flow's MSS, each with its outer
 	# header).
-	in_ns router ethtool -K eth1 tx-gre-segmentation off tx-gre-csum-segmentation off \
-		tx-ipxip4-segmentation off tx-ipxip6-segmentation off ||
-		bail "tunnel segmentation off on the router's eth1"
+	kt_underlay_soft_gso
 	stream_begin server 10.2.0.2
 	check "$what: stream offloaded" wait_until "$(deadline 30)" kt_offloaded 4 'dport=5201'
 	i1=$(client_icmp)

@@ -21,13 +21,10 @@
 . "$FLOWD_TOP/tests/vm/lib.sh"
 . "$FLOWD_TOP/tests/vm/kernel-tunnel-lib.sh"
 
-SWGSO_OFF=(tx-gre-segmentation off tx-gre-csum-segmentation off
-	tx-ipxip4-segmentation off tx-ipxip6-segmentation off)
-
-# no_tunnel_gso: none of those offloads is left on the router's eth1.
+# no_tunnel_gso: none of KT_TUNNEL_GSO is left on the router's eth1.
 no_tunnel_gso() {
-	! in_ns router ethtool -k eth1 |
-		grep -E '^(tx-gre-segmentation|tx-gre-csum-segmentation|tx-ipxip4-segmentation|tx-ipxip6-segmentation): on'
+	local IFS='|'
+	! in_ns router ethtool -k eth1 | grep -E "^(${KT_TUNNEL_GSO[*]}): on"
 }
 
 # The stock kernel is the reference for the two kinds whose software GSO
@@ -38,7 +35,7 @@ kinds=(gre ip6gre ipip sit ip6ip6 ipip6)
 [ "$(kt_flavour)" = stock ] && kinds=(gre ip6gre)
 for kind in "${kinds[@]}"; do
 	kt_setup "$kind"
-	in_ns router ethtool -K eth1 "${SWGSO_OFF[@]}" || bail "ethtool -K eth1 on the router"
+	kt_underlay_soft_gso
 	check "$kind: eth1 segments no tunnel packet itself" no_tunnel_gso
 	for fam in $TOPO_INNER; do
 		kt_stream "$fam" tcp
