@@ -16,9 +16,11 @@
 # goes into it: the kernel source tarball, the config fragments, the patches,
 # this script and the compiler version.  A warm run only hashes and returns.
 #
-# The source tree of each flavour is a git repository so that switching
+# All flavours share one source tree, a git repository, so that switching
 # patch sets is `git reset --hard` + `git am`: files the patches do not touch
-# keep their mtime, and the separate object directory builds incrementally.
+# keep their mtime, and each config's object directory builds incrementally.
+# The tree's last commit names the patch set it holds; a build that wants
+# the same set (debug after patched) leaves the tree alone.
 set -euo pipefail
 
 flavour=${1:-patched}
@@ -98,19 +100,22 @@ fail() {
 	exit 1
 }
 
-# stock and patched share one tree and object directory (same config, so
-# switching between them rebuilds only what the patches touch); debug has
-# a config of its own and would rebuild everything each time it switched.
+# stock and patched share one object directory (same config, so switching
+# between them rebuilds only what the patches touch); debug has a config of
+# its own and would rebuild everything each time it switched.
 config_id=default
 [ "$flavour" = debug ] && config_id=debug
-tree="$cache/tree-$config_id"
+tree="$cache/tree-default"
 obj="$cache/obj-$config_id"
 git_q=(git -C "$tree" -c user.name=flowd-vm -c user.email=flowd-vm@localhost)
+# Debug once had a source tree of its own: 1.5 GB nothing uses any more.
+rm -rf "$cache/tree-debug"
 
+tree_start=$(date +%s)
 # (Re)create the pristine source repository when the tarball changed.
 if [ ! -f "$tree/.flowd-source" ] || [ "$(cat "$tree/.flowd-source")" != "$tar_sum" ]; then
 	echo "build-kernel: unpacking $tarball" >&2
-	rm -rf "$tree" "$obj"
+	rm -rf "$tree" "$cache"/obj-*
 	mkdir -p "$tree"
 	tar -xf "$tarball" -C "$tree" --strip-components=1 >>"$log" 2>&1 ||
 		fail "unpacking $tarball failed"
@@ -125,23 +130,55 @@ if [ ! -f "$tree/.flowd-source" ] || [ "$(cat "$tree/.flowd-source")" != "$tar_s
 	echo .flowd-source >>"$tree/.git/info/exclude"
 fi
 
-"${git_q[@]}" am --abort >/dev/null 2>&1 || true
-"${git_q[@]}" reset -q --hard pristine >>"$log" 2>&1 || fail "git reset failed"
-"${git_q[@]}" clean -q -fdx -e .flowd-source >>"$log" 2>&1 || fail "git clean failed"
-if [ ${#patches[@]} -gt 0 ]; then
-	echo "build-kernel: applying ${#patches[@]} patch(es)" >&2
-	"${git_q[@]}" am -q "${patches[@]}" >>"$log" 2>&1 ||
-		fail "a patch in kernel/patches/ does not apply"
+# The patch set this flavour wants, test drivers included; the commit that
+# finishes preparing the tree carries it in its subject.
+want="flowd-tree $({
+	for p in "${patches[@]}" "${test_drivers[@]}"; do
+		echo "$(basename "$p") $(sha256sum <"$p" | cut -c1-64)"
+	done
+} | sha256sum | cut -c1-16)"
+have=$("${git_q[@]}" log -1 --format=%s 2>>"$log") || fail "reading the source tree's state failed"
+if [ "$have" != "$want" ] || ! "${git_q[@]}" diff --quiet HEAD >>"$log" 2>&1; then
+	"${git_q[@]}" am --abort >/dev/null 2>&1 || true
+	# A tree fresh from the tarball is pristine already: resetting and
+	# cleaning it would only read 1.5 GB again.
+	if [ "$have" != pristine ] || ! "${git_q[@]}" diff --quiet HEAD >>"$log" 2>&1; then
+		"${git_q[@]}" reset -q --hard pristine >>"$log" 2>&1 || fail "git reset failed"
+		"${git_q[@]}" clean -q -fdx -e .flowd-source >>"$log" 2>&1 || fail "git clean failed"
+	fi
+	if [ ${#patches[@]} -gt 0 ]; then
+		echo "build-kernel: applying ${#patches[@]} patch(es)" >&2
+		"${git_q[@]}" am -q "${patches[@]}" >>"$log" 2>&1 ||
+			fail "a patch in kernel/patches/ does not apply"
+	fi
+	for drv in "${test_drivers[@]}"; do
+		cp "$drv" "$tree/net/netfilter/" || fail "copying $drv"
+		echo "obj-\$(CONFIG_NF_FLOW_TABLE) += $(basename "$drv" .c).o" >>"$tree/net/netfilter/Makefile"
+	done
+	{
+		"${git_q[@]}" add -A net/netfilter
+		"${git_q[@]}" commit -q --allow-empty -m "$want"
+	} >>"$log" 2>&1 || fail "recording the source tree's state failed"
 fi
-for drv in "${test_drivers[@]}"; do
-	cp "$drv" "$tree/net/netfilter/" || fail "copying $drv"
-	echo "obj-\$(CONFIG_NF_FLOW_TABLE) += $(basename "$drv" .c).o" >>"$tree/net/netfilter/Makefile"
-done
+echo "build-kernel: source tree ready in $(($(date +%s) - tree_start)) s" >&2
 
+# An object directory built from another source tree would keep stale
+# dependencies on it: start that one afresh.
+# (Before the tree was shared, obj-X was built from tree-X.)
+built_from=$(cat "$obj/.flowd-tree" 2>/dev/null || echo "$cache/tree-$config_id")
+if [ "$built_from" != "$tree" ]; then
+	rm -rf "$obj"
+fi
 mkdir -p "$obj"
+echo "$tree" >"$obj/.flowd-tree"
 kmake=(make -C "$tree" O="$obj" -j"$jobs")
 if command -v ccache >/dev/null; then
 	export CCACHE_DIR="$cache/ccache"
+	# Depend mode takes the headers from the compiler's own -MMD output.
+	# ccache's default runs the preprocessor a second time on every miss:
+	# measured on net/ipv4 + net/core from an empty cache, 112 s against
+	# 81 s without ccache; depend mode took 76 s, and 3 s warm.
+	export CCACHE_DEPEND=1
 	kmake+=(CC="ccache gcc")
 fi
 
