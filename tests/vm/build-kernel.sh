@@ -16,11 +16,14 @@
 # goes into it: the kernel source tarball, the config fragments, the patches,
 # this script and the compiler version.  A warm run only hashes and returns.
 #
-# All flavours share one source tree, a git repository, so that switching
-# patch sets is `git reset --hard` + `git am`: files the patches do not touch
-# keep their mtime, and each config's object directory builds incrementally.
-# The tree's last commit names the patch set it holds; a build that wants
-# the same set (debug after patched) leaves the tree alone.
+# All flavours share one source tree, unpacked once from the tarball.  A
+# file in .flowd-state names the patch set the tree holds and every file
+# that set changed or created; switching sets restores just those files
+# (from the tarball, with a fresh mtime so that the objects built from the
+# patched versions rebuild) and applies the new set.  Files the patches do
+# not touch keep their mtime, so each config's object directory builds
+# incrementally, and a build that wants the set the tree holds (debug after
+# patched) leaves it alone.  The tree is the cache's: do not edit it.
 set -euo pipefail
 
 flavour=${1:-patched}
@@ -107,58 +110,113 @@ config_id=default
 [ "$flavour" = debug ] && config_id=debug
 tree="$cache/tree-default"
 obj="$cache/obj-$config_id"
-git_q=(git -C "$tree" -c user.name=flowd-vm -c user.email=flowd-vm@localhost)
+state="$tree/.flowd-state"
 # Debug once had a source tree of its own: 1.5 GB nothing uses any more.
 rm -rf "$cache/tree-debug"
 
-tree_start=$(date +%s)
-# (Re)create the pristine source repository when the tarball changed.
-if [ ! -f "$tree/.flowd-source" ] || [ "$(cat "$tree/.flowd-source")" != "$tar_sum" ]; then
+# git apply as a plain `patch` on the tree: never look for a repository
+# above it (the cache may sit inside someone's checkout).
+tree_apply() {
+	(cd "$tree" && GIT_CEILING_DIRECTORIES=$(dirname "$tree") git apply "$@")
+}
+
+# The files a patch changes, one per line; renames and copies are refused
+# (restoring the tree would not know where they came from).
+patch_files() {
+	local summary
+	summary=$(tree_apply --summary "$1") || return 1
+	if grep -qE '^ (rename|copy) ' <<<"$summary"; then
+		echo "build-kernel: $(basename "$1") renames or copies a file; not supported" >&2
+		return 1
+	fi
+	tree_apply --numstat "$1" | cut -f3
+}
+
+# unpack: a fresh tree from the tarball, marked pristine.
+unpack() {
 	echo "build-kernel: unpacking $tarball" >&2
 	rm -rf "$tree" "$cache"/obj-*
 	mkdir -p "$tree"
 	tar -xf "$tarball" -C "$tree" --strip-components=1 >>"$log" 2>&1 ||
 		fail "unpacking $tarball failed"
-	{
-		"${git_q[@]}" init -q
-		"${git_q[@]}" add -A -f
-		"${git_q[@]}" commit -q -m pristine
-		"${git_q[@]}" tag pristine
-	} >>"$log" 2>&1 || fail "creating the source repository failed"
-	# Written last and kept out of git: it marks a complete unpack.
+	# The tarball's top directory, for extracting single files later.
+	# (head ends tar early: its SIGPIPE is not a failure here.)
+	(set +o pipefail; tar -tf "$tarball" 2>/dev/null | head -n1 | cut -d/ -f1) >"$tree/.flowd-prefix"
+	[ -s "$tree/.flowd-prefix" ] || fail "reading the top directory of $tarball failed"
+	echo pristine >"$state"
+	# Written last: it marks a complete unpack.
 	echo "$tar_sum" >"$tree/.flowd-source"
-	echo .flowd-source >>"$tree/.git/info/exclude"
+}
+
+# restore LIST: back to pristine, from the list of a state file ("M path"
+# existed in the tarball, "A path" was created).  -m: the restored file is
+# newer than every object built from its patched version.
+restore() {
+	local kind path prefix members=()
+	prefix=$(cat "$tree/.flowd-prefix") || return 1
+	while read -r kind path; do
+		rm -f "${tree:?}/$path"
+		[ "$kind" = M ] && members+=("$prefix/$path")
+	done < <(tail -n +2 "$1")
+	if [ ${#members[@]} -gt 0 ]; then
+		tar -xmf "$tarball" -C "$tree" --strip-components=1 "${members[@]}" >>"$log" 2>&1 ||
+			return 1
+	fi
+}
+
+tree_start=$(date +%s)
+# A tree from another tarball, from before .flowd-state (a git repository),
+# or left half-changed by an interrupted build: start from the tarball.
+have=$(head -n1 "$state" 2>/dev/null || true)
+if [ "$(cat "$tree/.flowd-source" 2>/dev/null)" != "$tar_sum" ] || [ -e "$tree/.git" ] ||
+	[ -z "$have" ] || [ "$have" = changing ]; then
+	unpack
+	have=pristine
 fi
 
-# The patch set this flavour wants, test drivers included; the commit that
-# finishes preparing the tree carries it in its subject.
+# The patch set this flavour wants, test drivers included.
 want="flowd-tree $({
 	for p in "${patches[@]}" "${test_drivers[@]}"; do
 		echo "$(basename "$p") $(sha256sum <"$p" | cut -c1-64)"
 	done
 } | sha256sum | cut -c1-16)"
-have=$("${git_q[@]}" log -1 --format=%s 2>>"$log") || fail "reading the source tree's state failed"
-if [ "$have" != "$want" ] || ! "${git_q[@]}" diff --quiet HEAD >>"$log" 2>&1; then
-	"${git_q[@]}" am --abort >/dev/null 2>&1 || true
-	# A tree fresh from the tarball is pristine already: resetting and
-	# cleaning it would only read 1.5 GB again.
-	if [ "$have" != pristine ] || ! "${git_q[@]}" diff --quiet HEAD >>"$log" 2>&1; then
-		"${git_q[@]}" reset -q --hard pristine >>"$log" 2>&1 || fail "git reset failed"
-		"${git_q[@]}" clean -q -fdx -e .flowd-source >>"$log" 2>&1 || fail "git clean failed"
+if [ "$have" != "$want" ]; then
+	# Until the new state is written, the tree is neither the old set nor
+	# the new one: an interrupted build leaves "changing" (unpack again).
+	mv "$state" "$state.old"
+	echo changing >"$state"
+	if [ "$have" != pristine ]; then
+		{ echo "restoring the files of:"; cat "$state.old"; } >>"$log"
+		restore "$state.old" || fail "restoring the pristine tree from $tarball failed"
 	fi
+	rm -f "$state.old"
+	files=net/netfilter/Makefile
+	for drv in "${test_drivers[@]}"; do
+		files+=$'\n'"net/netfilter/$(basename "$drv")"
+	done
+	for p in "${patches[@]}"; do
+		changed=$(patch_files "$p") || fail "reading $(basename "$p") failed"
+		files+=$'\n'"$changed"
+	done
+	{
+		echo "$want"
+		sort -u <<<"$files" | while read -r path; do
+			[ -n "$path" ] || continue
+			if [ -e "$tree/$path" ]; then echo "M $path"; else echo "A $path"; fi
+		done
+	} >"$state.new"
 	if [ ${#patches[@]} -gt 0 ]; then
 		echo "build-kernel: applying ${#patches[@]} patch(es)" >&2
-		"${git_q[@]}" am -q "${patches[@]}" >>"$log" 2>&1 ||
-			fail "a patch in kernel/patches/ does not apply"
 	fi
+	for p in "${patches[@]}"; do
+		tree_apply "$p" >>"$log" 2>&1 ||
+			fail "$(basename "$p") in kernel/patches/ does not apply"
+	done
 	for drv in "${test_drivers[@]}"; do
 		cp "$drv" "$tree/net/netfilter/" || fail "copying $drv"
 		echo "obj-\$(CONFIG_NF_FLOW_TABLE) += $(basename "$drv" .c).o" >>"$tree/net/netfilter/Makefile"
 	done
-	{
-		"${git_q[@]}" add -A net/netfilter
-		"${git_q[@]}" commit -q --allow-empty -m "$want"
-	} >>"$log" 2>&1 || fail "recording the source tree's state failed"
+	mv "$state.new" "$state"
 fi
 echo "build-kernel: source tree ready in $(($(date +%s) - tree_start)) s" >&2
 
