@@ -151,13 +151,18 @@ int ct_route_parse(const void *nlh, size_t len, struct ct_route *out);
  * carry the destination and mark only (the kernel refuses an IPv4 output
  * lookup from a source that is not local); input lookups are "a packet
  * from src to dst arriving on iif with this mark", routed as forwarded
- * packets are (ip rules with iif/from, VRFs, rp_filter).  44 bytes.
+ * packets are (ip rules with iif/from, VRFs, rp_filter).  An output
+ * lookup may name a routing context, a VRF device (oif: the kernel then
+ * routes in the VRF's table), and ask for the route that matched
+ * (fib_match: the answer carries its prefix length).  48 bytes.
  */
 struct ct_rtkey {
 	uint8_t family;			/* AF_INET or AF_INET6 */
 	uint8_t input;			/* 1: input lookup (iif, src set) */
-	uint16_t pad;			/* 0 */
+	uint8_t fib_match;		/* 1: output lookup, answer the matched route */
+	uint8_t pad;			/* 0 */
 	int32_t iif;			/* input lookups */
+	int32_t oif;			/* output lookups: a VRF device, or 0 */
 	uint32_t mark;
 	uint8_t src[16];		/* input lookups; 0 otherwise */
 	uint8_t dst[16];
@@ -172,18 +177,19 @@ size_t ct_lookup_build(void *buf, size_t len, const struct ct_rtkey *k, uint32_t
  * device (> 0), 0 when the kernel has no path for it (no route,
  * unreachable, blackhole, prohibit, rp_filter, a local destination),
  * -1 when the answer says nothing (transient error: ENOBUFS, ENOMEM,
- * EAGAIN, EINTR; or a malformed message).
+ * EAGAIN, EINTR; or a malformed message).  *plen: the prefix length of
+ * the route that matched (meaningful for fib_match lookups), 0 otherwise.
  */
-int ct_lookup_parse(const void *nlh, size_t len);
+int ct_lookup_parse(const void *nlh, size_t len, uint8_t *plen);
 
 /*
  * Who answers lookups: the kernel (ct_open() installs ct_lookup.c's), or
- * a test's table.  Fills ifindex[i] for keys[i] as ct_lookup_parse()
- * answers (-1: unknown, not cached, retried later).  0 or -errno
- * (nothing answered).
+ * a test's table.  Fills ifindex[i] and plen[i] for keys[i] as
+ * ct_lookup_parse() answers (-1: unknown, not cached, retried later).
+ * 0 or -errno (nothing answered).
  */
 typedef int (*ct_lookup_fn)(void *arg, const struct ct_rtkey *keys, int32_t *ifindex,
-			    size_t n);
+			    uint8_t *plen, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* The tracker (ct_state.c, ct_count.c, ct_select.c, ct_stale.c: pure; ct_watch.c: sockets). */

@@ -33,6 +33,7 @@ enum link_type {
 	LINK_TYPE_PPP,		/* ppp; lower_ifindex = the PPPoE Ethernet, if known */
 	LINK_TYPE_TUNNEL,	/* one of enum tunnel_kind, see link.tun */
 	LINK_TYPE_L2_TUNNEL,	/* gretap, ip6gretap, erspan...: never accelerated */
+	LINK_TYPE_VRF,		/* a VRF: its members have master_ifindex = it */
 };
 
 /* A tunnel's own configuration, as the kernel reports it. */

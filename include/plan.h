@@ -26,6 +26,7 @@ enum plan_reason {
 struct plan_device {
 	char name[IFNAMSIZ];
 	int ifindex;
+	int l3mdev_ifindex;			/* its VRF device, 0 if none */
 	unsigned int reasons;			/* enum plan_reason bits */
 	char tunnel[IFNAMSIZ];			/* for TUNNEL/UNDERLAY: the (first) tunnel */
 };

@@ -19,11 +19,12 @@ void ct_hash_key(uint64_t key[2]);
 
 /* --- the path cache (ct_paths.c) --- */
 
-/* One cached lookup: 52 bytes, in a table a quarter to half full. */
+/* One cached lookup: 60 bytes, in a table a quarter to half full. */
 struct ct_pc_entry {
 	struct ct_rtkey key;
 	int32_t ifindex;		/* the answer; CT_PC_EMPTY: free slot */
 	uint32_t used;			/* walk stamp (eviction of orphans) */
+	uint8_t plen;			/* fib_match keys: the matched prefix length */
 };
 
 #define CT_PC_EMPTY INT32_MIN
@@ -74,6 +75,7 @@ bool ct_rtkey_in_prefix(const struct ct_rtkey *k, int family, unsigned int plen,
 struct ct_pdev {
 	char name[IFNAMSIZ];
 	int ifindex;
+	int l3mdev;			/* its VRF device, 0 if none */
 };
 
 struct ct_ptun {
@@ -101,6 +103,9 @@ struct ct_ctx {
 
 	struct ct_pdev *devs;
 	size_t n_devs;
+	/* The VRFs of the flowtable's devices, without repeats (path lookups). */
+	int32_t *vrfs;
+	size_t n_vrfs;
 	struct ct_ptun *tuns;
 	size_t n_tuns;
 	struct ct_ifstat *ifstats;
@@ -155,7 +160,8 @@ struct ct_lookup;
 int ct_lookup_open(struct ct_lookup **out);
 void ct_lookup_close(struct ct_lookup *l);
 /* A ct_lookup_fn; arg is the struct ct_lookup. */
-int ct_lookup_kernel(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, size_t n);
+int ct_lookup_kernel(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, uint8_t *plen,
+		      size_t n);
 
 /* Free what ct_new() set up (not the sockets). */
 void ct_state_free(struct ct_ctx *ct);

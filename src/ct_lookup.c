@@ -92,7 +92,8 @@ static ssize_t recv_kernel(struct ct_lookup *l)
 	}
 }
 
-static int batch(struct ct_lookup *l, const struct ct_rtkey *keys, int32_t *ans, size_t n)
+static int batch(struct ct_lookup *l, const struct ct_rtkey *keys, int32_t *ans, uint8_t *plen,
+		 size_t n)
 {
 	uint32_t first = l->seq + 1;
 	size_t off = 0, left = n;
@@ -119,7 +120,7 @@ static int batch(struct ct_lookup *l, const struct ct_rtkey *keys, int32_t *ans,
 			/* A late answer to an earlier batch, or not ours. */
 			if (m->nlmsg_pid != l->portid || i >= n || ans[i] != -1)
 				continue;
-			ans[i] = ct_lookup_parse(m, (size_t)rem);
+			ans[i] = ct_lookup_parse(m, (size_t)rem, &plen[i]);
 			if (ans[i] == -1)
 				ans[i] = -2;	/* answered, but unknown */
 			left--;
@@ -131,15 +132,18 @@ static int batch(struct ct_lookup *l, const struct ct_rtkey *keys, int32_t *ans,
 	return 0;
 }
 
-int ct_lookup_kernel(void *arg, const struct ct_rtkey *keys, int32_t *ans, size_t n)
+int ct_lookup_kernel(void *arg, const struct ct_rtkey *keys, int32_t *ans, uint8_t *plen,
+		      size_t n)
 {
 	struct ct_lookup *l = arg;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ans[i] = -1;
+		plen[i] = 0;
+	}
 	for (size_t off = 0; off < n; off += CT_LOOKUP_BATCH) {
 		size_t m = n - off < CT_LOOKUP_BATCH ? n - off : CT_LOOKUP_BATCH;
-		int r = batch(l, keys + off, ans + off, m);
+		int r = batch(l, keys + off, ans + off, plen + off, m);
 
 		if (r < 0) {
 			for (size_t i = off; i < off + m; i++)

@@ -115,17 +115,24 @@ size_t ct_lookup_build(void *buf, size_t len, const struct ct_rtkey *k, uint32_t
 		rtm->rtm_src_len = (unsigned char)(alen * 8);
 		mnl_attr_put(nlh, RTA_SRC, alen, k->src);
 		mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)k->iif);
+	} else {
+		/* An output lookup with a VRF device routes in the VRF's table. */
+		if (k->oif > 0)
+			mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)k->oif);
+		if (k->fib_match)
+			rtm->rtm_flags |= RTM_F_FIB_MATCH;
 	}
 	if (k->mark != 0)
 		mnl_attr_put_u32(nlh, RTA_MARK, k->mark);
 	return nlh->nlmsg_len;
 }
 
-int ct_lookup_parse(const void *buf, size_t len)
+int ct_lookup_parse(const void *buf, size_t len, uint8_t *plen)
 {
 	const struct nlmsghdr *nlh = buf;
 	struct ct_route r;
 
+	*plen = 0;
 	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
 		return -1;
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -150,5 +157,6 @@ int ct_lookup_parse(const void *buf, size_t len)
 		return -1;
 	if (r.type != RTN_UNICAST)
 		return 0;
+	*plen = r.plen;
 	return r.ifindex > 0 ? r.ifindex : 0;
 }

@@ -16,11 +16,22 @@
  * DNAT; replies are routed after the reverse SNAT, so towards src.)
  * Conntrack does not record the input device, so each direction's is
  * taken from the other direction's output device (symmetric routing), and
- * to start, each direction is first asked as an output lookup with the
- * destination and mark only: an IPv4 output lookup with a source that is
- * not local is refused by the kernel, and without iif no iif rule can
- * match.  When the input lookup gives no device (rp_filter refused the
- * guessed input device, say), the output lookup's answer stands.  The
+ * to start, the source is first asked as an output lookup with the mark
+ * only: an IPv4 output lookup with a source that is not local is refused
+ * by the kernel, and without iif no iif rule can match.  Three rounds,
+ * each one batch for all flows: the output lookups; the original
+ * direction's input lookup; the reply's, arriving where the original
+ * leaves.  When an input lookup gives no device (rp_filter refused the
+ * guessed input device, say), the previous answer stands.
+ *
+ * VRFs.  A flow that arrived on a VRF's member was routed in the VRF's
+ * table, which the output lookup towards its source does not see: it may
+ * well answer with the main table's default route.  When the flowtable
+ * has VRF members, the source is also asked for the route that matches
+ * it (RTM_F_FIB_MATCH) in the main table and in each of those VRFs
+ * (RTA_OIF = the VRF), and the most specific match names the input
+ * device; the main table wins a tie.  The input lookups then arrive on
+ * that device, and the kernel routes them in its VRF.  The
  * conntrack mark stands for the packets' fwmark: rules restore it with
  * `meta mark set ct mark`, which is how marked flows keep their mark.
  * ECMP: the kernel picks the hop from the addresses (as the L3 hash of
@@ -334,7 +345,30 @@ int ct_pc_apply(struct ct_pcache *pc)
 struct ask {
 	struct ct_rtkey *keys;
 	size_t n, cap;
+	/*
+	 * Keys the backend did not answer: they stay pending (not asked
+	 * again by a later round of the same walk) and leave the cache at
+	 * its end, to be asked again by the next walk.
+	 */
+	struct ct_rtkey *later;
+	size_t n_later, cap_later;
 };
+
+/* Append k to *v (n used, cap allocated); -ENOMEM. */
+static int push_key(struct ct_rtkey **v, size_t *n, size_t *cap, const struct ct_rtkey *k)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct ct_rtkey *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *k;
+	return 0;
+}
 
 static void key_output(struct ct_rtkey *k, const struct ct_flow *f, const uint8_t *dst)
 {
@@ -353,41 +387,46 @@ static void key_input(struct ct_rtkey *k, const struct ct_flow *f, int32_t iif,
 	memcpy(k->src, src, 16);
 }
 
+static void key_probe(struct ct_rtkey *k, const struct ct_flow *f, const uint8_t *dst,
+		      int32_t vrf)
+{
+	key_output(k, f, dst);
+	k->fib_match = 1;
+	k->oif = vrf;
+}
+
 /*
- * The cached answer for k (>= 0), or -1 when there is none yet: then k is
- * queued on ask (once).  -ENOMEM on allocation failure.
+ * The cache entry for k once it holds an answer; NULL when it does not
+ * yet: k is then queued on ask (once).  *err = -ENOMEM on allocation
+ * failure.
  */
-static int cached(struct ct_ctx *ct, const struct ct_rtkey *k, struct ask *ask)
+static const struct ct_pc_entry *answer(struct ct_ctx *ct, const struct ct_rtkey *k,
+					struct ask *ask, int *err)
 {
 	struct ct_pc_entry *e;
 	bool created;
 
 	e = ct_pc_add(&ct->pc, k, &created);
 	if (e == NULL)
-		return -ENOMEM;
+		goto nomem;
 	e->used = ct->pc.stamp;
 	if (!created)
-		return e->ifindex >= 0 ? e->ifindex : -1;
-	if (ask->n == ask->cap) {
-		size_t ncap = ask->cap ? ask->cap * 2 : 64;
-		struct ct_rtkey *nk = realloc(ask->keys, ncap * sizeof(*nk));
-
-		if (nk == NULL)
-			goto nomem;
-		ask->keys = nk;
-		ask->cap = ncap;
+		return e->ifindex >= 0 ? e : NULL;
+	if (push_key(&ask->keys, &ask->n, &ask->cap, k) < 0) {
+		ct_pc_remove(&ct->pc, k);
+		goto nomem;
 	}
-	ask->keys[ask->n++] = *k;
-	return -1;
+	return NULL;
 nomem:
-	ct_pc_remove(&ct->pc, k);
-	return -ENOMEM;
+	*err = -ENOMEM;
+	return NULL;
 }
 
 /* Ask the backend for everything queued; answers go into the cache. */
 static int ask_all(struct ct_ctx *ct, struct ask *ask)
 {
 	int32_t ans[CT_LOOKUP_CHUNK];
+	uint8_t plen[CT_LOOKUP_CHUNK];
 	int ret = 0;
 
 	for (size_t off = 0; off < ask->n; off += CT_LOOKUP_CHUNK) {
@@ -397,26 +436,33 @@ static int ask_all(struct ct_ctx *ct, struct ask *ask)
 		if (n > CT_LOOKUP_CHUNK)
 			n = CT_LOOKUP_CHUNK;
 
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			ans[i] = -1;
+			plen[i] = 0;
+		}
 		if (ct->lookup != NULL && ret == 0) {
-			r = ct->lookup(ct->lookup_arg, ask->keys + off, ans, n);
+			r = ct->lookup(ct->lookup_arg, ask->keys + off, ans, plen, n);
 			ct->pc.lookups += n;
 		}
 		if (r < 0 && ret == 0 && ct->lookup != NULL)
 			ret = r;
 		for (size_t i = 0; i < n; i++) {
 			const struct ct_rtkey *k = &ask->keys[off + i];
+			struct ct_pc_entry *e = ct_pc_find(&ct->pc, k);
 
 			/* No backend: no path. */
 			if (ct->lookup == NULL) {
-				ct_pc_find(&ct->pc, k)->ifindex = 0;
+				e->ifindex = 0;
 				continue;
 			}
-			if (r < 0 || ans[i] < 0)
-				ct_pc_remove(&ct->pc, k);	/* unknown: ask again later */
-			else
-				ct_pc_find(&ct->pc, k)->ifindex = ans[i];
+			if (r < 0 || ans[i] < 0) {
+				/* Unknown: ask again in the next walk. */
+				if (push_key(&ask->later, &ask->n_later, &ask->cap_later, k) < 0)
+					ct_pc_remove(&ct->pc, k);
+			} else {
+				e->ifindex = ans[i];
+				e->plen = plen[i];
+			}
 		}
 	}
 	ask->n = 0;
@@ -440,30 +486,101 @@ static void set_resolved(struct ct_ctx *ct, struct ct_flow *f, int32_t in_if, in
 }
 
 /*
- * Round 1's answers for F: the devices of the output lookups towards its
- * reply destination (*out0) and towards its source (*in0), 0 for "no
- * device"; false while either is unknown (the flow waits for a retry).
+ * Where F's source is, as the device its reply leaves by (*in0, 0 for
+ * none): the output lookup towards the source.  With VRFs among the
+ * flowtable's devices, the main table alone would put a flow that
+ * arrived in a VRF wherever the main table sends its source (often a
+ * default route): so each VRF's table is asked too (the route that
+ * matched, with its prefix length), and the most specific match wins,
+ * the main table on a tie.  False while an answer is missing.
  */
-static bool output_answers(const struct ct_ctx *ct, const struct ct_flow *f,
-			   int32_t *out0, int32_t *in0)
+static bool source_device(struct ct_ctx *ct, const struct ct_flow *f, struct ask *ask,
+			  int *err, int32_t *in0)
+{
+	const struct ct_pc_entry *e, *best = NULL;
+	struct ct_rtkey k;
+	bool complete = true;
+
+	key_output(&k, f, f->src);
+	e = answer(ct, &k, ask, err);
+	if (e == NULL)
+		complete = false;
+	else
+		*in0 = e->ifindex;
+	if (ct->n_vrfs == 0)
+		return complete;
+	for (size_t i = 0; i <= ct->n_vrfs; i++) {
+		key_probe(&k, f, f->src, i == 0 ? 0 : ct->vrfs[i - 1]);
+		e = answer(ct, &k, ask, err);
+		if (e == NULL)
+			complete = false;
+		else if (e->ifindex > 0 && (best == NULL || e->plen > best->plen))
+			best = e;
+	}
+	if (complete && best != NULL && best->key.oif != 0)
+		*in0 = best->ifindex;
+	return complete;
+}
+
+/*
+ * How far F resolves with the answers the cache holds: 1 with *in_if and
+ * *out_if set; 0 when an answer is missing (its lookup is queued on ask,
+ * and the next round goes one step further); -ENOMEM.
+ *
+ *	1. output lookups: the reply's destination (out0), the source (in0);
+ *	2. input lookup of the original direction, arriving on in0: out_if;
+ *	3. input lookup of the reply, arriving where the original leaves
+ *	   (out_if): in_if.
+ *
+ * A step without a device keeps the previous step's answer.
+ */
+static int resolve_flow(struct ct_ctx *ct, const struct ct_flow *f, struct ask *ask,
+			int32_t *in_if, int32_t *out_if)
 {
 	const struct ct_pc_entry *e;
 	struct ct_rtkey k;
+	int32_t out0 = 0, in0 = 0;
+	int err = 0;
+	bool complete;
 
 	key_output(&k, f, f->rdst);
-	e = ct_pc_find(&ct->pc, &k);
-	*out0 = e != NULL ? e->ifindex : -1;
-	key_output(&k, f, f->src);
-	e = ct_pc_find(&ct->pc, &k);
-	*in0 = e != NULL ? e->ifindex : -1;
-	return *out0 >= 0 && *in0 >= 0;
+	e = answer(ct, &k, ask, &err);
+	if (e != NULL)
+		out0 = e->ifindex;
+	complete = source_device(ct, f, ask, &err, &in0) && e != NULL;
+	if (err < 0)
+		return err;
+	if (!complete)
+		return 0;
+	*out_if = out0;
+	*in_if = in0;
+	if (in0 > 0) {
+		key_input(&k, f, in0, f->src, f->rdst);
+		e = answer(ct, &k, ask, &err);
+		if (e == NULL)
+			return err;
+		if (e->ifindex > 0)
+			*out_if = e->ifindex;
+	}
+	if (*out_if > 0) {
+		key_input(&k, f, *out_if, f->rdst, f->src);
+		e = answer(ct, &k, ask, &err);
+		if (e == NULL)
+			return err;
+		if (e->ifindex > 0)
+			*in_if = e->ifindex;
+	}
+	return 1;
 }
+
+/* Rounds of lookups: outputs, then each direction's input lookup. */
+#define CT_RESOLVE_ROUNDS 4
 
 int ct_paths_resolve(struct ct_ctx *ct, bool all)
 {
 	struct ask ask = { 0 };
 	size_t n = ct_flows_count(ct->flows);
-	int ret = 0, r;
+	int ret = 0, r = 0;
 
 	if (!all && !ct->unresolved)
 		return 0;
@@ -471,71 +588,31 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 	if (r < 0)
 		return r;
 	ct->pc.stamp++;
-	/* Round 1: the output lookups, each direction. */
-	for (size_t i = 0; i < n; i++) {
-		const struct ct_flow *f = ct_flows_at(ct->flows, i);
-		struct ct_rtkey k;
+	/*
+	 * Each round takes every flow as far as the cache answers and asks
+	 * for what is missing, all flows' lookups in one batch.  A flow with
+	 * an answer missing at the end stays unresolved (retried later).
+	 */
+	for (int round = 0; round < CT_RESOLVE_ROUNDS; round++) {
+		for (size_t i = 0; i < n; i++) {
+			struct ct_flow *f = ct_flows_at(ct->flows, i);
+			int32_t in_if, out_if;
 
-		if (!wanted(f, all))
-			continue;
-		key_output(&k, f, f->rdst);
-		if ((r = cached(ct, &k, &ask)) == -ENOMEM)
-			goto out;
-		key_output(&k, f, f->src);
-		if ((r = cached(ct, &k, &ask)) == -ENOMEM)
-			goto out;
-	}
-	if ((r = ask_all(ct, &ask)) < 0)
-		ret = r;
-	/* Round 2: the input lookups, each arriving where the other direction leaves. */
-	for (size_t i = 0; i < n; i++) {
-		const struct ct_flow *f = ct_flows_at(ct->flows, i);
-		struct ct_rtkey k;
-		int32_t out0, in0;
-
-		if (!wanted(f, all) || !output_answers(ct, f, &out0, &in0))
-			continue;
-		if (in0 > 0) {
-			key_input(&k, f, in0, f->src, f->rdst);
-			if ((r = cached(ct, &k, &ask)) == -ENOMEM)
-				goto out;
-		}
-		if (out0 > 0) {
-			key_input(&k, f, out0, f->rdst, f->src);
-			if ((r = cached(ct, &k, &ask)) == -ENOMEM)
-				goto out;
-		}
-	}
-	if ((r = ask_all(ct, &ask)) < 0 && ret == 0)
-		ret = r;
-	/* Assign; a flow with an answer missing stays unresolved (retried). */
-	for (size_t i = 0; i < n; i++) {
-		struct ct_flow *f = ct_flows_at(ct->flows, i);
-		const struct ct_pc_entry *e;
-		struct ct_rtkey k;
-		int32_t out0, in0, out_if, in_if;
-
-		if (!wanted(f, all) || !output_answers(ct, f, &out0, &in0))
-			continue;
-		out_if = out0;
-		in_if = in0;
-		if (in0 > 0) {
-			key_input(&k, f, in0, f->src, f->rdst);
-			e = ct_pc_find(&ct->pc, &k);
-			if (e == NULL || e->ifindex < 0)
+			if (!wanted(f, all))
 				continue;
-			if (e->ifindex > 0)
-				out_if = e->ifindex;
+			r = resolve_flow(ct, f, &ask, &in_if, &out_if);
+			if (r < 0)
+				goto out;
+			if (r == 1)
+				set_resolved(ct, f, in_if, out_if);
 		}
-		if (out0 > 0) {
-			key_input(&k, f, out0, f->rdst, f->src);
-			e = ct_pc_find(&ct->pc, &k);
-			if (e == NULL || e->ifindex < 0)
-				continue;
-			if (e->ifindex > 0)
-				in_if = e->ifindex;
+		if (ask.n == 0)
+			break;
+		/* A failing backend is not asked again in this call. */
+		if ((r = ask_all(ct, &ask)) < 0) {
+			ret = r;
+			break;
 		}
-		set_resolved(ct, f, in_if, out_if);
 	}
 	ct->unresolved = false;
 	for (size_t i = 0; i < n && !ct->unresolved; i++)
@@ -546,6 +623,12 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 	if (all && ct->pc.n > 4 * n + 256)
 		r = ct_pc_sweep(&ct->pc);
 out:
+	/* Unanswered, or queued and never asked (ENOMEM): not cached. */
+	for (size_t i = 0; i < ask.n_later; i++)
+		ct_pc_remove(&ct->pc, &ask.later[i]);
+	for (size_t i = 0; i < ask.n; i++)
+		ct_pc_remove(&ct->pc, &ask.keys[i]);
+	free(ask.later);
 	free(ask.keys);
 	return r < 0 ? r : ret;
 }

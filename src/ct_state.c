@@ -66,11 +66,13 @@ void ct_state_free(struct ct_ctx *ct)
 	ct_pc_free(&ct->pc);
 	free(ct->devs);
 	free(ct->tuns);
+	free(ct->vrfs);
 	free(ct->ifstats);
 	ct->devs = NULL;
 	ct->tuns = NULL;
+	ct->vrfs = NULL;
 	ct->ifstats = NULL;
-	ct->n_devs = ct->n_tuns = ct->n_ifstats = ct->cap_ifstats = 0;
+	ct->n_devs = ct->n_tuns = ct->n_vrfs = ct->n_ifstats = ct->cap_ifstats = 0;
 }
 
 const struct ct_flows *ct_table(const struct ct_ctx *ct)
@@ -345,20 +347,52 @@ double ct_refresh_due(const struct ct_ctx *ct, double now)
 
 /* --- topology --- */
 
+static bool has_vrf(const int32_t *vrfs, size_t n, int32_t vrf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vrfs[i] == vrf)
+			return true;
+	return false;
+}
+
+/*
+ * Install the flowtable devices' VRFs.  Flow paths are looked up in
+ * their tables: when the set changes, every cached answer may be wrong.
+ */
+static void set_vrfs(struct ct_ctx *ct, int32_t *vrfs, size_t n)
+{
+	bool same = n == ct->n_vrfs;
+
+	for (size_t i = 0; same && i < n; i++)
+		same = has_vrf(ct->vrfs, ct->n_vrfs, vrfs[i]);
+	free(ct->vrfs);
+	ct->vrfs = vrfs;
+	ct->n_vrfs = n;
+	if (!same)
+		ct_paths_invalidate(ct);
+}
+
 int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 {
 	struct ct_pdev *devs = NULL;
 	struct ct_ptun *tuns = NULL;
+	int32_t *vrfs = NULL;
+	size_t n_vrfs = 0;
 
 	if (plan->n_devices > 0) {
 		devs = calloc(plan->n_devices, sizeof(*devs));
-		if (devs == NULL)
+		vrfs = calloc(plan->n_devices, sizeof(*vrfs));
+		if (devs == NULL || vrfs == NULL) {
+			free(devs);
+			free(vrfs);
 			return -ENOMEM;
+		}
 	}
 	if (plan->n_tunnels > 0) {
 		tuns = calloc(plan->n_tunnels, sizeof(*tuns));
 		if (tuns == NULL) {
 			free(devs);
+			free(vrfs);
 			return -ENOMEM;
 		}
 	}
@@ -366,6 +400,9 @@ int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 		memcpy(devs[i].name, plan->devices[i].name, IFNAMSIZ);
 		devs[i].name[IFNAMSIZ - 1] = '\0';
 		devs[i].ifindex = plan->devices[i].ifindex;
+		devs[i].l3mdev = plan->devices[i].l3mdev_ifindex;
+		if (devs[i].l3mdev > 0 && !has_vrf(vrfs, n_vrfs, devs[i].l3mdev))
+			vrfs[n_vrfs++] = devs[i].l3mdev;
 	}
 	for (size_t i = 0; i < plan->n_tunnels; i++) {
 		memcpy(tuns[i].name, plan->tunnels[i].name, IFNAMSIZ);
@@ -377,6 +414,7 @@ int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 	free(ct->tuns);
 	ct->devs = devs;
 	ct->n_devs = plan->n_devices;
+	set_vrfs(ct, vrfs, n_vrfs);
 	ct->tuns = tuns;
 	ct->n_tuns = plan->n_tunnels;
 	return 0;

@@ -98,6 +98,7 @@ static const struct other_kind {
 	{ "vlan", LINK_TYPE_VLAN },
 	{ "bridge", LINK_TYPE_BRIDGE },
 	{ "ppp", LINK_TYPE_PPP },
+	{ "vrf", LINK_TYPE_VRF },
 };
 
 enum link_type link_type_from_kind(const char *kind)

@@ -421,6 +421,18 @@ static int plan_build(struct plan_ctx *pc)
 	return ret;
 }
 
+/* The VRF device ifindex is a member of, 0 if none. */
+static int l3mdev_of(const struct topo *topo, int ifindex)
+{
+	const struct link *l = topo_link_by_ifindex(topo, ifindex);
+	const struct link *master;
+
+	if (l == NULL || l->master_ifindex == 0)
+		return 0;
+	master = topo_link_by_ifindex(topo, l->master_ifindex);
+	return master != NULL && master->type == LINK_TYPE_VRF ? master->ifindex : 0;
+}
+
 int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *out)
 {
 	struct plan_ctx pc = { .conf = conf, .topo = topo };
@@ -441,6 +453,8 @@ int plan_compute(const struct conf *conf, const struct topo *topo, struct plan *
 		free(pc.tunnels);
 		return -1;
 	}
+	for (size_t i = 0; i < pc.devs.n; i++)
+		pc.devs.v[i].l3mdev_ifindex = l3mdev_of(topo, pc.devs.v[i].ifindex);
 	if (pc.devs.n > 0)
 		qsort(pc.devs.v, pc.devs.n, sizeof(*pc.devs.v), cmp_device);
 	if (pc.n_tunnels > 0)

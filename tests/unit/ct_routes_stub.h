@@ -36,7 +36,8 @@ static inline bool stub_in_prefix(const uint8_t *a, const struct ct_route *r)
 	return bits == 0 || ((a[bytes] ^ r->addr[bytes]) & (uint8_t)(0xff00u >> bits)) == 0;
 }
 
-static inline int stub_lookup(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, size_t n)
+static inline int stub_lookup(void *arg, const struct ct_rtkey *keys, int32_t *ifindex,
+			      uint8_t *plen, size_t n)
 {
 	struct stub_routes *s = arg;
 
@@ -55,6 +56,7 @@ static inline int stub_lookup(void *arg, const struct ct_rtkey *keys, int32_t *i
 		}
 		ifindex[i] = best == NULL || (best->type != 0 && best->type != RTN_UNICAST) ?
 				     0 : best->ifindex;
+		plen[i] = ifindex[i] > 0 ? best->plen : 0;
 	}
 	return 0;
 }

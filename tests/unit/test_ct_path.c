@@ -197,6 +197,18 @@ static void test_lookup_build(void **state)
 	assert_null(tb[RTA_SRC]);
 	assert_null(tb[RTA_IIF]);
 	assert_null(tb[RTA_MARK]);
+	assert_null(tb[RTA_OIF]);
+	assert_int_equal(rtm->rtm_flags & RTM_F_FIB_MATCH, 0);
+
+	/* In a VRF's table, the route that matched: RTA_OIF, RTM_F_FIB_MATCH. */
+	k.oif = 20;
+	k.fib_match = 1;
+	len = ct_lookup_build(buf.b, sizeof(buf), &k, 44);
+	assert_true(len > 0 && len <= CT_LOOKUP_MSG_MAX);
+	assert_int_equal(nlattr_msg_table(nlh, sizeof(*rtm), tb, RTA_MAX), 0);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_OIF]), 20);
+	assert_true(rtm->rtm_flags & RTM_F_FIB_MATCH);
+	assert_null(tb[RTA_IIF]);
 
 	/* Too small a buffer, a bad family: nothing. */
 	assert_int_equal(ct_lookup_build(buf.b, CT_LOOKUP_MSG_MAX - 1, &k, 1), 0);
@@ -221,42 +233,50 @@ static void test_lookup_parse(void **state)
 {
 	union nlbuf buf;
 	struct nlmsghdr *nlh;
+	uint8_t plen;
 
 	/* The answer: unicast via dev 5 (answers are flagged cloned). */
 	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
 	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_flags |= RTM_F_CLONED;
 	mnl_attr_put_u32(nlh, RTA_OIF, 5);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 5);
-	/* Local, unreachable: no path. */
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), 5);
+	assert_int_equal(plen, 32);
+	/* A fib_match answer: the route that matched, its prefix length. */
+	nlh = newroute(&buf, AF_INET, "10.2.0.0", 16, RTN_UNICAST, 200);
+	mnl_attr_put_u32(nlh, RTA_OIF, 11);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), 11);
+	assert_int_equal(plen, 16);
+	/* Local, unreachable: no path (and no prefix length). */
 	nlh = newroute(&buf, AF_INET, "10.0.0.1", 32, RTN_LOCAL, RT_TABLE_LOCAL);
 	mnl_attr_put_u32(nlh, RTA_OIF, 1);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), 0);
+	assert_int_equal(plen, 0);
 	nlh = errmsg(&buf, -ENETUNREACH);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), 0);
 	nlh = errmsg(&buf, -EXDEV);	/* rp_filter */
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), 0);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), 0);
 	/* Transient errors, ACKs and garbage say nothing. */
 	nlh = errmsg(&buf, -ENOBUFS);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	nlh = errmsg(&buf, 0);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	nlh = errmsg(&buf, INT_MIN);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	nlh = errmsg(&buf, -ENETUNREACH);
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;	/* no room for the error */
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	/* Malformed answers: a short RTA_OIF, truncated, a deletion. */
 	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
 	mnl_attr_put_u16(nlh, RTA_OIF, 5);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	nlh = newroute(&buf, AF_INET, "10.2.0.9", 32, RTN_UNICAST, RT_TABLE_MAIN);
 	mnl_attr_put_u32(nlh, RTA_OIF, 5);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len - 1), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len - 1, &plen), -1);
 	nlh->nlmsg_type = RTM_DELROUTE;
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 	nlh = newroute(&buf, AF_INET, "10.2.0.9", 33, RTN_UNICAST, RT_TABLE_MAIN);
 	mnl_attr_put_u32(nlh, RTA_OIF, 5);
-	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len), -1);
+	assert_int_equal(ct_lookup_parse(nlh, nlh->nlmsg_len, &plen), -1);
 }
 
 /* The host's kernel answers a lookup for the default route's world. */
@@ -266,13 +286,14 @@ static void test_lookup_kernel(void **state)
 	struct ct_rtkey keys[2] = { key4(NULL, "127.0.0.1", 0, 0),
 				    key4("192.0.2.7", "198.51.100.1", 0x7ffffff0, 0) };
 	int32_t ans[2];
+	uint8_t plen[2];
 	int r = ct_lookup_open(&l);
 
 	if (r < 0) {
 		printf("# no rtnetlink here (%s): skipped\n", strerror(-r));
 		skip();
 	}
-	assert_int_equal(ct_lookup_kernel(l, keys, ans, 2), 0);
+	assert_int_equal(ct_lookup_kernel(l, keys, ans, plen, 2), 0);
 	/* Loopback is local: no path; no such input device (ENODEV): no path. */
 	assert_int_equal(ans[0], 0);
 	assert_int_equal(ans[1], 0);

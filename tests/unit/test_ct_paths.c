@@ -28,9 +28,15 @@
 /*
  * The scripted kernel: 10.0.0.0/24 on eth0 (2); 10.2.0.0/24 on tun0 (5),
  * or tun2 (6) for mark 1 (ip rule fwmark 1), or tun3 (7) once "moved";
- * everything else via eth1 (3).  Input lookups: refused (rp_filter) when
- * refuse_iif matches; from iif_rule_iif, tun4 (8) (an `ip rule iif`).
+ * everything else via eth1 (3), a default route.  Input lookups: refused
+ * (rp_filter) when refuse_iif matches; from iif_rule_iif, tun4 (8) (an
+ * `ip rule iif`).  VRF blue (20) holds eth2 (9) and tun6 (11); its table
+ * has 10.9.0.0/24 on eth2 and 10.2.0.0/24 on tun6, nothing else.
  */
+#define VRF_BLUE 20
+#define VRF_ETH 9
+#define VRF_TUN 11
+
 static struct kernel {
 	bool moved;
 	int refuse_iif;
@@ -46,7 +52,8 @@ static bool in24(const uint8_t *a, uint8_t b0, uint8_t b1, uint8_t b2)
 	return a[0] == b0 && a[1] == b1 && a[2] == b2;
 }
 
-static int backend(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, size_t n)
+static int backend(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, uint8_t *plen,
+		   size_t n)
 {
 	assert_ptr_equal(arg, &k);
 	if (k.fail)
@@ -70,12 +77,23 @@ static int backend(void *arg, const struct ct_rtkey *keys, int32_t *ifindex, siz
 			ifindex[i] = 8;
 			continue;
 		}
-		if (in24(key->dst, 10, 0, 0))
+		/* VRF blue's table: its members' lookups, or an output lookup in it. */
+		if ((key->input && (key->iif == VRF_ETH || key->iif == VRF_TUN)) ||
+		    (!key->input && key->oif == VRF_BLUE)) {
+			ifindex[i] = in24(key->dst, 10, 9, 0) ? VRF_ETH :
+				     in24(key->dst, 10, 2, 0) ? VRF_TUN : 0;
+			plen[i] = ifindex[i] > 0 ? 24 : 0;
+			continue;
+		}
+		plen[i] = 24;
+		if (in24(key->dst, 10, 0, 0)) {
 			ifindex[i] = 2;
-		else if (in24(key->dst, 10, 2, 0))
+		} else if (in24(key->dst, 10, 2, 0)) {
 			ifindex[i] = k.moved ? 7 : key->mark == 1 ? 6 : 5;
-		else
+		} else {
 			ifindex[i] = 3;
+			plen[i] = 0;		/* the default route */
+		}
 	}
 	return 0;
 }
@@ -414,6 +432,72 @@ static void test_fwmark_attribution(void **state)
 	ct_close(ct);
 }
 
+/*
+ * VRF blue's members in the flowtable: a flow from the VRF's network
+ * (10.9.0.2, which the main table only knows through its default route)
+ * to 10.2.0.2 arrives on eth2 and leaves by tun6, as the VRF's table
+ * routes it; the same destination from the main table's LAN still goes
+ * by tun0.  Without the VRF in the plan, the VRF's flow would be put on
+ * the default route's device and tun0.
+ */
+static const struct ctspec flow_vrf = { AF_INET, "10.9.0.2", "10.2.0.2", NULL, NULL,
+					IPPROTO_TCP, 40003, 5203, 5,
+					IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 };
+
+static void test_vrf_attribution(void **state)
+{
+	struct plan_device vdevs[] = {
+		{ .name = "eth0", .ifindex = 2 },
+		{ .name = "eth1", .ifindex = 3 },
+		{ .name = "eth2", .ifindex = VRF_ETH, .l3mdev_ifindex = VRF_BLUE },
+		{ .name = "tun0", .ifindex = 5 },
+		{ .name = "tun6", .ifindex = VRF_TUN, .l3mdev_ifindex = VRF_BLUE },
+	};
+	struct plan_tunnel vtuns[] = {
+		{ .name = "tun0", .ifindex = 5, .underlay_ifindex = 3, .underlay = "eth1" },
+		{ .name = "tun6", .ifindex = VRF_TUN, .underlay_ifindex = 3,
+		  .underlay = "eth1" },
+	};
+	const struct plan with_vrf = { vdevs, 5, vtuns, 2 };
+	const struct ctspec *av[] = { &flow_a, &flow_vrf };
+	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun6" };
+	struct ct_ctx *ct = tracker();
+	struct ct_selection sel;
+	size_t probes = 0;
+
+	/* Without the VRF: the main table's answer, a wrong one. */
+	feed(ct, av, 2);
+	assert_int_equal(flow(ct, 5)->in_if, 3);
+	assert_int_equal(flow(ct, 5)->out_if, 5);
+
+	assert_int_equal(ct_set_plan(ct, &with_vrf), 0);
+	k.n_asked = 0;
+	assert_int_equal(ct_update_paths(ct), 0);
+	assert_int_equal(flow(ct, 5)->in_if, VRF_ETH);
+	assert_int_equal(flow(ct, 5)->out_if, VRF_TUN);
+	assert_int_equal(flow(ct, 1)->in_if, 2);
+	assert_int_equal(flow(ct, 1)->out_if, 5);
+	/* Each source was asked for the matching route in main and in blue. */
+	for (size_t i = 0; i < k.n_asked && i < 1024; i++)
+		if (k.asked[i].fib_match) {
+			assert_false(k.asked[i].input);
+			assert_true(k.asked[i].oif == 0 || k.asked[i].oif == VRF_BLUE);
+			probes++;
+		}
+	assert_int_equal(probes, 4);
+	/* flush tunnel tun6 selects the VRF's flow, and only it. */
+	assert_int_equal(ct_select(ct, &t, &sel), 0);
+	assert_int_equal(sel.n, 1);
+	assert_int_equal(sel.flows[0].id, 5);
+	ct_selection_free(&sel);
+
+	/* The VRF leaves the plan: back to the main table's view. */
+	assert_int_equal(ct_set_plan(ct, &two_tunnels), 0);
+	assert_int_equal(ct_update_paths(ct), 0);
+	assert_int_equal(flow(ct, 5)->out_if, 5);
+	ct_close(ct);
+}
+
 /* A flow whose mark changes is looked up again. */
 static void test_mark_change(void **state)
 {
@@ -463,7 +547,7 @@ static void test_eviction(void **state)
 	assert_int_equal(cached(ct), 0);
 	printf("# a cached lookup: %zu bytes, in a table at most half full\n",
 	       sizeof(struct ct_pc_entry));
-	assert_true(sizeof(struct ct_pc_entry) <= 52);
+	assert_true(sizeof(struct ct_pc_entry) <= 60);
 	ct_close(ct);
 }
 
@@ -504,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_answer),
 		cmocka_unit_test(test_input_lookups),
 		cmocka_unit_test(test_fwmark_attribution),
+		cmocka_unit_test(test_vrf_attribution),
 		cmocka_unit_test(test_mark_change),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_pcache_remove),

@@ -40,6 +40,9 @@ static struct link *add_link(struct topo_builder *b, int ifindex, const char *na
 	case LINK_TYPE_PPP:
 		snprintf(l->kind, sizeof(l->kind), "ppp");
 		break;
+	case LINK_TYPE_VRF:
+		snprintf(l->kind, sizeof(l->kind), "vrf");
+		break;
 	default:
 		break;
 	}
@@ -201,6 +204,39 @@ static void test_seed(void **state)
 	plan_free(&p);
 	assert_int_equal(p.n_devices, 0);
 	assert_null(p.devices);
+}
+
+/*
+ * Devices enslaved to a VRF carry it (conntrack looks flow paths up in
+ * its table); a bridge port's master is no VRF, nor is a device without
+ * a master.
+ */
+static void test_vrf_members(void **state)
+{
+	static char *devs[] = { "eth0", "eth2", "br0", "eth3" };
+	struct topo_builder b;
+	struct conf c = conf_of(devs, 4, TUNNEL_KIND_ALL, NULL, 0);
+	struct plan p;
+
+	seed(&b);
+	add_link(&b, 20, "blue", LINK_TYPE_VRF);
+	add_port(&b, 9, "eth2", 20);
+	add_tun(&b, 11, "tun6", TUNNEL_KIND_IPIP, "198.51.100.6")->master_ifindex = 20;
+	add_route(&b, 11, 3);
+	add_link(&b, 21, "br0", LINK_TYPE_BRIDGE);
+	add_port(&b, 12, "eth3", 21);
+	compute(&c, &b, &p);
+	assert_devices(&p, (const char *[]){ "br0 configured -", "eth0 configured -",
+					    "eth1 underlay tun0", "eth2 configured -",
+					    "eth3 configured -", "tun0 tunnel tun0",
+					    "tun6 tunnel tun6", NULL });
+	for (size_t i = 0; i < p.n_devices; i++) {
+		bool in_blue = strcmp(p.devices[i].name, "eth2") == 0 ||
+			       strcmp(p.devices[i].name, "tun6") == 0;
+
+		assert_int_equal(p.devices[i].l3mdev_ifindex, in_blue ? 20 : 0);
+	}
+	plan_free(&p);
 }
 
 static void test_globs(void **state)
@@ -835,6 +871,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed),
+		cmocka_unit_test(test_vrf_members),
 		cmocka_unit_test(test_globs),
 		cmocka_unit_test(test_missing_configured_device),
 		cmocka_unit_test(test_tunnel_down),

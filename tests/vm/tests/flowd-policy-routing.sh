@@ -15,6 +15,15 @@
 # deletes exactly the marked port's entry: the other stays [OFFLOAD] with
 # its conntrack id.  flowd's old longest-prefix copy of the main table put every flow
 # on tun0.
+#
+# A VRF too: a second client link (client eth1, router eth2) is enslaved on
+# the router to VRF "blue" (table 200) with a third tunnel, tun4, whose
+# table sends the same server network through it.  A third stream, to
+# port 5203 from the client's address on that link, is routed by the
+# kernel through tun4 only because of the VRF of its input device (the
+# main table, with a default route, would send it and its replies
+# elsewhere): flowctl counts it on tun4, and `flowctl flush tunnel tun4`
+# deletes exactly its entry.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 topo_up ipip
@@ -49,6 +58,40 @@ table inet pbr {
 	}
 }
 NFT
+# The VRF leg: client eth1 <-> router eth2 in VRF blue, tun4 in blue too.
+ip link add eth1 netns client type veth peer name eth2 netns router || bail "VRF link"
+in_ns router ip link add tun4 type ipip local 192.168.1.13 remote 192.168.1.14 || bail "tun4"
+in_ns remote ip link add tun5 type ipip local 192.168.1.14 remote 192.168.1.13 || bail "tun5"
+# The router's main table has a default route, as routers do: it covers
+# the VRF's client network too, so only the VRF's table knows it better.
+topo_ns_batch router <<'IP' || bail "router VRF"
+route add default via 192.168.1.2 dev eth1
+address add 192.168.1.13/24 dev eth1
+link add blue type vrf table 200
+link set blue up
+link set eth2 master blue
+link set tun4 master blue
+address add 10.9.0.1/24 dev eth2
+link set eth2 up
+address add 192.168.102.1/24 dev tun4
+link set tun4 up
+route add 10.2.0.0/24 dev tun4 table 200
+IP
+topo_ns_batch remote <<'IP' || bail "remote VRF leg"
+address add 192.168.1.14/24 dev eth1
+address add 192.168.102.2/24 dev tun5
+link set tun5 up
+route add 10.9.0.0/24 dev tun5
+IP
+# The client sends what comes from its eth1 address out of eth1.
+topo_ns_batch client <<'IP' || bail "client VRF leg"
+address add 10.9.0.2/24 dev eth1
+link set eth1 up
+rule add from 10.9.0.2 table 10
+route add default via 10.9.0.1 dev eth1 table 10
+IP
+check "the kernel routes from the VRF's client link to the server through tun4" \
+	bash -c "ip netns exec router ip route get 10.2.0.2 from 10.9.0.2 iif eth2 | grep -q 'dev tun4'"
 check "the kernel routes marked packets to the server through tun2" \
 	bash -c "ip netns exec router ip route get 10.2.0.2 mark 1 | grep -q 'dev tun2'"
 check "and unmarked ones through tun0" \
@@ -57,15 +100,17 @@ check "and unmarked ones through tun0" \
 conf=$TMPDIR/flowd.conf
 sock=$TMPDIR/flowd.sock
 flowd_conf "$conf" 'flush: { method = "delete"; };'
+sed -i 's/^devices = .*/devices = [ "eth0", "eth2" ];/' "$conf"
 flowd_start router "$conf" || bail "flowd did not start"
 fc() { in_ns router "$FLOWCTL_BIN" -s "$sock" "$@"; }
-check "flowtable = eth0 + tunnels tun0 tun2 + their underlay eth1" \
-	flowtable_is router "eth0 eth1 tun0 tun2"
+check "flowtable = eth0 eth2 + tunnels tun0 tun2 tun4 + their underlay eth1" \
+	flowtable_is router "eth0 eth1 eth2 tun0 tun2 tun4"
 
-# Two streams, to ports 5201 (unmarked) and 5202 (marked): one TCP
-# connection each, a 64 KiB write every 10 ms until killed.
+# Three streams, to ports 5201 (unmarked), 5202 (marked) and 5203 (from
+# the VRF's link): one TCP connection each, a 64 KiB write every 10 ms
+# until killed.
 pids=()
-for port in 5201 5202; do
+for port in 5201 5202 5203; do
 	ip netns exec server python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -77,18 +122,20 @@ while c.recv(1 << 16):
 	pass' "$port" >"$TMPDIR/sink-$port.out" 2>&1 &
 	pids+=($!)
 done
-for port in 5201 5202; do
+for port in 5201 5202 5203; do
 	wait_until 10 bash -c "ip netns exec server ss -ltn | grep -q ':$port '" ||
 		bail "sink $port"
 done
-for port in 5201 5202; do
+for port in 5201 5202 5203; do
+	src=10.0.0.2
+	[ $port = 5203 ] && src=10.9.0.2
 	ip netns exec client python3 -c '
 import socket, sys, time
-c = socket.create_connection(("10.2.0.2", int(sys.argv[1])))
+c = socket.create_connection(("10.2.0.2", int(sys.argv[1])), source_address=(sys.argv[2], 0))
 buf = bytes(1 << 16)
 while True:
 	c.sendall(buf)
-	time.sleep(0.01)' "$port" >"$TMPDIR/source-$port.out" 2>&1 &
+	time.sleep(0.01)' "$port" "$src" >"$TMPDIR/source-$port.out" 2>&1 &
 	pids+=($!)
 done
 # ids PORT: the conntrack ids of the offloaded entries to PORT, sorted.
@@ -97,8 +144,8 @@ ids() {
 		sed -n 's/.*id=\([0-9]*\).*/\1/p' | sort -n | paste -sd' '
 }
 n_ids() { local v; v=$(ids "$1"); set -- $v; echo $#; }
-both_offloaded() { [ "$(n_ids 5201)" -ge 1 ] && [ "$(n_ids 5202)" -ge 1 ]; }
-check "both streams are [OFFLOAD]" wait_until "$(deadline 30)" both_offloaded
+all_offloaded() { [ "$(n_ids 5201)" -ge 1 ] && [ "$(n_ids 5202)" -ge 1 ] && [ "$(n_ids 5203)" -ge 1 ]; }
+check "all three streams are [OFFLOAD]" wait_until "$(deadline 30)" all_offloaded
 check "the stream to 5202 carries conntrack mark 1" \
 	bash -c "ip netns exec router conntrack -L -p tcp --dport 5202 2>/dev/null | grep -q 'mark=1'"
 check_not "the stream to 5201 does not" \
@@ -113,16 +160,19 @@ print(t["offloaded"]["sw"] + t["offloaded"]["hw"])' "$1"
 # Settled: the entries (control connections offload a little later) and
 # flowd's counts agree.
 counts_ok() {
-	[ "$(offloaded tun0)" = "$(n_ids 5201)" ] && [ "$(offloaded tun2)" = "$(n_ids 5202)" ]
+	[ "$(offloaded tun0)" = "$(n_ids 5201)" ] && [ "$(offloaded tun2)" = "$(n_ids 5202)" ] &&
+		[ "$(offloaded tun4)" = "$(n_ids 5203)" ]
 }
 wait_until "$(deadline 15)" counts_ok
 keep=$(ids 5201)
 gone=$(ids 5202)
-note "offloaded entries: port 5201 [$keep], port 5202 [$gone]"
-note "flowctl counts: tun0 $(offloaded tun0), tun2 $(offloaded tun2)"
+vrf=$(ids 5203)
+note "offloaded entries: port 5201 [$keep], port 5202 [$gone], port 5203 [$vrf]"
+note "flowctl counts: tun0 $(offloaded tun0), tun2 $(offloaded tun2), tun4 $(offloaded tun4)"
 check "flowctl status counts the unmarked port's entries on tun0" \
 	[ "$(offloaded tun0)" = "$(n_ids 5201)" ]
 check "and the marked port's on tun2" [ "$(offloaded tun2)" = "$(n_ids 5202)" ]
+check "and the VRF link's on tun4" [ "$(offloaded tun4)" = "$(n_ids 5203)" ]
 
 n_gone=$(n_ids 5202)
 fc -j flush tunnel tun2 >"$TMPDIR/flush.json" 2>&1
@@ -137,6 +187,18 @@ for i in $gone; do
 	check_not "the marked port's entry $i is gone" has_id "$i"
 done
 check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
+check "and so do the VRF link's" [ "$(ids 5203)" = "$vrf" ]
+
+n_vrf=$(n_ids 5203)
+fc -j flush tunnel tun4 >"$TMPDIR/flush4.json" 2>&1
+note "flush tunnel tun4: $(tr -d '\n' <"$TMPDIR/flush4.json")"
+check "flowctl flush tunnel tun4 returns exactly the VRF link's $n_vrf entries" \
+	python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["flushed"] != int(sys.argv[2]))' \
+	"$TMPDIR/flush4.json" "$n_vrf"
+for i in $vrf; do
+	check_not "the VRF link's entry $i is gone" has_id "$i"
+done
+check "the unmarked port's entries still stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 
 flowd_stop
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
