@@ -174,30 +174,28 @@ check "flowctl status counts the unmarked port's entries on tun0" \
 check "and the marked port's on tun2" [ "$(offloaded tun2)" = "$(n_ids 5202)" ]
 check "and the VRF link's on tun4" [ "$(offloaded tun4)" = "$(n_ids 5203)" ]
 
-n_gone=$(n_ids 5202)
-fc -j flush tunnel tun2 >"$TMPDIR/flush.json" 2>&1
-note "flush tunnel tun2: $(tr -d '\n' <"$TMPDIR/flush.json")"
-check "flowctl flush tunnel tun2 returns exactly the marked port's $n_gone entries" \
-	python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["flushed"] != int(sys.argv[2]))' \
-	"$TMPDIR/flush.json" "$n_gone"
 has_id() {
 	in_ns router conntrack -L -o id 2>/dev/null | grep -q "id=$1\b"
 }
-for i in $gone; do
-	check_not "the marked port's entry $i is gone" has_id "$i"
-done
+# flush_exactly TUNNEL WHAT IDS: `flowctl flush tunnel TUNNEL` reports as
+# many entries as IDS has and deletes each of them.
+flush_exactly() {
+	local tun=$1 what=$2 ids=$3 n i
+	n=$(wc -w <<<"$ids")
+	fc -j flush tunnel "$tun" >"$TMPDIR/flush-$tun.json" 2>&1
+	note "flush tunnel $tun: $(tr -d '\n' <"$TMPDIR/flush-$tun.json")"
+	check "flowctl flush tunnel $tun returns exactly the $what's $n entries" \
+		python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["flushed"] != int(sys.argv[2]))' \
+		"$TMPDIR/flush-$tun.json" "$n"
+	for i in $ids; do
+		check_not "the $what's entry $i is gone" has_id "$i"
+	done
+}
+
+flush_exactly tun2 "marked port" "$gone"
 check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 check "and so do the VRF link's" [ "$(ids 5203)" = "$vrf" ]
-
-n_vrf=$(n_ids 5203)
-fc -j flush tunnel tun4 >"$TMPDIR/flush4.json" 2>&1
-note "flush tunnel tun4: $(tr -d '\n' <"$TMPDIR/flush4.json")"
-check "flowctl flush tunnel tun4 returns exactly the VRF link's $n_vrf entries" \
-	python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["flushed"] != int(sys.argv[2]))' \
-	"$TMPDIR/flush4.json" "$n_vrf"
-for i in $vrf; do
-	check_not "the VRF link's entry $i is gone" has_id "$i"
-done
+flush_exactly tun4 "VRF link" "$vrf"
 check "the unmarked port's entries still stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 
 flowd_stop
