@@ -493,13 +493,18 @@ static void set_resolved(struct ct_ctx *ct, struct ct_flow *f, int32_t in_if, in
  * default route): so each VRF's table is asked too (the route that
  * matched, with its prefix length), and the most specific match wins,
  * the main table on a tie.  False while an answer is missing.
+ *
+ * (An entry pointer lives only until the next answer(): adding a key may
+ * grow the table.  What is kept is copied.)
  */
 static bool source_device(struct ct_ctx *ct, const struct ct_flow *f, struct ask *ask,
 			  int *err, int32_t *in0)
 {
-	const struct ct_pc_entry *e, *best = NULL;
+	const struct ct_pc_entry *e;
 	struct ct_rtkey k;
 	bool complete = true;
+	int32_t best_if = 0, best_vrf = 0;
+	int best_plen = -1;
 
 	key_output(&k, f, f->src);
 	e = answer(ct, &k, ask, err);
@@ -510,15 +515,20 @@ static bool source_device(struct ct_ctx *ct, const struct ct_flow *f, struct ask
 	if (ct->n_vrfs == 0)
 		return complete;
 	for (size_t i = 0; i <= ct->n_vrfs; i++) {
-		key_probe(&k, f, f->src, i == 0 ? 0 : ct->vrfs[i - 1]);
+		int32_t vrf = i == 0 ? 0 : ct->vrfs[i - 1];
+
+		key_probe(&k, f, f->src, vrf);
 		e = answer(ct, &k, ask, err);
-		if (e == NULL)
+		if (e == NULL) {
 			complete = false;
-		else if (e->ifindex > 0 && (best == NULL || e->plen > best->plen))
-			best = e;
+		} else if (e->ifindex > 0 && e->plen > best_plen) {
+			best_plen = e->plen;
+			best_if = e->ifindex;
+			best_vrf = vrf;
+		}
 	}
-	if (complete && best != NULL && best->key.oif != 0)
-		*in0 = best->ifindex;
+	if (complete && best_vrf != 0)
+		*in0 = best_if;
 	return complete;
 }
 
@@ -545,9 +555,11 @@ static int resolve_flow(struct ct_ctx *ct, const struct ct_flow *f, struct ask *
 
 	key_output(&k, f, f->rdst);
 	e = answer(ct, &k, ask, &err);
+	complete = e != NULL;
 	if (e != NULL)
 		out0 = e->ifindex;
-	complete = source_device(ct, f, ask, &err, &in0) && e != NULL;
+	if (!source_device(ct, f, ask, &err, &in0))
+		complete = false;
 	if (err < 0)
 		return err;
 	if (!complete)

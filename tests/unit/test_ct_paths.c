@@ -444,21 +444,21 @@ static const struct ctspec flow_vrf = { AF_INET, "10.9.0.2", "10.2.0.2", NULL, N
 					IPPROTO_TCP, 40003, 5203, 5,
 					IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 };
 
+static struct plan_device vrf_devs[] = {
+	{ .name = "eth0", .ifindex = 2 },
+	{ .name = "eth1", .ifindex = 3 },
+	{ .name = "eth2", .ifindex = VRF_ETH, .l3mdev_ifindex = VRF_BLUE },
+	{ .name = "tun0", .ifindex = 5 },
+	{ .name = "tun6", .ifindex = VRF_TUN, .l3mdev_ifindex = VRF_BLUE },
+};
+static struct plan_tunnel vrf_tuns[] = {
+	{ .name = "tun0", .ifindex = 5, .underlay_ifindex = 3, .underlay = "eth1" },
+	{ .name = "tun6", .ifindex = VRF_TUN, .underlay_ifindex = 3, .underlay = "eth1" },
+};
+static const struct plan with_vrf = { vrf_devs, 5, vrf_tuns, 2 };
+
 static void test_vrf_attribution(void **state)
 {
-	struct plan_device vdevs[] = {
-		{ .name = "eth0", .ifindex = 2 },
-		{ .name = "eth1", .ifindex = 3 },
-		{ .name = "eth2", .ifindex = VRF_ETH, .l3mdev_ifindex = VRF_BLUE },
-		{ .name = "tun0", .ifindex = 5 },
-		{ .name = "tun6", .ifindex = VRF_TUN, .l3mdev_ifindex = VRF_BLUE },
-	};
-	struct plan_tunnel vtuns[] = {
-		{ .name = "tun0", .ifindex = 5, .underlay_ifindex = 3, .underlay = "eth1" },
-		{ .name = "tun6", .ifindex = VRF_TUN, .underlay_ifindex = 3,
-		  .underlay = "eth1" },
-	};
-	const struct plan with_vrf = { vdevs, 5, vtuns, 2 };
 	const struct ctspec *av[] = { &flow_a, &flow_vrf };
 	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun6" };
 	struct ct_ctx *ct = tracker();
@@ -495,6 +495,33 @@ static void test_vrf_attribution(void **state)
 	assert_int_equal(ct_set_plan(ct, &two_tunnels), 0);
 	assert_int_equal(ct_update_paths(ct), 0);
 	assert_int_equal(flow(ct, 5)->out_if, 5);
+	ct_close(ct);
+}
+
+/*
+ * Many VRF flows, one at a time: the cache grows from walk to walk (five
+ * keys per new source: its output lookup, its matches in main and in
+ * the VRF, and two input lookups), and every flow lands on the VRF's
+ * devices.
+ */
+static void test_vrf_many_flows(void **state)
+{
+	struct ct_ctx *ct = tracker();
+	char src[32];
+
+	assert_int_equal(ct_set_plan(ct, &with_vrf), 0);
+	for (int i = 0; i < 200; i++) {
+		struct ctspec s = flow_vrf;
+		const struct ctspec *one[] = { &s };
+
+		snprintf(src, sizeof(src), "10.9.0.%d", 1 + i % 250);
+		s.src = src;
+		s.sport = (uint16_t)(20000 + i);
+		s.id = 1000 + (uint32_t)i;
+		feed(ct, one, 1);
+		assert_int_equal(flow(ct, s.id)->in_if, VRF_ETH);
+		assert_int_equal(flow(ct, s.id)->out_if, VRF_TUN);
+	}
 	ct_close(ct);
 }
 
@@ -589,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_input_lookups),
 		cmocka_unit_test(test_fwmark_attribution),
 		cmocka_unit_test(test_vrf_attribution),
+		cmocka_unit_test(test_vrf_many_flows),
 		cmocka_unit_test(test_mark_change),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_pcache_remove),
