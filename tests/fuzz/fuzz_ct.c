@@ -117,10 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ct_flow f;
 		struct ct_route r;
 		uint32_t status;
+		uint8_t plen;
 
 		(void)ct_msg_parse(buf, size, &f, &status);
 		(void)ct_route_parse(buf, size, &r);
-		(void)ct_lookup_parse(buf, size);
+		(void)ct_lookup_parse(buf, size, &plen);
 	}
 	ct_close(ct);
 	free(buf);
