@@ -75,7 +75,6 @@ bool ct_rtkey_in_prefix(const struct ct_rtkey *k, int family, unsigned int plen,
 struct ct_pdev {
 	char name[IFNAMSIZ];
 	int ifindex;
-	int l3mdev;			/* its VRF device, 0 if none */
 };
 
 struct ct_ptun {

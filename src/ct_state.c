@@ -376,7 +376,7 @@ int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 {
 	struct ct_pdev *devs = NULL;
 	struct ct_ptun *tuns = NULL;
-	int32_t *vrfs = NULL;
+	int32_t *vrfs = NULL, vrf;
 	size_t n_vrfs = 0;
 
 	if (plan->n_devices > 0) {
@@ -400,9 +400,9 @@ int ct_set_plan(struct ct_ctx *ct, const struct plan *plan)
 		memcpy(devs[i].name, plan->devices[i].name, IFNAMSIZ);
 		devs[i].name[IFNAMSIZ - 1] = '\0';
 		devs[i].ifindex = plan->devices[i].ifindex;
-		devs[i].l3mdev = plan->devices[i].l3mdev_ifindex;
-		if (devs[i].l3mdev > 0 && !has_vrf(vrfs, n_vrfs, devs[i].l3mdev))
-			vrfs[n_vrfs++] = devs[i].l3mdev;
+		vrf = plan->devices[i].l3mdev_ifindex;
+		if (vrf > 0 && !has_vrf(vrfs, n_vrfs, vrf))
+			vrfs[n_vrfs++] = vrf;
 	}
 	for (size_t i = 0; i < plan->n_tunnels; i++) {
 		memcpy(tuns[i].name, plan->tunnels[i].name, IFNAMSIZ);
