@@ -60,7 +60,8 @@ struct flowd {
 	/* Debounce: reconcile 20 ms after the last event, 100 ms after the first. */
 	ev_timer debounce;
 	ev_tstamp burst_start;
-	bool reconcile_pending;
+	bool reconcile_pending;		/* the debounce timer runs ... */
+	bool full_pending;		/* ... for a reconcile (else flow paths only) */
 	bool nft_changed;		/* our table changed behind our back */
 	unsigned int retry_backoff;	/* failed reconciles in a row */
 
@@ -115,6 +116,12 @@ void daemon_fini(struct flowd *fd);
 /* Ask for a reconcile soon (debounced). */
 void daemon_schedule(struct flowd *fd);
 /*
+ * Ask for the offloaded flows' paths to be looked up again soon (debounced
+ * like a reconcile, and part of one if one is due): route events that
+ * dropped cached flow paths and cannot move a tunnel.
+ */
+void daemon_schedule_paths(struct flowd *fd);
+/*
  * Reload the config file (SIGHUP, flowctl reload); 0, or -1 with the
  * reason in err and the running configuration kept.  *changed (may be
  * NULL) tells whether the file said anything new.
@@ -135,6 +142,8 @@ void conntrack_conf_changed(struct flowd *fd, const struct conf *prev);
 /* After a reconcile: flush flows whose path went stale, update paths. */
 void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan);
+/* Look up again the flow paths route events dropped (no reconcile). */
+void conntrack_update_paths(struct flowd *fd);
 
 /* The control socket for conf (daemon_control.c); NULL with err on failure. */
 struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);

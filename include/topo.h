@@ -23,8 +23,19 @@ struct nlmsghdr;
 struct ev_loop;
 struct topo_ctx;
 
+/*
+ * What a batch of events changed.  Only TOPO_CHANGE_ALL can move a
+ * tunnel, its underlay or the flowtable's devices (a reconcile); route
+ * events the route hook alone wanted change offloaded flows' paths and
+ * nothing else, so they cost a path update, not a reconcile.
+ */
+enum topo_change {
+	TOPO_CHANGE_ALL,	/* links, addresses, tunnels' routes, lost events */
+	TOPO_CHANGE_FLOW_PATHS,	/* only routes the route hook asked for */
+};
+
 /* Called after a batch of events or a resync changed something. */
-typedef void (*topo_changed_cb)(void *arg);
+typedef void (*topo_changed_cb)(void *arg, enum topo_change what);
 
 struct topo_stats {
 	uint64_t events;		/* cache changes seen */
@@ -36,6 +47,7 @@ struct topo_stats {
 	uint64_t route_events;		/* route, rule and nexthop events seen */
 	uint64_t route_overruns;	/* ENOBUFS on the route event socket */
 	uint64_t route_reconciles;	/* changes route events reported (each a debounced reconcile) */
+	uint64_t route_path_updates;	/* batches that changed only flow paths (no reconcile) */
 	uint64_t route_lookups;		/* RTM_GETROUTE requests for tunnels' underlays */
 	uint64_t foreign;		/* datagrams not from the kernel, dropped */
 };
@@ -44,7 +56,8 @@ struct topo_stats {
  * Told about every route, rule and nexthop event (nlh, the bytes left in
  * its buffer), and with nlh NULL that anything may have changed (events
  * lost, links changed, a resync).  Returns true when the event matters to
- * the caller: then topo reports a change (the daemon's reconcile).
+ * the caller: then topo reports TOPO_CHANGE_FLOW_PATHS, unless the same
+ * batch also had a change of its own (TOPO_CHANGE_ALL).
  */
 typedef bool (*topo_route_hook)(void *arg, const struct nlmsghdr *nlh, size_t len);
 
@@ -82,8 +95,9 @@ void topo_get_stats(const struct topo_ctx *ctx, struct topo_stats *out);
 void topo_set_route_hook(struct topo_ctx *ctx, topo_route_hook hook, void *arg);
 /*
  * One datagram of the route event socket (for the tests; topo reads the
- * socket itself).  Sets "changed" for events that can move a tunnel's
- * underlay or that the hook wants; topo_dispatch() or the watcher reports.
+ * socket itself).  Notes a change for events that can move a tunnel's
+ * underlay (ALL) or that the hook wants (FLOW_PATHS); topo_dispatch() or
+ * the watcher reports it.
  */
 void topo_route_events(struct topo_ctx *ctx, const void *buf, size_t len);
 

@@ -14,12 +14,15 @@
 #include "notify.h"
 #include "topo.h"
 
-static void topo_changed(void *arg)
+static void topo_changed(void *arg, enum topo_change what)
 {
 	struct flowd *fd = arg;
 
 	fd->counters.rtnl_events++;
-	daemon_schedule(fd);
+	if (what == TOPO_CHANGE_FLOW_PATHS)
+		daemon_schedule_paths(fd);
+	else
+		daemon_schedule(fd);
 }
 
 /* Route events drop the flow path lookups they can change (ct_paths.c). */

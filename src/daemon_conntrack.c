@@ -199,6 +199,16 @@ void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 	fd->n_fps = n_fps;
 }
 
+void conntrack_update_paths(struct flowd *fd)
+{
+	int r;
+
+	if (fd->ct == NULL)
+		return;
+	if ((r = ct_update_paths(fd->ct)) < 0)
+		log_warnx("looking up flow paths failed: %s (retried)", strerror(-r));
+}
+
 json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 		     struct proto_error *err)
 {

@@ -253,6 +253,8 @@ static const struct known_counter {
 	  "Times route notifications were lost to a socket overrun (ENOBUFS)." },
 	{ "route_reconciles", "flowd_route_reconciles_total", "counter", NULL,
 	  "Reconciles route notifications asked for (underlay may move, or lost)." },
+	{ "route_path_updates", "flowd_route_path_updates_total", "counter", NULL,
+	  "Flow path updates route notifications asked for, without a reconcile." },
 	{ "route_lookups", "flowd_route_lookups_total", "counter", NULL,
 	  "Route lookups (RTM_GETROUTE) made for tunnels' underlays." },
 	{ "path_lookups", "flowd_path_lookups_total", "counter", NULL,

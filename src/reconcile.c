@@ -4,7 +4,8 @@
  *
  * Events only schedule work; the work runs from a debounce timer so that a
  * burst (a flapping link, a routing daemon installing 10k routes) costs one
- * reconcile.  The timer fires 20 ms after the last event of a burst, and
+ * reconcile.  Route events that can only change offloaded flows' paths
+ * schedule a path update instead: no topology dump, plan or table read.  The timer fires 20 ms after the last event of a burst, and
  * never later than 100 ms after its first, which bounds the latency while
  * events keep coming.
  *
@@ -42,7 +43,7 @@ void daemon_error(struct flowd *fd, const char *fmt, ...)
 	log_err("%s", fd->last_error);
 }
 
-void daemon_schedule(struct flowd *fd)
+static void debounce_arm(struct flowd *fd)
 {
 	ev_tstamp now = ev_now(fd->loop);
 	ev_tstamp at;
@@ -59,6 +60,20 @@ void daemon_schedule(struct flowd *fd)
 	ev_timer_start(fd->loop, &fd->debounce);
 }
 
+void daemon_schedule(struct flowd *fd)
+{
+	fd->full_pending = true;
+	debounce_arm(fd);
+}
+
+void daemon_schedule_paths(struct flowd *fd)
+{
+	/* A retry's backoff keeps its delay: the reconcile updates paths too. */
+	if (fd->full_pending && fd->retry_backoff > 0)
+		return;
+	debounce_arm(fd);
+}
+
 /* After a failure: try again later, backing off while it keeps failing. */
 static void schedule_retry(struct flowd *fd)
 {
@@ -73,6 +88,7 @@ static void schedule_retry(struct flowd *fd)
 	ev_timer_set(&fd->debounce, delay, 0);
 	ev_timer_start(fd->loop, &fd->debounce);
 	fd->reconcile_pending = true;
+	fd->full_pending = true;
 	fd->burst_start = ev_now(fd->loop);
 	log_info("retrying in %.1f s", delay);
 }
@@ -320,9 +336,18 @@ static void report(struct flowd *fd, bool became_ready)
 void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct flowd *fd = w->data;
-	bool first;
+	bool first, full = fd->full_pending || !fd->ready;
 
 	fd->reconcile_pending = false;
+	fd->full_pending = false;
+	/*
+	 * Route events that only dropped flow paths: look those up again, and
+	 * leave the table, the plan and the sync state as they are.
+	 */
+	if (!full) {
+		conntrack_update_paths(fd);
+		return;
+	}
 	/*
 	 * Errors from before are over once a pass succeeds: `flowctl status`
 	 * shows only what failed in this one (a failed pass always sets one).

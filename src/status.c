@@ -176,14 +176,15 @@ static json_t *counters_json(const struct flowd_counters *c, const struct topo_s
 {
 	const struct ct_stats *ct = &cc->stats;
 
-	/* 26 counters: json_pack silently ignores pairs the format lacks. */
+	/* 27 counters: json_pack silently ignores pairs the format lacks. */
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rtnl_events", (json_int_t)c->rtnl_events,
 		"rtnl_resyncs", (json_int_t)ts->resyncs,
 		"route_events", (json_int_t)ts->route_events,
 		"route_overruns", (json_int_t)ts->route_overruns,
 		"route_reconciles", (json_int_t)ts->route_reconciles,
+		"route_path_updates", (json_int_t)ts->route_path_updates,
 		"route_lookups", (json_int_t)ts->route_lookups,
 		"path_lookups", (json_int_t)path_lookups,
 		"ct_events", (json_int_t)ct->events,

@@ -15,7 +15,9 @@
  * nexthop event, or a route event whose prefix holds a tunnel's remote
  * address, can move a tunnel's underlay: "changed".  Other route events
  * cannot, and only go to the route hook (the conntrack module drops the
- * flow path lookups they can change).  Overruns (ENOBUFS) mean "anything
+ * flow path lookups they can change); when it wanted one, the report says
+ * "flow paths only", and the daemon looks those paths up again without a
+ * reconcile.  Overruns (ENOBUFS) mean "anything
  * may have changed": changed, and the hook is told so; nothing is
  * re-read.  Only messages from the kernel (nl_pid 0) count.
  *
@@ -111,19 +113,28 @@ struct topo_ctx {
 	bool links_stale;
 	bool changed;				/* set by cache callbacks */
 	bool route_changed;			/* ... of which by route events */
+	bool paths_changed;			/* route events the hook wanted */
 	bool resync_pending;
 	struct topo_stats stats;
 };
 
+/* Report what changed since the last report, if anything. */
 static void topo_notify(struct topo_ctx *ctx)
 {
-	/* Counted apart: how often route churn costs a reconcile. */
+	enum topo_change what = ctx->changed ? TOPO_CHANGE_ALL : TOPO_CHANGE_FLOW_PATHS;
+
+	if (!ctx->changed && !ctx->paths_changed)
+		return;
+	/* Counted apart: how often route churn costs a reconcile, or less. */
 	if (ctx->route_changed)
 		ctx->stats.route_reconciles++;
+	else if (what == TOPO_CHANGE_FLOW_PATHS)
+		ctx->stats.route_path_updates++;
 	ctx->route_changed = false;
 	ctx->changed = false;
+	ctx->paths_changed = false;
 	if (ctx->cb != NULL)
-		ctx->cb(ctx->cb_arg);
+		ctx->cb(ctx->cb_arg, what);
 }
 
 static void cache_changed(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
@@ -210,8 +221,9 @@ void topo_route_events(struct topo_ctx *ctx, const void *buf, size_t len)
 			continue;
 		}
 		ctx->stats.route_events++;
+		/* The hook's paths move without a reconcile (see topo_notify()). */
 		if (ctx->route_hook != NULL && ctx->route_hook(ctx->route_arg, m, (size_t)rem))
-			moves = true;
+			ctx->paths_changed = true;
 		if (moves) {
 			ctx->stats.events++;
 			ctx->changed = true;
@@ -289,8 +301,7 @@ static void route_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct topo_ctx *ctx = w->data;
 
 	route_dispatch(ctx);
-	if (ctx->changed)
-		topo_notify(ctx);
+	topo_notify(ctx);
 	ev_io_start(loop, &ctx->rt_io);
 }
 
@@ -495,6 +506,7 @@ int topo_resync(struct topo_ctx *ctx)
 		ctx->resync_pending = false;
 	}
 	/* Even a failed refill leaves stale links to re-dump: say so. */
+	ctx->changed = true;
 	topo_notify(ctx);
 	return ret;
 }
@@ -531,8 +543,7 @@ int topo_dispatch(struct topo_ctx *ctx)
 	else if (ctx->resync_pending && ctx->loop == NULL)
 		ret = topo_resync(ctx);
 	route_dispatch(ctx);
-	if (ctx->changed)
-		topo_notify(ctx);
+	topo_notify(ctx);
 	return ret;
 }
 

@@ -49,6 +49,7 @@ void __wrap_topo_get_stats(const struct topo_ctx *ctx, struct topo_stats *out)
 	out->route_events = 20001;
 	out->route_overruns = 3;
 	out->route_reconciles = 4;
+	out->route_path_updates = 5;
 	out->route_lookups = 6;
 }
 

@@ -20,8 +20,9 @@
 #include "topo.h"
 #include "tunnel_route.h"
 
-static void changed(void *arg)
+static void changed(void *arg, enum topo_change what)
 {
+	(void)what;
 	(*(int *)arg)++;
 }
 

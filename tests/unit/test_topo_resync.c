@@ -90,8 +90,11 @@ static bool hook(void *arg, const struct nlmsghdr *nlh, size_t len)
 	return hook_answer;
 }
 
-static void changed(void *arg)
+static enum topo_change last_change;
+
+static void changed(void *arg, enum topo_change what)
 {
+	last_change = what;
 	(*(int *)arg)++;
 }
 
@@ -173,6 +176,7 @@ static void test_route_enobufs(void **state)
 	assert_int_equal(st.route_overruns, 1);
 	assert_int_equal(hook_all, 1);		/* the flow paths: look up again */
 	assert_int_equal(calls, 1);		/* tunnels: reconcile */
+	assert_int_equal(last_change, TOPO_CHANGE_ALL);
 	/* Nothing is re-read for it: no cache refill. */
 	assert_int_equal(st.resyncs, 0);
 	assert_int_equal(st.resync_failures, 0);
@@ -214,6 +218,7 @@ static void test_route_sender(void **state)
 	assert_int_equal(st.route_events, 1);
 	assert_int_equal(hook_msgs, 1);
 	assert_int_equal(calls, 1);
+	assert_int_equal(last_change, TOPO_CHANGE_ALL);	/* rules move tunnels too */
 	topo_fini(ctx);
 }
 
@@ -221,9 +226,11 @@ static void test_route_sender(void **state)
 static void test_route_filter(void **state)
 {
 	struct topo_ctx *ctx;
+	struct topo_stats st;
 	struct topo t;
-	union nlbuf buf;
-	struct nlmsghdr *nlh;
+	union nlbuf buf, rbuf;
+	struct nlmsghdr *nlh, *rule;
+	uint64_t reconciles;
 	int calls = 0;
 
 	if (topo_init(&ctx, NULL, changed, &calls) < 0)
@@ -243,10 +250,30 @@ static void test_route_filter(void **state)
 	assert_int_equal(topo_dispatch(ctx), 0);
 	assert_int_equal(hook_msgs, 2);
 	assert_int_equal(calls, 1);		/* no tunnel's remote in it */
-	hook_answer = true;			/* but the flow paths want it */
+	topo_get_stats(ctx, &st);
+	reconciles = st.route_reconciles;	/* the one before the dump */
+	hook_answer = true;			/* but the flow paths want it: */
 	topo_route_events(ctx, nlh, nlh->nlmsg_len);
 	assert_int_equal(topo_dispatch(ctx), 0);
 	assert_int_equal(calls, 2);
+	/* ... a path update, not a reconcile. */
+	assert_int_equal(last_change, TOPO_CHANGE_FLOW_PATHS);
+	topo_get_stats(ctx, &st);
+	assert_int_equal(st.route_path_updates, 1);
+	assert_int_equal(st.route_reconciles, reconciles);
+	/* The same with a rule event in the batch: one reconcile covers both. */
+	topo_route_events(ctx, nlh, nlh->nlmsg_len);
+	rule = nl_msg_start(&rbuf, RTM_NEWRULE, sizeof(struct rtmsg));
+	topo_route_events(ctx, rule, rule->nlmsg_len);
+	assert_int_equal(topo_dispatch(ctx), 0);
+	assert_int_equal(calls, 3);
+	assert_int_equal(last_change, TOPO_CHANGE_ALL);
+	topo_get_stats(ctx, &st);
+	assert_int_equal(st.route_path_updates, 1);
+	assert_int_equal(st.route_reconciles, reconciles + 1);
+	/* Nothing new: no report. */
+	assert_int_equal(topo_dispatch(ctx), 0);
+	assert_int_equal(calls, 3);
 	topo_fini(ctx);
 }
 

@@ -24,6 +24,10 @@
 # main table, with a default route, would send it and its replies
 # elsewhere): flowctl counts it on tun4, and `flowctl flush tunnel tun4`
 # deletes exactly its entry.
+#
+# Last, the main table's route to the server network moves from tun0 to
+# tun2: flowd follows the kernel (the unmarked stream counted on tun2)
+# with a flow path update, not a reconcile.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
 topo_up ipip
@@ -197,6 +201,41 @@ check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "
 check "and so do the VRF link's" [ "$(ids 5203)" = "$vrf" ]
 flush_exactly tun4 "VRF link" "$vrf"
 check "the unmarked port's entries still stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
+
+# A route move no tunnel feels: the main table's route to the server
+# network goes from tun0 to tun2 (and the remote's way back from tun1 to
+# tun3).  The kernel's check of the flows' cached routes returns the
+# unmarked stream to the slow path, which offloads it again through tun2.
+# flowd must follow by looking up the dropped flow paths alone: no
+# reconcile (no topology dump, plan or table read) for it.
+pr_counters() {
+	flowd_st '" ".join(str(d["counters"][k]) for k in
+		("route_reconciles", "route_path_updates", "reconciles", "path_lookups"))'
+}
+rx_bytes() { in_ns remote cat "/sys/class/net/$1/statistics/rx_bytes"; }
+read -r rr0 pu0 rc0 pl0 < <(pr_counters)
+in_ns router ip route replace 10.2.0.0/24 dev tun2 || bail "main route via tun2"
+in_ns remote ip route replace 10.0.0.0/24 dev tun3 || bail "remote route via tun3"
+moved() {
+	[ "$(n_ids 5201)" -ge 1 ] && [ "$(offloaded tun0)" = 0 ] &&
+		[ "$(offloaded tun2)" = "$(($(n_ids 5201) + $(n_ids 5202)))" ]
+}
+check "after the move flowctl counts the unmarked port's entries on tun2, none on tun0" \
+	wait_until "$(deadline 20)" moved
+read -r rr1 pu1 rc1 pl1 < <(pr_counters)
+note "route_reconciles $rr0 -> $rr1, route_path_updates $pu0 -> $pu1," \
+	"reconciles $rc0 -> $rc1, path_lookups $pl0 -> $pl1"
+# What the kernel does: the stream's outer packets reach the remote on tun3.
+t1=$(rx_bytes tun1) t3=$(rx_bytes tun3)
+sleep 1
+t1=$(($(rx_bytes tun1) - t1)) t3=$(($(rx_bytes tun3) - t3))
+note "remote rx in 1 s: tun1 $t1 bytes, tun3 $t3 bytes"
+check "the kernel sends the stream through tun2 now (the remote's tun3 receives it)" \
+	[ "$t3" -gt 100000 -a "$t1" -lt 10000 ]
+check "the unmarked port's entries are [OFFLOAD] again" [ "$(n_ids 5201)" -ge 1 ]
+check "the route events asked for flow path updates" [ "$pu1" -gt "$pu0" ]
+check "and the paths were looked up again" [ "$pl1" -gt "$pl0" ]
+check "but for no reconcile" [ "$rr1" = "$rr0" -a "$rc1" = "$rc0" ]
 
 flowd_stop
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
