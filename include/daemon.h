@@ -18,6 +18,7 @@
 #include "accel.h"
 #include "conf.h"
 #include "plan.h"
+#include "reconcile_sched.h"
 
 struct topo_ctx;
 struct nft_ctx;
@@ -57,13 +58,10 @@ struct flowd {
 	struct nft_watch *watch;
 	ev_io watch_io;
 
-	/* Debounce: reconcile 20 ms after the last event, 100 ms after the first. */
+	/* Debounce and retry backoff (reconcile_sched.h): one timer. */
 	ev_timer debounce;
-	ev_tstamp burst_start;
-	bool reconcile_pending;		/* the debounce timer runs ... */
-	bool full_pending;		/* ... for a reconcile (else flow paths only) */
+	struct reconcile_sched sched;
 	bool nft_changed;		/* our table changed behind our back */
-	unsigned int retry_backoff;	/* failed reconciles in a row */
 
 	struct ct_ctx *ct;		/* offloaded flows (conntrack) */
 	ev_io ct_io;

@@ -5,9 +5,9 @@
  * Events only schedule work; the work runs from a debounce timer so that a
  * burst (a flapping link, a routing daemon installing 10k routes) costs one
  * reconcile.  Route events that can only change offloaded flows' paths
- * schedule a path update instead: no topology dump, plan or table read.  The timer fires 20 ms after the last event of a burst, and
- * never later than 100 ms after its first, which bounds the latency while
- * events keep coming.
+ * schedule a path update instead: no topology dump, plan or table read.
+ * When the timer fires, and the backoff after failures, is
+ * reconcile_sched.c's arithmetic.
  *
  * Each reconcile reads the table back from the kernel instead of trusting
  * a cached copy: someone may have flushed the ruleset, and the kernel
@@ -27,11 +27,6 @@
 #include "notify.h"
 #include "topo.h"
 
-#define DEBOUNCE_QUIET	0.020	/* s after the last event */
-#define DEBOUNCE_MAX	0.100	/* s after the first event of a burst */
-#define RETRY_MIN	0.2	/* s, doubled per failure in a row */
-#define RETRY_MAX	30.0
-
 void daemon_error(struct flowd *fd, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,18 +38,11 @@ void daemon_error(struct flowd *fd, const char *fmt, ...)
 	log_err("%s", fd->last_error);
 }
 
-static void debounce_arm(struct flowd *fd)
+/* (Re)arm the one timer for work due at `at` (absolute, loop time). */
+static void timer_arm(struct flowd *fd, ev_tstamp at)
 {
 	ev_tstamp now = ev_now(fd->loop);
-	ev_tstamp at;
 
-	if (!fd->reconcile_pending) {
-		fd->reconcile_pending = true;
-		fd->burst_start = now;
-	}
-	at = now + DEBOUNCE_QUIET;
-	if (at > fd->burst_start + DEBOUNCE_MAX)
-		at = fd->burst_start + DEBOUNCE_MAX;
 	ev_timer_stop(fd->loop, &fd->debounce);
 	ev_timer_set(&fd->debounce, at > now ? at - now : 0, 0);
 	ev_timer_start(fd->loop, &fd->debounce);
@@ -62,35 +50,21 @@ static void debounce_arm(struct flowd *fd)
 
 void daemon_schedule(struct flowd *fd)
 {
-	fd->full_pending = true;
-	debounce_arm(fd);
+	timer_arm(fd, sched_event(&fd->sched, ev_now(fd->loop), true));
 }
 
 void daemon_schedule_paths(struct flowd *fd)
 {
-	/* A retry's backoff keeps its delay: the reconcile updates paths too. */
-	if (fd->full_pending && fd->retry_backoff > 0)
-		return;
-	debounce_arm(fd);
+	timer_arm(fd, sched_event(&fd->sched, ev_now(fd->loop), false));
 }
 
 /* After a failure: try again later, backing off while it keeps failing. */
 static void schedule_retry(struct flowd *fd)
 {
-	double delay = RETRY_MIN;
+	ev_tstamp now = ev_now(fd->loop), at = sched_failed(&fd->sched, now);
 
-	for (unsigned int i = 0; i < fd->retry_backoff && delay < RETRY_MAX; i++)
-		delay *= 2;
-	if (delay > RETRY_MAX)
-		delay = RETRY_MAX;
-	fd->retry_backoff++;
-	ev_timer_stop(fd->loop, &fd->debounce);
-	ev_timer_set(&fd->debounce, delay, 0);
-	ev_timer_start(fd->loop, &fd->debounce);
-	fd->reconcile_pending = true;
-	fd->full_pending = true;
-	fd->burst_start = ev_now(fd->loop);
-	log_info("retrying in %.1f s", delay);
+	timer_arm(fd, at);
+	log_info("retrying in %.1f s", at - now);
 }
 
 static void log_plan_change(const struct plan *old, const struct plan *new)
@@ -336,15 +310,13 @@ static void report(struct flowd *fd, bool became_ready)
 void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct flowd *fd = w->data;
-	bool first, full = fd->full_pending || !fd->ready;
+	bool first;
 
-	fd->reconcile_pending = false;
-	fd->full_pending = false;
 	/*
 	 * Route events that only dropped flow paths: look those up again, and
 	 * leave the table, the plan and the sync state as they are.
 	 */
-	if (!full) {
+	if (sched_fire(&fd->sched, fd->ready) == SCHED_PATHS) {
 		conntrack_update_paths(fd);
 		return;
 	}
@@ -369,7 +341,7 @@ void reconcile_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	fd->reconcile_failed = false;
 	fd->reconcile_error[0] = '\0';
 	fd->nft_changed = false;
-	fd->retry_backoff = 0;
+	sched_succeeded(&fd->sched);
 	first = !fd->ready;
 	fd->ready = true;
 	report(fd, first);
