@@ -204,7 +204,8 @@ def status_counters(size):
     except (OSError, ValueError, KeyError):
         return None
     return {k: c.get(k) for k in ("route_events", "route_overruns", "route_reconciles",
-                                  "route_lookups", "path_lookups", "reconciles")}
+                                  "route_path_updates", "route_lookups", "path_lookups",
+                                  "reconciles")}
 
 rows = []
 for s in env.get("sizes", "").split():
