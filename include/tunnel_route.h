@@ -17,6 +17,8 @@
 
 #include "model.h"
 
+struct nl_talk;
+
 /* Reasons a tunnel_route stays unresolved (static strings, compare by pointer or text). */
 extern const char TUNNEL_ROUTE_NO_REMOTE[];		/* "no remote address" */
 extern const char TUNNEL_ROUTE_COLLECT_MD[];		/* "external/collect_md tunnel" */
@@ -77,24 +79,20 @@ int tunnel_route_parse_reply(const struct nlmsghdr *nlh, const struct link *tun,
 			     struct tunnel_route *out);
 
 /*
- * One blocking lookup on nl (a connected NETLINK_ROUTE socket; give it a
- * receive timeout) with sequence number seq; replies with another seq, such
- * as late answers to an earlier timed-out lookup, are skipped.  Always
- * fills *out; returns 0 when the kernel answered (resolved or not), -1 on
- * socket trouble (out then says TUNNEL_ROUTE_LOOKUP_FAILED).
+ * One blocking lookup over t (a NETLINK_ROUTE conversation with a receive
+ * timeout); late answers to an earlier timed-out lookup are skipped.
+ * Always fills *out; returns 0 when the kernel answered (resolved or
+ * not), -1 on socket trouble (out then says TUNNEL_ROUTE_LOOKUP_FAILED).
  */
-int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
-			struct tunnel_route *out);
+int tunnel_route_lookup(struct nl_talk *t, const struct link *tun, struct tunnel_route *out);
 
 /*
  * Replace topo->routes with one entry per LINK_TYPE_TUNNEL link.  Returns
  * 0, or -1 on allocation failure (topo->routes then unchanged).  Socket
- * trouble on one tunnel only leaves that tunnel unresolved.  *seq is the
- * caller's sequence counter, advanced once per lookup; *requests counts
- * the RTM_GETROUTE requests sent (two for a resolved tunnel: the lookup
- * and its RTM_F_FIB_MATCH).
+ * trouble on one tunnel only leaves that tunnel unresolved.  *requests
+ * counts the RTM_GETROUTE requests sent (two for a resolved tunnel: the
+ * lookup and its RTM_F_FIB_MATCH).
  */
-int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq,
-			     uint64_t *requests);
+int tunnel_route_resolve_all(struct nl_talk *t, struct topo *topo, uint64_t *requests);
 
 #endif

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "nl_talk.h"
 
-struct mnl_socket;
 struct nfct_handle;
 struct nfct_filter_dump;
 
@@ -126,8 +126,7 @@ struct ct_ctx {
 	struct nfct_handle *evh;	/* events */
 	struct nfct_handle *dumph;	/* dumps */
 	struct nfct_filter_dump *filter;
-	struct mnl_socket *mnl;		/* deletes: libnfct cannot send CTA_ID */
-	uint32_t seq;
+	struct nl_talk del;		/* deletes: libnfct cannot send CTA_ID */
 	char *rbuf;
 	size_t rbuf_len;
 };

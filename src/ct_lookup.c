@@ -21,46 +21,30 @@
 #include "ct.h"
 #include "ct_int.h"
 #include "log.h"
-#include "nlattr_util.h"
+#include "nl_talk.h"
 
 #define CT_LOOKUP_BATCH 64
 #define CT_LOOKUP_RBUF 8192
 
 struct ct_lookup {
-	int fd;
-	uint32_t portid;
-	uint32_t seq;
+	struct nl_talk talk;
 	char req[CT_LOOKUP_BATCH * CT_LOOKUP_MSG_MAX] __attribute__((aligned(4)));
 	char rbuf[CT_LOOKUP_RBUF] __attribute__((aligned(4)));
 };
 
 int ct_lookup_open(struct ct_lookup **out)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	socklen_t salen = sizeof(sa);
-	struct timeval tv = { .tv_sec = 2 };
 	struct ct_lookup *l = calloc(1, sizeof(*l));
 	int r;
 
 	*out = NULL;
 	if (l == NULL)
 		return -ENOMEM;
-	l->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (l->fd < 0) {
-		r = -errno;
+	/* The kernel answers at once; a timeout keeps a lost answer from hanging the loop. */
+	if ((r = nl_talk_open(&l->talk, NETLINK_ROUTE, 2000)) < 0) {
 		free(l);
 		return r;
 	}
-	/* The kernel answers at once; a timeout keeps a lost answer from hanging the loop. */
-	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(l->fd, (struct sockaddr *)&sa, &salen) < 0 ||
-	    setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		r = -errno;
-		ct_lookup_close(l);
-		return r;
-	}
-	l->portid = sa.nl_pid;
-	l->seq = (uint32_t)time(NULL);
 	*out = l;
 	return 0;
 }
@@ -69,63 +53,51 @@ void ct_lookup_close(struct ct_lookup *l)
 {
 	if (l == NULL)
 		return;
-	close(l->fd);
+	nl_talk_close(&l->talk);
 	free(l);
 }
 
-/* One datagram from the kernel (nl_pid 0); others are dropped. */
-static ssize_t recv_kernel(struct ct_lookup *l)
-{
-	for (;;) {
-		struct sockaddr_nl sa;
-		struct iovec iov = { l->rbuf, sizeof(l->rbuf) };
-		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-				      .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t len = recvmsg(l->fd, &msg, 0);
+struct batch_answers {
+	int32_t *ans;
+	uint8_t *plen;
+	size_t left;
+};
 
-		if (len < 0)
-			return -errno;
-		if (msg.msg_flags & MSG_TRUNC)
-			return -EMSGSIZE;
-		if (msg.msg_namelen == sizeof(sa) && sa.nl_pid == 0)
-			return len;
-	}
+/* One lookup's answer (a route, or an error: answered, but unknown). */
+static int batch_answer(const struct nlmsghdr *m, size_t rem, uint32_t i, void *arg)
+{
+	struct batch_answers *b = arg;
+
+	if (b->ans[i] != -1)
+		return NL_MORE;		/* answered already */
+	b->ans[i] = ct_lookup_parse(m, rem, &b->plen[i]);
+	if (b->ans[i] == -1)
+		b->ans[i] = -2;
+	return --b->left == 0 ? NL_FINISHED : NL_MORE;
 }
 
 static int batch(struct ct_lookup *l, const struct ct_rtkey *keys, int32_t *ans, uint8_t *plen,
 		 size_t n)
 {
-	uint32_t first = l->seq + 1;
-	size_t off = 0, left = n;
+	struct batch_answers b = { .ans = ans, .plen = plen, .left = n };
+	struct nl_exchange x = { .first = nl_talk_seq(&l->talk, (uint32_t)n),
+				 .count = (uint32_t)n, .cb = batch_answer, .arg = &b };
+	size_t off = 0;
+	int r;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t m = ct_lookup_build(l->req + off, sizeof(l->req) - off, &keys[i], ++l->seq);
+		size_t m = ct_lookup_build(l->req + off, sizeof(l->req) - off, &keys[i],
+					   x.first + (uint32_t)i);
 
 		if (m == 0)
 			return -EINVAL;
 		off += MNL_ALIGN(m);
 	}
-	if (send(l->fd, l->req, off, 0) < 0)
-		return -errno;
-	while (left > 0) {
-		ssize_t len = recv_kernel(l);
-		const struct nlmsghdr *m = (const struct nlmsghdr *)l->rbuf;
-		int rem;
-
-		if (len < 0)
-			return (int)len;
-		for (rem = (int)len; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
-			uint32_t i = m->nlmsg_seq - first;
-
-			/* A late answer to an earlier batch, or not ours. */
-			if (m->nlmsg_pid != l->portid || i >= n || ans[i] != -1)
-				continue;
-			ans[i] = ct_lookup_parse(m, (size_t)rem, &plen[i]);
-			if (ans[i] == -1)
-				ans[i] = -2;	/* answered, but unknown */
-			left--;
-		}
-	}
+	if (n == 0)
+		return 0;
+	r = nl_exchange(&l->talk, l->req, off, l->rbuf, sizeof(l->rbuf), &x);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++)
 		if (ans[i] == -2)
 			ans[i] = -1;

@@ -55,6 +55,7 @@ int ct_new(const struct ct_config *cfg, struct ct_ctx **out)
 		return -ENOMEM;
 	}
 	ct->last_refresh = -1;
+	ct->del.fd = -1;
 	*out = ct;
 	return 0;
 }

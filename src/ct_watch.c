@@ -36,6 +36,7 @@
 #include "ct.h"
 #include "ct_int.h"
 #include "log.h"
+#include "nl_talk.h"
 #include "nlattr_util.h"
 
 #define CT_RBUF		(64 * 1024)
@@ -60,30 +61,21 @@ static int read_events(struct ct_ctx *ct, double now)
 	int fd = ct_fd(ct);
 
 	for (int i = 0; i < CT_BUDGET; i++) {
-		struct sockaddr_nl from = { 0 };	/* in case alen comes back short */
-		socklen_t alen = sizeof(from);
-		ssize_t n = recvfrom(fd, ct->rbuf, ct->rbuf_len, MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &alen);
+		ssize_t n = nl_recv_kernel(fd, ct->rbuf, ct->rbuf_len, MSG_DONTWAIT, NULL);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno == ENOBUFS) {
-				ct->stats.lost++;
-				if (!ct->resync_pending)
-					log_warnx("conntrack: events lost (receive buffer full): "
-						  "resyncing");
-				ct->resync_pending = true;
-				continue;
-			}
-			return -errno;
-		}
-		if (n == 0)
+		if (n == -EAGAIN || n == 0)
 			return 0;
-		if (alen != sizeof(from) || from.nl_pid != 0)
-			continue;	/* only the kernel talks here */
+		if (n == -ENOBUFS || n == -EMSGSIZE) {
+			/* Dropped by the kernel, or cut short: events are lost either way. */
+			ct->stats.lost++;
+			if (!ct->resync_pending)
+				log_warnx("conntrack: events lost (%s): resyncing",
+					  n == -ENOBUFS ? "receive buffer full" : "truncated");
+			ct->resync_pending = true;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
 		ct_feed(ct, ct->rbuf, (size_t)n, now);
 	}
 	return 0;
@@ -150,61 +142,57 @@ int ct_dispatch(struct ct_ctx *ct, double now)
 
 static int open_delete_socket(struct ct_ctx *ct)
 {
-	struct timeval tv = { .tv_sec = CT_ACK_TIMEOUT };
-	int one = 1, rcvbuf = 1024 * 1024, fd;
+	int one = 1, rcvbuf = 1024 * 1024, fd, r;
 
-	ct->mnl = mnl_socket_open(NETLINK_NETFILTER);
-	if (ct->mnl == NULL)
-		return -errno;
-	if (mnl_socket_bind(ct->mnl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	fd = mnl_socket_get_fd(ct->mnl);
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if ((r = nl_talk_open(&ct->del, NETLINK_NETFILTER, CT_ACK_TIMEOUT * 1000)) < 0)
+		return r;
+	fd = ct->del.fd;
+	/* Best effort: without them the acks are only bigger. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return 0;
+}
+
+struct delete_acks {
+	int *res;
+	size_t pending;
+};
+
+/* One delete's ACK or error; other answers are not expected. */
+static int delete_ack(const struct nlmsghdr *m, size_t rem, uint32_t k, void *arg)
+{
+	struct delete_acks *a = arg;
+
+	if (m->nlmsg_type != NLMSG_ERROR)
+		return NL_MORE;
+	if (a->res[k] == -ETIMEDOUT)
+		a->pending--;
+	a->res[k] = nl_msg_error(m, NULL, 0);
+	return a->pending == 0 ? NL_FINISHED : NL_MORE;
 }
 
 /* Send one batch; res[i] = 0 or -errno per flow.  0, or -errno if it could not be sent. */
 static int delete_batch(struct ct_ctx *ct, const struct ct_flow *flows, size_t n, int *res)
 {
 	char buf[CT_DELETE_BATCH * CT_DELETE_MSG_MAX] __attribute__((aligned(4)));
-	unsigned int portid = mnl_socket_get_portid(ct->mnl);
-	uint32_t first = ct->seq + 1;
-	size_t off = 0, pending = n;
+	struct delete_acks a = { .res = res, .pending = n };
+	struct nl_exchange x = { .first = nl_talk_seq(&ct->del, (uint32_t)n), .count = (uint32_t)n,
+				 .cb = delete_ack, .arg = &a };
+	size_t off = 0;
+	int r;
 
 	/* libmnl 1.0.4 leaves attribute padding (after CTA_PROTO_NUM) unset. */
 	memset(buf, 0, sizeof(buf));
 	for (size_t i = 0; i < n; i++) {
 		res[i] = -ETIMEDOUT;
-		off += ct_msg_build_delete(buf + off, sizeof(buf) - off, &flows[i], ++ct->seq);
+		off += ct_msg_build_delete(buf + off, sizeof(buf) - off, &flows[i],
+					   x.first + (uint32_t)i);
 	}
-	if (mnl_socket_sendto(ct->mnl, buf, off) < 0)
-		return -errno;
-	while (pending > 0) {
-		ssize_t len = mnl_socket_recvfrom(ct->mnl, ct->rbuf, ct->rbuf_len);
-		const struct nlmsghdr *m = (const struct nlmsghdr *)ct->rbuf;
-		int rem = (int)len;
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return 0;	/* the rest stay -ETIMEDOUT (or lost acks) */
-		}
-		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-			uint32_t k = m->nlmsg_seq - first;
-
-			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_pid != portid || k >= n ||
-			    m->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
-				continue;
-			if (res[k] == -ETIMEDOUT)
-				pending--;
-			/* An -errno; INT_MIN is none, and -INT_MIN overflows. */
-			res[k] = e->error <= 0 && e->error != INT_MIN ? e->error : -EPROTO;
-		}
-	}
+	if ((r = nl_talk_send(&ct->del, buf, off)) < 0)
+		return r;
+	/* A receive error leaves the unanswered -ETIMEDOUT (or lost acks). */
+	(void)nl_talk_answers(&ct->del, ct->rbuf, ct->rbuf_len, &x);
 	return 0;
 }
 
@@ -213,7 +201,7 @@ int ct_delete_flows(struct ct_ctx *ct, const struct ct_selection *sel)
 	int res[CT_DELETE_BATCH];
 	int deleted = 0, first_err = 0;
 
-	if (ct->mnl == NULL || ct->rbuf == NULL)
+	if (ct->del.fd < 0 || ct->rbuf == NULL)
 		return -ENOTCONN;
 	for (size_t start = 0; start < sel->n; start += CT_DELETE_BATCH) {
 		size_t n = sel->n - start < CT_DELETE_BATCH ? sel->n - start : CT_DELETE_BATCH;
@@ -339,8 +327,7 @@ void ct_close(struct ct_ctx *ct)
 		nfct_close(ct->dumph);
 	if (ct->filter != NULL)
 		nfct_filter_dump_destroy(ct->filter);
-	if (ct->mnl != NULL)
-		mnl_socket_close(ct->mnl);
+	nl_talk_close(&ct->del);
 	ct_lookup_close(ct->kernel);
 	free(ct->rbuf);
 	ct_state_free(ct);

@@ -25,21 +25,19 @@
 #include "log.h"
 #include "nft.h"
 #include "nft_int.h"
+#include "nl_talk.h"
 
 #define NFT_RECV_BUF	(64 * 1024)	/* > the kernel's largest dump skb (32 KiB) */
 #define NFT_TIMEOUT_S	5
 
 struct nft_ctx {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
+	struct nl_talk talk;
 	char *buf;
 	uint16_t refused;		/* NFT_MSG_* the last batch failed on */
 };
 
 int nft_ctx_open(struct nft_ctx **out)
 {
-	struct timeval tv = { .tv_sec = NFT_TIMEOUT_S };
 	struct nft_ctx *ctx;
 	int one = 1, ret;
 
@@ -47,26 +45,17 @@ int nft_ctx_open(struct nft_ctx **out)
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	ctx->talk.fd = -1;
 	ctx->buf = malloc(NFT_RECV_BUF);
 	if (!ctx->buf) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ctx->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!ctx->nl || mnl_socket_bind(ctx->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
+	if ((ret = nl_talk_open(&ctx->talk, NETLINK_NETFILTER, NFT_TIMEOUT_S * 1000)) < 0)
 		goto fail;
-	}
-	/* Small ACKs (no echoed request), with the kernel's reason attached. */
-	if (mnl_socket_setsockopt(ctx->nl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
-	    mnl_socket_setsockopt(ctx->nl, NETLINK_EXT_ACK, &one, sizeof(one)) < 0)
-		log_debug("nft: no extended ACKs: %s", strerror(errno));
-	if (setsockopt(mnl_socket_get_fd(ctx->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	ctx->portid = mnl_socket_get_portid(ctx->nl);
-	ctx->seq = (uint32_t)time(NULL);
+	/* Small ACKs (no echoed request); the reason text comes with them. */
+	if (setsockopt(ctx->talk.fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0)
+		log_debug("nft: no capped ACKs: %s", strerror(errno));
 	*out = ctx;
 	return 0;
 fail:
@@ -78,8 +67,7 @@ void nft_ctx_close(struct nft_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	if (ctx->nl)
-		mnl_socket_close(ctx->nl);
+	nl_talk_close(&ctx->talk);
 	free(ctx->buf);
 	free(ctx);
 }
@@ -87,47 +75,18 @@ void nft_ctx_close(struct nft_ctx *ctx)
 /* Reserve count sequence numbers; returns the first. */
 uint32_t nft_ctx_seq(struct nft_ctx *ctx, uint32_t count)
 {
-	uint32_t first = ++ctx->seq;
-
-	/* Sequence 0 would look unset; skip it on wrap-around. */
-	if (first == 0 || first + count < first)
-		first = ctx->seq = 1;
-	ctx->seq = first + count - 1;
-	return first;
+	return nl_talk_seq(&ctx->talk, count);
 }
 
-/*
- * One datagram from the kernel.  Returns its length, or -errno: -EAGAIN
- * (nothing within the timeout, or nothing now with MSG_DONTWAIT),
- * -EMSGSIZE if it did not fit.
- */
+/* One datagram from the kernel, or -errno (see nl_recv_kernel()). */
 static ssize_t nft_recv(struct nft_ctx *ctx, int flags)
 {
-	struct sockaddr_nl addr;
-	struct iovec iov = { .iov_base = ctx->buf, .iov_len = NFT_RECV_BUF };
-	struct msghdr msg = {
-		.msg_name = &addr, .msg_namelen = sizeof(addr),
-		.msg_iov = &iov, .msg_iovlen = 1,
-	};
-	ssize_t n;
-
-	for (;;) {
-		n = recvmsg(mnl_socket_get_fd(ctx->nl), &msg, flags);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-		if (msg.msg_flags & MSG_TRUNC)
-			return -EMSGSIZE;
-		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
-			continue;	/* only the kernel talks to us */
-		return n;
-	}
+	return nl_recv_kernel(ctx->talk.fd, ctx->buf, NFT_RECV_BUF, flags, &ctx->talk.foreign);
 }
 
 static int nft_send(struct nft_ctx *ctx, const void *buf, size_t len)
 {
-	ssize_t n = mnl_socket_sendto(ctx->nl, buf, len);
+	ssize_t n = send(ctx->talk.fd, buf, len, 0);
 
 	if (n < 0)
 		return -errno;
@@ -136,76 +95,63 @@ static int nft_send(struct nft_ctx *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+struct query {
+	nft_msg_cb cb;
+	void *arg;
+	bool dump;
+	bool intr;
+	int cb_err;
+};
+
+/* Each answer: the callback's until it fails; a dump is read to its end. */
+static int query_answer(const struct nlmsghdr *nlh, size_t rem, uint32_t idx, void *arg)
+{
+	struct query *q = arg;
+	int e;
+
+	switch (nlh->nlmsg_type) {
+	case NLMSG_ERROR:
+		e = nl_msg_error(nlh, NULL, 0);
+		return e < 0 ? e : NL_FINISHED;
+	case NLMSG_DONE:
+		/* A dump that failed half-way says so here. */
+		e = nl_msg_done(nlh);
+		if (e == -EINTR)
+			q->intr = true;
+		else if (e < 0 && q->cb_err == 0)
+			q->cb_err = e;
+		return NL_FINISHED;
+	}
+	if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+		return NL_MORE;
+	if (q->cb_err == 0)
+		q->cb_err = q->cb(nlh, q->arg);
+	return q->dump ? NL_MORE : NL_FINISHED;
+}
+
 int nft_ctx_query(struct nft_ctx *ctx, struct nlmsghdr *req, nft_msg_cb cb, void *arg)
 {
-	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	bool intr = false;
-	uint32_t seq = nft_ctx_seq(ctx, 1);
-	int cb_err = 0, ret;
+	struct query q = { .cb = cb, .arg = arg,
+			   .dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP };
+	struct nl_exchange x = { .first = nft_ctx_seq(ctx, 1), .count = 1,
+				 .cb = query_answer, .arg = &q };
+	int ret;
 
-	req->nlmsg_seq = seq;
-	if ((ret = nft_send(ctx, req, req->nlmsg_len)) < 0)
+	req->nlmsg_seq = x.first;
+	ret = nl_exchange(&ctx->talk, req, req->nlmsg_len, ctx->buf, NFT_RECV_BUF, &x);
+	if (ret == -ENOBUFS)
+		return -EINTR;	/* answers lost: read again */
+	if (ret < 0)
 		return ret;
-	for (;;) {
-		ssize_t n = nft_recv(ctx, 0);
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)ctx->buf;
-		int rem;
-
-		if (n == -EAGAIN)
-			return -ETIMEDOUT;
-		if (n == -ENOBUFS)
-			return -EINTR;	/* answers lost: read again */
-		if (n < 0)
-			return (int)n;
-		rem = (int)n;
-		for (; nft_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ctx->portid)
-				continue;	/* stale: an earlier, abandoned request */
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-					return -EPROTO;
-				if (e->error == INT_MIN)
-					return -EPROTO;	/* no errno, and -INT_MIN overflows */
-				if (e->error != 0)
-					return e->error < 0 ? e->error : -e->error;
-				goto done;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				/* A dump that failed half-way says so here. */
-				if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-					int e = *(const int *)mnl_nlmsg_get_payload(nlh);
-
-					if (e == -EINTR)
-						intr = true;
-					else if (e < 0 && cb_err == 0)
-						cb_err = e;
-				}
-				goto done;
-			}
-			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
-				continue;
-			if (cb_err == 0)
-				cb_err = cb(nlh, arg);
-			if (!dump)
-				goto done;
-		}
-		if (rem > 0)
-			return -EPROTO;
-	}
-done:
-	if (intr)
+	if (x.dump_intr || q.intr)
 		return -EINTR;
-	return cb_err;
+	return q.cb_err;
 }
 
 /* Make room for n small ACKs; failure only costs ENOBUFS later. */
 static void nft_grow_rcvbuf(struct nft_ctx *ctx, size_t n)
 {
-	int fd = mnl_socket_get_fd(ctx->nl), cur = 0, want;
+	int fd = ctx->talk.fd, cur = 0, want;
 	socklen_t len = sizeof(cur);
 
 	if (n > 64 * 1024)
@@ -227,7 +173,7 @@ static int nft_send_batch(struct nft_ctx *ctx, const struct nft_batch *b, char *
 	nft_grow_rcvbuf(ctx, b->n_msgs + 2);
 	/* netlink refuses a datagram larger than the send buffer (EMSGSIZE). */
 	if (b->len > 128 * 1024) {
-		int fd = mnl_socket_get_fd(ctx->nl), size = (int)(b->len * 2);
+		int fd = ctx->talk.fd, size = (int)(b->len * 2);
 
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "nft.h"
 #include "nft_int.h"
+#include "nl_talk.h"
 
 #define NFT_WATCH_BUF		(64 * 1024)
 #define NFT_WATCH_RCVBUF	(4 * 1024 * 1024)
@@ -247,34 +248,25 @@ int nft_watch_dispatch(struct nft_watch *w)
 	if (!w->nl)
 		return -EBADF;
 	for (;;) {
-		struct sockaddr_nl addr;
-		struct iovec iov = { .iov_base = w->buf, .iov_len = NFT_WATCH_BUF };
-		struct msghdr msg = {
-			.msg_name = &addr, .msg_namelen = sizeof(addr),
-			.msg_iov = &iov, .msg_iovlen = 1,
-		};
-		ssize_t n = recvmsg(mnl_socket_get_fd(w->nl), &msg, MSG_DONTWAIT);
+		ssize_t n = nl_recv_kernel(mnl_socket_get_fd(w->nl), w->buf, NFT_WATCH_BUF,
+					   MSG_DONTWAIT, NULL);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {
-				/* Events were dropped: we no longer know. */
-				log_debug("nft: event overrun");
-				w->txn_ours = false;
-				nft_watch_report(w, "nftables events lost (ENOBUFS)");
-				continue;
-			}
-			ret = -errno;
+		if (n == -EAGAIN)
 			break;
-		}
-		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
+		if (n == -ENOBUFS) {
+			/* Events were dropped: we no longer know. */
+			log_debug("nft: event overrun");
+			w->txn_ours = false;
+			nft_watch_report(w, "nftables events lost (ENOBUFS)");
 			continue;
-		if (msg.msg_flags & MSG_TRUNC) {
+		}
+		if (n == -EMSGSIZE) {
 			nft_watch_report(w, "truncated nftables event");
 			continue;
+		}
+		if (n < 0) {
+			ret = (int)n;
+			break;
 		}
 		nft_watch_account(w, w->buf, (size_t)n);
 	}

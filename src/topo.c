@@ -67,6 +67,7 @@
 
 #include "link_parse.h"
 #include "log.h"
+#include "nl_talk.h"
 #include "nlattr_util.h"
 #include "pppoe.h"
 #include "topo.h"
@@ -105,8 +106,7 @@ struct topo_ctx {
 	void *route_arg;
 	char *rt_buf;
 
-	struct mnl_socket *mnl;			/* link dumps and route lookups */
-	uint32_t seq;
+	struct nl_talk talk;			/* link dumps and route lookups */
 
 	struct link *links;			/* last dump */
 	size_t n_links;
@@ -279,17 +279,17 @@ static void route_dispatch(struct topo_ctx *ctx)
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			const struct msghdr *h = &mm[i].msg_hdr;
-
-			if (h->msg_namelen != sizeof(sa[i]) || sa[i].nl_pid != 0) {
+			switch (nl_msghdr_check(&mm[i].msg_hdr)) {
+			case 0:
 				ctx->stats.foreign++;
 				continue;	/* not from the kernel */
-			}
-			if (h->msg_flags & MSG_TRUNC) {
+			case 1:
+				topo_route_events(ctx, iov[i].iov_base, mm[i].msg_len);
+				break;
+			default:
 				route_events_lost(ctx, EMSGSIZE);
-				continue;
+				break;
 			}
-			topo_route_events(ctx, iov[i].iov_base, mm[i].msg_len);
 		}
 		if (n < TOPO_ROUTE_VLEN)
 			return;
@@ -338,6 +338,41 @@ static int links_append(struct link **v, size_t *n, size_t *cap, const struct li
 	return 0;
 }
 
+struct link_dump {
+	struct topo_ctx *ctx;
+	struct link *v;
+	size_t n, cap;
+	int err;				/* the kernel's, for the log */
+};
+
+/* Each answer of the dump: a link, its end, or the kernel's error. */
+static int dump_answer(const struct nlmsghdr *m, size_t rem, uint32_t idx, void *arg)
+{
+	struct link_dump *d = arg;
+	struct link l;
+
+	switch (m->nlmsg_type) {
+	case NLMSG_DONE:
+		d->err = nl_msg_done(m);
+		return d->err < 0 ? d->err : NL_FINISHED;
+	case NLMSG_ERROR:
+		d->err = nl_msg_error(m, NULL, 0);
+		return d->err < 0 ? d->err : NL_FINISHED;
+	case RTM_NEWLINK:
+		break;
+	default:
+		return NL_MORE;
+	}
+	if (link_parse(m, &l) < 0) {
+		d->ctx->stats.bad_links++;
+		log_warn("link dump: skipping a malformed RTM_NEWLINK");
+		return NL_MORE;
+	}
+	if (links_append(&d->v, &d->n, &d->cap, &l) < 0)
+		return -ENOMEM;
+	return NL_MORE;
+}
+
 /* One RTM_GETLINK dump; *intr says the kernel flagged it inconsistent. */
 static int dump_links_once(struct topo_ctx *ctx, char *buf, struct link **out, size_t *n_out,
 			   bool *intr)
@@ -345,68 +380,32 @@ static int dump_links_once(struct topo_ctx *ctx, char *buf, struct link **out, s
 	char req[128];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct ifinfomsg *ifi;
-	unsigned int portid = mnl_socket_get_portid(ctx->mnl);
-	struct link *v = NULL;
-	size_t n = 0, cap = 0;
-	uint32_t seq = ++ctx->seq;
+	struct link_dump d = { .ctx = ctx };
+	struct nl_exchange x = { .first = nl_talk_seq(&ctx->talk, 1), .count = 1,
+				 .cb = dump_answer, .arg = &d };
+	int r;
 
-	*intr = false;
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = x.first;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (mnl_socket_sendto(ctx->mnl, nlh, nlh->nlmsg_len) < 0) {
-		log_warn("link dump: send");
+	r = nl_exchange(&ctx->talk, nlh, nlh->nlmsg_len, buf, TOPO_DUMP_BUFSIZE, &x);
+	*intr = x.dump_intr;
+	if (r == -EINTR) {
+		/* A dump the kernel could not finish consistently: dump again. */
+		*intr = true;
+		r = 0;
+	}
+	if (r < 0) {
+		log_warnx("link dump: %s", strerror(-r));
+		free(d.v);
 		return -1;
 	}
-	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(ctx->mnl, buf, TOPO_DUMP_BUFSIZE);
-		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
-		int rem = (int)len;
-
-		if (len < 0) {
-			log_warn("link dump: receive");
-			goto fail;
-		}
-		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
-			struct link l;
-
-			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
-				continue;	/* a late answer to an earlier request */
-			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-				*intr = true;
-			if (m->nlmsg_type == NLMSG_DONE) {
-				*out = v;
-				*n_out = n;
-				return 0;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				/* INT_MIN: no errno, and -INT_MIN overflows. */
-				errno = m->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(*e) && e->error < 0 &&
-						e->error != INT_MIN ? -e->error : EPROTO;
-				log_warn("link dump");
-				goto fail;
-			}
-			if (m->nlmsg_type != RTM_NEWLINK)
-				continue;
-			if (link_parse(m, &l) < 0) {
-				ctx->stats.bad_links++;
-				log_warn("link dump: skipping a malformed RTM_NEWLINK");
-				continue;
-			}
-			if (links_append(&v, &n, &cap, &l) < 0) {
-				log_warn("link dump");
-				goto fail;
-			}
-		}
-	}
-fail:
-	free(v);
-	return -1;
+	*out = d.v;
+	*n_out = d.n;
+	return 0;
 }
 
 /* Best effort: a missing /proc/net/pppoe (no pppoe module) is normal. */
@@ -562,25 +561,15 @@ static void set_rcvbuf(int fd, int size)
 		log_warn("event socket receive buffer");
 }
 
-static int open_mnl(struct topo_ctx *ctx)
+static int open_talk(struct topo_ctx *ctx)
 {
-	struct timeval tv = { .tv_sec = 2 };
-
-	ctx->mnl = mnl_socket_open(NETLINK_ROUTE);
-	if (ctx->mnl == NULL) {
-		log_warn("rtnetlink socket");
-		return -1;
-	}
-	if (mnl_socket_bind(ctx->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		log_warn("rtnetlink bind");
-		return -1;
-	}
 	/* The kernel answers at once; a timeout keeps a lost answer from hanging the loop. */
-	if (setsockopt(mnl_socket_get_fd(ctx->mnl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		log_warn("rtnetlink receive timeout");
+	int r = nl_talk_open(&ctx->talk, NETLINK_ROUTE, 2000);
+
+	if (r < 0) {
+		log_warnx("rtnetlink socket: %s", strerror(-r));
 		return -1;
 	}
-	ctx->seq = (uint32_t)time(NULL);
 	return 0;
 }
 
@@ -679,7 +668,8 @@ int topo_init(struct topo_ctx **out, struct ev_loop *loop, topo_changed_cb cb, v
 	ctx->cb_arg = arg;
 	ctx->links_stale = true;
 	ctx->rt_fd = -1;
-	if (open_route_events(ctx) < 0 || open_libnl(ctx) < 0 || open_mnl(ctx) < 0) {
+	ctx->talk.fd = -1;
+	if (open_route_events(ctx) < 0 || open_libnl(ctx) < 0 || open_talk(ctx) < 0) {
 		topo_fini(ctx);
 		return -1;
 	}
@@ -717,8 +707,7 @@ void topo_fini(struct topo_ctx *ctx)
 		nl_cache_mngr_free(ctx->mngr);
 	if (ctx->sync_sk != NULL)
 		nl_socket_free(ctx->sync_sk);
-	if (ctx->mnl != NULL)
-		mnl_socket_close(ctx->mnl);
+	nl_talk_close(&ctx->talk);
 	free(ctx->links);
 	free(ctx);
 }
@@ -741,7 +730,7 @@ int topo_snapshot(struct topo_ctx *ctx, struct topo *out)
 	if (ctx->n_links > 0)
 		memcpy(out->links, ctx->links, ctx->n_links * sizeof(*out->links));
 	out->n_links = ctx->n_links;
-	if (tunnel_route_resolve_all(ctx->mnl, out, &ctx->seq, &ctx->stats.route_lookups) < 0) {
+	if (tunnel_route_resolve_all(&ctx->talk, out, &ctx->stats.route_lookups) < 0) {
 		log_warn("topology snapshot");
 		topo_free(out);
 		return -1;

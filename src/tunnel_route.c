@@ -18,8 +18,12 @@
 #include <linux/rtnetlink.h>
 
 #include "log.h"
+#include "nl_talk.h"
 #include "nlattr_util.h"
 #include "tunnel_route.h"
+
+/* Room for one answer: a route with its next hops. */
+#define TUNNEL_ROUTE_BUFSIZE MNL_SOCKET_BUFFER_SIZE
 
 const char TUNNEL_ROUTE_NO_REMOTE[] = "no remote address";
 const char TUNNEL_ROUTE_COLLECT_MD[] = "external/collect_md tunnel";
@@ -330,45 +334,45 @@ int tunnel_route_parse_paths(const struct nlmsghdr *nlh, const struct link *tun,
 	return 0;
 }
 
-/*
- * Send nlh on nl and hand the answer with its sequence number (and our
- * port) to parse.  Returns parse's result, or -1 on socket trouble.
- */
-static int exchange(struct mnl_socket *nl, const struct link *tun, const struct nlmsghdr *nlh,
-		    char *buf, struct tunnel_route *out,
-		    int (*parse)(const struct nlmsghdr *, const struct link *, struct tunnel_route *))
+typedef int (*reply_parser)(const struct nlmsghdr *, const struct link *, struct tunnel_route *);
+
+struct reply {
+	const struct link *tun;
+	struct tunnel_route *out;
+	reply_parser parse;
+};
+
+/* The lookup's one answer (a route or an error): parse it, and done. */
+static int take_reply(const struct nlmsghdr *m, size_t rem, uint32_t idx, void *arg)
 {
-	unsigned int portid = mnl_socket_get_portid(nl);
-	uint32_t seq = nlh->nlmsg_seq;
+	const struct reply *r = arg;
 
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		log_warn("%s: route lookup", tun->name);
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-		const struct nlmsghdr *rep = (const struct nlmsghdr *)buf;
-		int len = (int)n;
+	if (r->parse(m, r->tun, r->out) < 0)
+		return -EBADMSG;
+	return NL_FINISHED;
+}
 
-		if (n < 0) {
-			log_warn("%s: route lookup reply", tun->name);
-			return -1;
-		}
-		for (; nlattr_msg_ok(rep, len); rep = mnl_nlmsg_next(rep, &len)) {
-			if (rep->nlmsg_seq != seq || (portid != 0 && rep->nlmsg_pid != portid))
-				continue;
-			if (parse(rep, tun, out) < 0) {
-				log_warnx("%s: malformed route lookup reply", tun->name);
-				return -1;
-			}
-			return 0;
-		}
-	}
+/*
+ * Send nlh (numbered by t) and hand its answer to parse.  Returns 0, or
+ * -1 on socket trouble or a malformed answer (logged).
+ */
+static int exchange(struct nl_talk *t, const struct link *tun, const struct nlmsghdr *nlh,
+		    char *buf, struct tunnel_route *out, reply_parser parse)
+{
+	struct reply r = { .tun = tun, .out = out, .parse = parse };
+	struct nl_exchange x = { .first = nlh->nlmsg_seq, .count = 1, .cb = take_reply, .arg = &r };
+	int err = nl_exchange(t, nlh, nlh->nlmsg_len, buf, TUNNEL_ROUTE_BUFSIZE, &x);
+
+	if (err == -EBADMSG)
+		log_warnx("%s: malformed route lookup reply", tun->name);
+	else if (err < 0)
+		log_warnx("%s: route lookup: %s", tun->name, strerror(-err));
+	return err < 0 ? -1 : 0;
 }
 
 /* tunnel_route_lookup(), counting the requests it sends in *requests. */
-static int lookup_counted(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
-			  struct tunnel_route *out, uint64_t *requests)
+static int lookup_counted(struct nl_talk *t, const struct link *tun, struct tunnel_route *out,
+			  uint64_t *requests)
 {
 	char req[TUNNEL_ROUTE_REQ_SIZE];
 	char *buf;
@@ -379,14 +383,14 @@ static int lookup_counted(struct mnl_socket *nl, const struct link *tun, uint32_
 	route_unresolved(out, tun->ifindex, why);
 	if (why != NULL)
 		return 0;
-	nlh = tunnel_route_build_request(req, sizeof(req), tun, seq);
+	nlh = tunnel_route_build_request(req, sizeof(req), tun, nl_talk_seq(t, 1));
 	if (nlh == NULL)
 		goto fail;
-	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	buf = malloc(TUNNEL_ROUTE_BUFSIZE);
 	if (buf == NULL)
 		goto fail;
 	(*requests)++;
-	ret = exchange(nl, tun, nlh, buf, out, tunnel_route_parse_reply);
+	ret = exchange(t, tun, nlh, buf, out, tunnel_route_parse_reply);
 	/*
 	 * The lookup gave the one next hop this lookup hashed to; the route
 	 * itself (RTM_F_FIB_MATCH, same sequence number: the first answer is
@@ -396,10 +400,10 @@ static int lookup_counted(struct mnl_socket *nl, const struct link *tun, uint32_
 	if (ret == 0 && out->resolved) {
 		struct tunnel_route paths = *out;
 
-		nlh = tunnel_route_build_paths_request(req, sizeof(req), tun, seq);
+		nlh = tunnel_route_build_paths_request(req, sizeof(req), tun, nl_talk_seq(t, 1));
 		if (nlh != NULL)
 			(*requests)++;
-		if (nlh != NULL && exchange(nl, tun, nlh, buf, &paths, tunnel_route_parse_paths) == 0 &&
+		if (nlh != NULL && exchange(t, tun, nlh, buf, &paths, tunnel_route_parse_paths) == 0 &&
 		    paths.n_path_oifs > 0) {
 			memcpy(out->path_oifs, paths.path_oifs, sizeof(out->path_oifs));
 			out->n_path_oifs = paths.n_path_oifs;
@@ -414,16 +418,14 @@ fail:
 	return ret;
 }
 
-int tunnel_route_lookup(struct mnl_socket *nl, const struct link *tun, uint32_t seq,
-			struct tunnel_route *out)
+int tunnel_route_lookup(struct nl_talk *t, const struct link *tun, struct tunnel_route *out)
 {
 	uint64_t requests = 0;
 
-	return lookup_counted(nl, tun, seq, out, &requests);
+	return lookup_counted(t, tun, out, &requests);
 }
 
-int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t *seq,
-			     uint64_t *requests)
+int tunnel_route_resolve_all(struct nl_talk *t, struct topo *topo, uint64_t *requests)
 {
 	struct tunnel_route *routes;
 	size_t n = 0;
@@ -441,7 +443,7 @@ int tunnel_route_resolve_all(struct mnl_socket *nl, struct topo *topo, uint32_t 
 		if (l->type != LINK_TYPE_TUNNEL)
 			continue;
 		/* Failures are in routes[n]: one bad lookup must not hide the others. */
-		(void)lookup_counted(nl, l, ++*seq, &routes[n], requests);
+		(void)lookup_counted(t, l, &routes[n], requests);
 		n++;
 	}
 	free(topo->routes);

@@ -19,7 +19,7 @@ LIBS = $(shell pkg-config --libs $(PKGS))
 
 SRCS = log.c \
 	conf.c conf_read.c conf_setting.c conf_check.c conf_names.c conf_print.c conf_source.c group_lookup.c \
-	nlattr_util.c link_parse.c tunnel_kind.c tunnel_route.c topo_model.c plan.c plan_print.c accel.c \
+	nlattr_util.c nl_talk.c link_parse.c tunnel_kind.c tunnel_route.c topo_model.c plan.c plan_print.c accel.c \
 	ct_msg.c ct_path.c ct_paths.c ct_lookup.c ct_state.c ct_flows.c ct_count.c ct_select.c \
 	ct_stale.c ct_watch.c \
 	nft_state.c nft_desired.c nft_diff.c nft_batch.c nft_ack.c nft_read.c nft_watch.c \

@@ -16,6 +16,7 @@
 #include <libmnl/libmnl.h>
 
 #include "log.h"
+#include "nl_talk.h"
 #include "plan.h"
 #include "topo.h"
 #include "tunnel_route.h"
@@ -90,28 +91,13 @@ static void test_with_loop(void **state)
 	ev_loop_destroy(loop);
 }
 
-static struct mnl_socket *open_rtnl(void)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	struct timeval tv = { .tv_sec = 2 };
-
-	if (nl == NULL)
-		return NULL;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		mnl_socket_close(nl);
-		return NULL;
-	}
-	return nl;
-}
-
 static void test_lookup_against_kernel(void **state)
 {
-	struct mnl_socket *nl = open_rtnl();
+	struct nl_talk t;
 	struct link l = { .ifindex = 999999, .name = "fake0", .type = LINK_TYPE_TUNNEL };
 	struct tunnel_route r;
 
-	if (nl == NULL)
+	if (nl_talk_open(&t, NETLINK_ROUTE, 2000) < 0)
 		skip();
 	l.tun.kind = TUNNEL_KIND_IPIP;
 	l.tun.outer_family = AF_INET;
@@ -119,7 +105,7 @@ static void test_lookup_against_kernel(void **state)
 	inet_pton(AF_INET, "127.0.0.1", &l.tun.remote.v4);
 
 	/* The loopback address is local: no underlay. */
-	assert_int_equal(tunnel_route_lookup(nl, &l, 1, &r), 0);
+	assert_int_equal(tunnel_route_lookup(&t, &l, &r), 0);
 	assert_false(r.resolved);
 	assert_ptr_equal(r.why_not, TUNNEL_ROUTE_LOCAL_REMOTE);
 	assert_int_equal(r.tunnel_ifindex, 999999);
@@ -127,15 +113,15 @@ static void test_lookup_against_kernel(void **state)
 	/* Bound to a device that does not exist. */
 	inet_pton(AF_INET, "192.0.2.99", &l.tun.remote.v4);
 	l.tun.link_ifindex = 999998;
-	assert_int_equal(tunnel_route_lookup(nl, &l, 2, &r), 0);
+	assert_int_equal(tunnel_route_lookup(&t, &l, &r), 0);
 	assert_false(r.resolved);
 	assert_ptr_equal(r.why_not, TUNNEL_ROUTE_NO_LINK);
 
 	/* No lookup needed. */
 	l.tun.collect_md = true;
-	assert_int_equal(tunnel_route_lookup(nl, &l, 3, &r), 0);
+	assert_int_equal(tunnel_route_lookup(&t, &l, &r), 0);
 	assert_ptr_equal(r.why_not, TUNNEL_ROUTE_COLLECT_MD);
-	mnl_socket_close(nl);
+	nl_talk_close(&t);
 }
 
 int main(void)

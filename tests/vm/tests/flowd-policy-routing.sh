@@ -209,7 +209,7 @@ check "the unmarked port's entries still stay [OFFLOAD], same ids" [ "$(ids 5201
 # flowd must follow by looking up the dropped flow paths alone: no
 # reconcile (no topology dump, plan or table read) for it.
 pr_counters() {
-	flowd_st '" ".join(str(d["counters"][k]) for k in
+	flowd_st '" ".join(str(d["counters"].get(k, "none")) for k in
 		("route_reconciles", "route_path_updates", "reconciles", "path_lookups"))'
 }
 rx_bytes() { in_ns remote cat "/sys/class/net/$1/statistics/rx_bytes"; }
@@ -235,7 +235,7 @@ check "the kernel sends the stream through tun2 now (the remote's tun3 receives 
 check "the unmarked port's entries are [OFFLOAD] again" [ "$(n_ids 5201)" -ge 1 ]
 check "the route events asked for flow path updates" [ "$pu1" -gt "$pu0" ]
 check "and the paths were looked up again" [ "$pl1" -gt "$pl0" ]
-check "but for no reconcile" [ "$rr1" = "$rr0" -a "$rc1" = "$rc0" ]
+check "but for no reconcile" [ -n "$rc0" -a "$rr1" = "$rr0" -a "$rc1" = "$rc0" ]
 
 flowd_stop
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done

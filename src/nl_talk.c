@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Conversations with the kernel over netlink (see nl_talk.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+
+#include "nl_talk.h"
+#include "nlattr_util.h"
+
+static int talk_bind_info(struct nl_talk *t)
+{
+	struct sockaddr_nl sa;
+	socklen_t salen = sizeof(sa);
+
+	if (getsockname(t->fd, (struct sockaddr *)&sa, &salen) < 0)
+		return -errno;
+	if (salen != sizeof(sa) || sa.nl_family != AF_NETLINK)
+		return -EPROTO;
+	t->portid = sa.nl_pid;
+	/* Distinct from a previous run's, whose late answers may still come. */
+	t->seq = (uint32_t)time(NULL);
+	t->foreign = 0;
+	return 0;
+}
+
+int nl_talk_open(struct nl_talk *t, int protocol, unsigned int timeout_ms)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = timeout_ms / 1000,
+			      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
+	int one = 1, r;
+
+	t->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+	if (t->fd < 0)
+		return -errno;
+	if (bind(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (timeout_ms > 0 && setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)) {
+		r = -errno;
+		goto fail;
+	}
+	/* Extended acks are text for humans: a kernel without them still answers. */
+	(void)setsockopt(t->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	if ((r = talk_bind_info(t)) < 0)
+		goto fail;
+	return 0;
+fail:
+	close(t->fd);
+	t->fd = -1;
+	return r;
+}
+
+int nl_talk_adopt(struct nl_talk *t, int fd)
+{
+	t->fd = fd;
+	return talk_bind_info(t);
+}
+
+void nl_talk_close(struct nl_talk *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+uint32_t nl_talk_seq(struct nl_talk *t, uint32_t n)
+{
+	uint32_t first = t->seq + 1;
+
+	/* Sequence 0 would look unset; skip it on wrap-around. */
+	if (first == 0 || first + n < first)
+		first = 1;
+	t->seq = first + n - 1;
+	return first;
+}
+
+int nl_msghdr_check(const struct msghdr *h)
+{
+	const struct sockaddr_nl *sa = h->msg_name;
+
+	if (h->msg_namelen != sizeof(*sa) || sa->nl_pid != 0)
+		return 0;
+	if (h->msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	return 1;
+}
+
+ssize_t nl_recv_kernel(int fd, void *buf, size_t len, int flags, uint64_t *foreign)
+{
+	for (;;) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+				      .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n = recvmsg(fd, &msg, flags);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		}
+		switch (nl_msghdr_check(&msg)) {
+		case 0:
+			if (foreign != NULL)
+				(*foreign)++;
+			continue;	/* only the kernel talks to us */
+		case 1:
+			return n;
+		default:
+			return -EMSGSIZE;
+		}
+	}
+}
+
+/* The extended ack's text, from the attributes after the error header. */
+static void error_text(const struct nlmsghdr *m, const struct nlmsgerr *e, char *ext,
+		       size_t extlen)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	const char *text;
+	size_t tlen;
+
+	ext[0] = '\0';
+	if (!(m->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* Without NLM_F_CAPPED the error echoes the whole request. */
+	if (!(m->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len >= sizeof(e->msg) ? e->msg.nlmsg_len - sizeof(e->msg) : 0;
+	off = MNL_ALIGN(off);
+	if (mnl_nlmsg_get_payload_len(m) < off ||
+	    nlattr_table((const char *)mnl_nlmsg_get_payload(m) + off,
+			 mnl_nlmsg_get_payload_len(m) - off, tb, NLMSGERR_ATTR_MAX) < 0 ||
+	    tb[NLMSGERR_ATTR_MSG] == NULL)
+		return;
+	text = mnl_attr_get_payload(tb[NLMSGERR_ATTR_MSG]);
+	tlen = strnlen(text, mnl_attr_get_payload_len(tb[NLMSGERR_ATTR_MSG]));
+	snprintf(ext, extlen, "%.*s", (int)(tlen > INT_MAX ? INT_MAX : tlen), text);
+}
+
+int nl_msg_error(const struct nlmsghdr *m, char *ext, size_t extlen)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+	if (ext != NULL && extlen > 0)
+		ext[0] = '\0';
+	if (mnl_nlmsg_get_payload_len(m) < sizeof(e->error))
+		return -EPROTO;
+	/* The kernel sends 0 or -errno; INT_MIN would overflow when negated. */
+	if (e->error > 0 || e->error == INT_MIN)
+		return -EPROTO;
+	if (ext != NULL && extlen > 0 && mnl_nlmsg_get_payload_len(m) >= sizeof(*e))
+		error_text(m, e, ext, extlen);
+	return e->error;
+}
+
+int nl_msg_done(const struct nlmsghdr *m)
+{
+	int e;
+
+	/* Old kernels send a bare NLMSG_DONE. */
+	if (mnl_nlmsg_get_payload_len(m) < sizeof(e))
+		return 0;
+	memcpy(&e, mnl_nlmsg_get_payload(m), sizeof(e));
+	if (e > 0 || e == INT_MIN)
+		return -EPROTO;
+	return e;
+}
+
+int nl_talk_send(struct nl_talk *t, const void *req, size_t len)
+{
+	ssize_t n = send(t->fd, req, len, 0);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EMSGSIZE;
+	return 0;
+}
+
+int nl_exchange(struct nl_talk *t, const void *req, size_t len, void *buf, size_t buflen,
+		struct nl_exchange *x)
+{
+	int r = nl_talk_send(t, req, len);
+
+	x->dump_intr = false;
+	return r < 0 ? r : nl_talk_answers(t, buf, buflen, x);
+}
+
+int nl_talk_answers(struct nl_talk *t, void *buf, size_t buflen, struct nl_exchange *x)
+{
+	ssize_t n;
+
+	for (;;) {
+		const struct nlmsghdr *m = buf;
+		int rem;
+
+		n = nl_recv_kernel(t->fd, buf, buflen, 0, &t->foreign);
+		if (n == -EAGAIN)
+			return -ETIMEDOUT;
+		if (n < 0)
+			return (int)n;
+		rem = n > INT_MAX ? INT_MAX : (int)n;
+		for (; nlattr_msg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			uint32_t idx = m->nlmsg_seq - x->first;
+			int r;
+
+			/* A late answer to an abandoned request, or not ours. */
+			if (m->nlmsg_pid != t->portid || idx >= x->count)
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				x->dump_intr = true;
+			r = x->cb(m, (size_t)rem, idx, x->arg);
+			if (r < 0)
+				return r;
+			if (r == NL_FINISHED)
+				return 0;
+		}
+		/* Bytes that are no whole message: the kernel never sends them. */
+		if (rem > 0)
+			return -EPROTO;
+	}
+}
