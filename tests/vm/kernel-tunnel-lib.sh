@@ -635,7 +635,7 @@ kt_route_change_and_delete() {
 	# runs every second; the deadline stays well below the 30 s after
 	# which an idle flow would leave the flowtable without any teardown.
 	check "$TOPO_KIND: tunnel deleted under an offloaded stream: flows torn down" \
-		wait_until 15 bash -c '! ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
+		wait_until "$(deadline 15)" bash -c '! ip netns exec router conntrack -L -f ipv'"$fam"' 2>/dev/null |
 			grep -F "[OFFLOAD]" | grep -q "dport=5201"'
 	stream_stop
 	return 0

@@ -141,7 +141,7 @@ topo_keeper() {
 	ip netns exec "$ns" sleep infinity </dev/null >/dev/null 2>&1 &
 	pid=$!
 	# `ip netns exec` becomes the sleep, in the namespace once it entered it.
-	wait_until 10 [ "/proc/$pid/ns/net" -ef "/run/netns/$ns" ] ||
+	wait_until "$(deadline 10)" [ "/proc/$pid/ns/net" -ef "/run/netns/$ns" ] ||
 		bail "the keeper of namespace $ns did not enter it"
 	TOPO_KEEPER[$ns]=$pid
 }
@@ -463,10 +463,16 @@ NFT
 # and streams run with a long ceiling until the test stops them.  A slow
 # or loaded host makes a window take longer, never makes it empty.
 
-# Deadlines scale with the kernel: a KASAN build under TCG is several times
-# slower.  deadline SECONDS: SECONDS on the plain kernels, 4x on debug.
+# Deadlines scale with the kernel and the host: a KASAN build under TCG is
+# several times slower, and so is any guest on a host busy with other work
+# (run-vm.sh sets FLOWD_VM_SLOW from the host's load when the VM starts,
+# 1 on a quiet host).  A deadline only bounds how long a check waits for
+# something that should happen: a passing check returns as soon as it
+# does, so a longer deadline costs nothing and a failing one still fails.
+# deadline SECONDS: SECONDS x FLOWD_VM_SLOW, 4x that on debug.
 deadline() {
-	if [ "$(kernel_flavour)" = debug ]; then echo $(($1 * 4)); else echo "$1"; fi
+	local n=$(($1 * ${FLOWD_VM_SLOW:-1}))
+	if [ "$(kernel_flavour)" = debug ]; then echo $((n * 4)); else echo "$n"; fi
 }
 
 # How long flowd may take to act on an event before a check calls it

@@ -74,6 +74,10 @@ trap cleanup EXIT
 		"${FLOWD_BUILD:-$top}" "$flavour"
 	# Benchmarks need to know whether guest time counts instructions.
 	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
+	# How much slower than on a quiet host the guest may run: 1 + the
+	# host's runnable load per core (other VMs, builds), at most 6.  Tests
+	# scale their deadlines by it (lib.sh deadline()), never a measurement.
+	printf 'export FLOWD_VM_SLOW=%q\n' "$(awk -v n="$(nproc)" '{ s = 1 + int($1 / n); print (s > 6 ? 6 : s) }' /proc/loadavg)"
 	# A sanitizer build of flowd under test keeps its settings in the guest.
 	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"

@@ -270,7 +270,7 @@ PY
 abuse() { in_ns router python3 "$TMPDIR/abuse.py" "$sock" "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
 nfd() { ls "/proc/$FLOWD_PID/fd" | wc -l; }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$FLOWD_PID/status"; }
-status_ok() { timeout 10 "$FLOWCTL_BIN" -s "$sock" status >/dev/null; }
+status_ok() { timeout "$(deadline 10)" "$FLOWCTL_BIN" -s "$sock" status >/dev/null; }
 
 errors() { fc -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["errors"])'; }
 fd0=$(nfd) rss0=$(rss) err0=$(errors)

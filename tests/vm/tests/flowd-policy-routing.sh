@@ -127,7 +127,7 @@ while c.recv(1 << 16):
 	pids+=($!)
 done
 for port in 5201 5202 5203; do
-	wait_until 10 bash -c "ip netns exec server ss -ltn | grep -q ':$port '" ||
+	wait_until "$(deadline 10)" bash -c "ip netns exec server ss -ltn | grep -q ':$port '" ||
 		bail "sink $port"
 done
 for port in 5201 5202 5203; do

@@ -46,7 +46,7 @@ ip netns exec router valgrind --leak-check=full --errors-for-leak-kinds=definite
 	"$FLOWD_BIN" -f -c "$TMPDIR/flowd.conf" >>"$TMPDIR/flowd.log" 2>&1 &
 FLOWD_PID=$!
 t0=$(date +%s)
-wait_until 120 flowd_table_exists router || {
+wait_until "$(deadline 120)" flowd_table_exists router || {
 	sed 's/^/#   /' "$TMPDIR/flowd.log" "$vglog"
 	bail "flowd under valgrind did not create its table"
 }
@@ -124,7 +124,7 @@ for r in $(seq "$ROUNDS"); do
 	in_ns router ip -batch "$TMPDIR/round.batch" || batch_fail=$((batch_fail + 1))
 	want=$(round_expect "$r")
 	t1=$(date +%s%N)
-	if wait_until 60 flowtable_is router "$want"; then
+	if wait_until "$(deadline 60)" flowtable_is router "$want"; then
 		converged=$((converged + 1))
 	else
 		note "round $r: flowtable is '$(flowtable_devices router)', want '$want'"
