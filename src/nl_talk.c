@@ -2,6 +2,7 @@
 /* Conversations with the kernel over netlink (see nl_talk.h). */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,7 +18,7 @@
 
 static int talk_bind_info(struct nl_talk *t)
 {
-	struct sockaddr_nl sa;
+	struct sockaddr_nl sa = { 0 };
 	socklen_t salen = sizeof(sa);
 
 	if (getsockname(t->fd, (struct sockaddr *)&sa, &salen) < 0)
@@ -72,12 +73,13 @@ void nl_talk_close(struct nl_talk *t)
 
 uint32_t nl_talk_seq(struct nl_talk *t, uint32_t n)
 {
-	uint32_t first = t->seq + 1;
+	uint32_t first;
 
-	/* Sequence 0 would look unset; skip it on wrap-around. */
-	if (first == 0 || first + n < first)
-		first = 1;
-	t->seq = first + n - 1;
+	/* Sequence 0 would look unset: start over at 1 rather than wrap to it. */
+	if (t->seq >= UINT32_MAX - n)
+		t->seq = 0;
+	first = t->seq + 1;
+	t->seq += n;
 	return first;
 }
 
@@ -95,7 +97,7 @@ int nl_msghdr_check(const struct msghdr *h)
 ssize_t nl_recv_kernel(int fd, void *buf, size_t len, int flags, uint64_t *foreign)
 {
 	for (;;) {
-		struct sockaddr_nl sa;
+		struct sockaddr_nl sa = { 0 };
 		struct iovec iov = { .iov_base = buf, .iov_len = len };
 		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
 				      .msg_iov = &iov, .msg_iovlen = 1 };

@@ -86,6 +86,20 @@ static void test_done_codes(void **state)
 	assert_int_equal(nl_msg_done(nlh), -EPROTO);
 }
 
+/* Sequence numbers never wrap to 0 (it would look unset). */
+static void test_seq_skips_zero(void **state)
+{
+	struct nl_talk t = { .fd = -1, .seq = 10 };
+
+	assert_int_equal(nl_talk_seq(&t, 3), 11);
+	assert_int_equal(t.seq, 13);
+	t.seq = UINT32_MAX - 2;
+	assert_int_equal(nl_talk_seq(&t, 4), 1);
+	assert_int_equal(t.seq, 4);
+	t.seq = UINT32_MAX;
+	assert_int_equal(nl_talk_seq(&t, 1), 1);
+}
+
 struct tally {
 	unsigned int links, acks, errors, done;
 	int error;
@@ -231,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_done_codes),
+		cmocka_unit_test(test_seq_skips_zero),
 		cmocka_unit_test(test_dump_and_error),
 		cmocka_unit_test(test_only_the_kernel_and_our_request),
 		cmocka_unit_test(test_timeout),
