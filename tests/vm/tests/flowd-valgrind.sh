@@ -10,7 +10,8 @@
 # eth3 and back, tun0 deleted and re-created, offloaded UDP flows that go
 # stale and get flushed, flowctl status/flush in between.  After every round
 # the flowtable converges to what that round's end state asks for; at the
-# end it is exactly eth0 eth1 tun0, `flowctl status` says in sync and
+# end it is exactly eth0 eth1 tun0, a flush of tun0's flows deletes them
+# one by one, `flowctl status` says in sync and
 # counts what conntrack counts, and flowd stopped by SIGTERM makes valgrind
 # exit 0: no memory errors, no definite or indirect leaks.
 #
@@ -151,6 +152,31 @@ in_ns router ip route del 192.168.1.2/32 via 192.168.2.2 dev eth3 2>/dev/null
 in_ns router ip link set tun0 up
 in_ns router ip route replace 10.2.0.0/24 dev tun0
 check "final flowtable is exactly eth0 eth1 tun0" wait_until "$(deadline 60)" flowtable_is router "eth0 eth1 tun0"
+
+# Flows deleted one by one, under valgrind, whatever the storm's timing
+# did: each of its stale flushes may also catch the 30 flows out of eth1
+# (eth1 leaves the flowtable when tun0's underlay moves), and 40 of 40 are
+# rebuilt; its `flush tunnel tun0` may find tun0's flows not yet offloaded
+# again.  Once flowd counts all 40 offloaded again, a flush of tun0 selects
+# its 10 of 40, under the 50% at which a rebuild is advised: deleted one by
+# one (ct_delete_flows(), which stale flushes use too).
+counted() {
+	fc -j status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = [x for x in d["tunnels"] if x["name"] == "tun0"][0]
+c = d["counters"]
+sys.exit(0 if t["offloaded"]["sw"] + t["offloaded"]["hw"] >= 10 and
+	 c["offloaded_sw"] + c["offloaded_hw"] >= 40 else 1)'
+}
+check "after the storm flowd counts the 40 flows offloaded again, 10 on tun0" \
+	wait_until "$(deadline 60)" counted
+fc -j flush tunnel tun0 >"$TMPDIR/flush-tun0.json" 2>&1
+note "flush tunnel tun0: $(tr -d '\n' <"$TMPDIR/flush-tun0.json")"
+check "flush tunnel tun0 deleted its flows one by one" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["method"] == "delete" and r["flushed"] >= 10 else 1)' "$TMPDIR/flush-tun0.json"
 # Rules are the lines with a handle and no brace (table and chain have one).
 chain_ok() {
 	local rules
@@ -190,8 +216,6 @@ agree() {
 check "flowctl counts the offloaded flows conntrack lists" wait_until "$(deadline 60)" agree
 grep -oE '(stale offloaded|flush [a-z]+).*\((delete|rebuild)\)' "$TMPDIR/flowd.log" |
 	sed -E 's/[0-9]+ (stale|flow)/N \1/' | sort | uniq -c | sed 's/^/#   /'
-check "stale flows were deleted one by one at least once" \
-	grep -q 'stale offloaded flow(s) returned to the slow path (delete)' "$TMPDIR/flowd.log" 
 
 # --- stop: valgrind's verdict ---
 check "flowd still running after the storm" kill -0 "$FLOWD_PID"
