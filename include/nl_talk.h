@@ -41,8 +41,6 @@ struct nl_talk {
  * Extended ack text is asked for.  0 or -errno.
  */
 int nl_talk_open(struct nl_talk *t, int protocol, unsigned int timeout_ms);
-/* Use a socket someone else opened and bound (libmnl's, libnftnl's). */
-int nl_talk_adopt(struct nl_talk *t, int fd);
 void nl_talk_close(struct nl_talk *t);
 /* n consecutive sequence numbers; returns the first. */
 uint32_t nl_talk_seq(struct nl_talk *t, uint32_t n);

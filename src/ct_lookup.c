@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>

@@ -58,12 +58,6 @@ fail:
 	return r;
 }
 
-int nl_talk_adopt(struct nl_talk *t, int fd)
-{
-	t->fd = fd;
-	return talk_bind_info(t);
-}
-
 void nl_talk_close(struct nl_talk *t)
 {
 	if (t->fd >= 0)
