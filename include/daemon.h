@@ -30,6 +30,7 @@ struct topo;
 struct proto_target;
 struct proto_error;
 struct nft_dev;
+struct module_ops;
 
 struct flowd_counters {
 	uint64_t rtnl_events;		/* topology change notifications */
@@ -52,6 +53,8 @@ struct flowd {
 	time_t conf_loaded;
 	time_t started;
 	bool debug;			/* -d: keep debug logging across reloads */
+	bool modules_started;		/* daemon_modules[] (daemon.c) are up */
+	bool ctl_changed_in_place;	/* a reload's prepare changed mode/group */
 
 	struct topo_ctx *topo;
 	struct nft_ctx *nft;
@@ -72,6 +75,7 @@ struct flowd {
 
 	struct ctl *ctl;		/* the control socket */
 	struct ctl *ctl_retired;	/* replaced by a reload, closed from the loop */
+	struct ctl *ctl_next;		/* a reload's new socket, until it commits */
 	ev_timer ctl_reaper;
 
 	ev_signal sig_term, sig_int, sig_hup;
@@ -132,26 +136,23 @@ json_t *daemon_flush(struct flowd *fd, const struct proto_target *target,
 /* Rebuild the flowtable: every offloaded flow back to the slow path. */
 int daemon_rebuild_flowtable(struct flowd *fd);
 
+/*
+ * The daemon's modules (module.h), each in its own file: the nftables
+ * table and its event watch (daemon_table.c), rtnetlink (daemon_topology.c),
+ * conntrack (daemon_conntrack.c), the control socket (daemon_control.c).
+ */
+extern const struct module_ops table_module;
+extern const struct module_ops topology_module;
+extern const struct module_ops conntrack_module;
+extern const struct module_ops control_module;
+
 /* Conntrack: the daemon's side (daemon_conntrack.c). */
-int conntrack_init(struct flowd *fd);
-void conntrack_fini(struct flowd *fd);
-/* A reload swapped fd->conf: apply what conntrack takes (flush.method). */
-void conntrack_conf_changed(struct flowd *fd, const struct conf *prev);
 /* After a reconcile: flush flows whose path went stale, update paths. */
 void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 			     const struct plan *old_plan, const struct plan *new_plan);
 /* Look up again the flow paths route events dropped (no reconcile). */
 void conntrack_update_paths(struct flowd *fd);
 
-/* The control socket for conf (daemon_control.c); NULL with err on failure. */
-struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
-bool control_same_socket(const struct conf *a, const struct conf *b);
-/*
- * A reload's new mode and group for the running socket, when conf's path
- * is still that socket: 1 done, 0 another path (control_open() it), -1
- * with err (the socket unchanged).
- */
-int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen);
 /* (Re)subscribe to nftables events for the configured table; 0 or -1. */
 int daemon_watch_open(struct flowd *fd);
 /* The debounce timer's callback (reconcile.c). */

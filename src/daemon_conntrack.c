@@ -14,12 +14,14 @@
  * entry.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ct.h"
 #include "daemon.h"
 #include "log.h"
+#include "module.h"
 #include "nft.h"
 #include "proto.h"
 
@@ -68,31 +70,31 @@ static enum ct_flush_policy conntrack_flush_policy(enum conf_flush_method m)
 }
 
 /* A reload: every conntrack setting applies to the running watcher. */
-void conntrack_conf_changed(struct flowd *fd, const struct conf *prev)
+static void conntrack_commit(void *ctx, const struct conf *old, const struct conf *next)
 {
-	if (!fd->ct)
-		return;
-	ct_set_flush_policy(fd->ct, conntrack_flush_policy(fd->conf->flush_method));
-	if (fd->conf->ct_receive_buffer != prev->ct_receive_buffer) {
-		unsigned int got = ct_set_receive_buffer(fd->ct, fd->conf->ct_receive_buffer);
+	struct flowd *fd = ctx;
+
+	ct_set_flush_policy(fd->ct, conntrack_flush_policy(next->flush_method));
+	if (next->ct_receive_buffer != old->ct_receive_buffer) {
+		unsigned int got = ct_set_receive_buffer(fd->ct, next->ct_receive_buffer);
 
 		log_info("reload: conntrack event receive buffer %d bytes (kernel: %u)",
-			 fd->conf->ct_receive_buffer, got);
+			 next->ct_receive_buffer, got);
 	}
 }
 
-int conntrack_init(struct flowd *fd)
+static int conntrack_start(void *ctx, const struct conf *conf, char *err, size_t errlen)
 {
+	struct flowd *fd = ctx;
 	struct ct_config cfg;
 	int r;
 
 	ct_config_default(&cfg);
-	cfg.rcvbuf = fd->conf->ct_receive_buffer;
-	cfg.flush_policy = conntrack_flush_policy(fd->conf->flush_method);
+	cfg.rcvbuf = conf->ct_receive_buffer;
+	cfg.flush_policy = conntrack_flush_policy(conf->flush_method);
 	r = ct_open(&cfg, ev_now(fd->loop), &fd->ct);
-
 	if (r < 0) {
-		log_err("cannot watch conntrack: %s", strerror(-r));
+		snprintf(err, errlen, "cannot watch conntrack: %s", strerror(-r));
 		return -1;
 	}
 	ev_io_init(&fd->ct_io, ct_io_cb, ct_fd(fd->ct), EV_READ);
@@ -104,18 +106,27 @@ int conntrack_init(struct flowd *fd)
 	return 0;
 }
 
-void conntrack_fini(struct flowd *fd)
+static void conntrack_stop(void *ctx)
 {
+	struct flowd *fd = ctx;
+
+	free(fd->fps);
+	fd->fps = NULL;
+	fd->n_fps = 0;
 	if (!fd->ct)
 		return;
 	ev_io_stop(fd->loop, &fd->ct_io);
 	ev_timer_stop(fd->loop, &fd->ct_timer);
 	ct_close(fd->ct);
 	fd->ct = NULL;
-	free(fd->fps);
-	fd->fps = NULL;
-	fd->n_fps = 0;
 }
+
+const struct module_ops conntrack_module = {
+	.name = "conntrack",
+	.start = conntrack_start,
+	.commit = conntrack_commit,
+	.stop = conntrack_stop,
+};
 
 /* Return a selection to the slow path the least disruptive way. */
 static int conntrack_flush_selection(struct flowd *fd, const struct ct_selection *sel,

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "module.h"
 #include "status.h"
 
 /*
@@ -85,7 +86,8 @@ static void control_options(const struct conf *conf, struct ctl_options *opts)
 	opts->group = conf->control_group;
 }
 
-struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
+static struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err,
+				size_t errlen)
 {
 	struct ctl_options opts;
 
@@ -93,7 +95,12 @@ struct ctl *control_open(struct flowd *fd, const struct conf *conf, char *err, s
 	return ctl_open(fd->loop, &opts, &control_handlers, fd, err, errlen);
 }
 
-int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
+/*
+ * conf's mode and group for the running socket, when conf's path is still
+ * that socket: 1 done, 0 another path (control_open() it), -1 with err
+ * (the socket unchanged).
+ */
+static int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t errlen)
 {
 	struct ctl_options opts;
 
@@ -101,9 +108,105 @@ int control_update(struct flowd *fd, const struct conf *conf, char *err, size_t 
 	return ctl_update(fd->ctl, &opts, err, errlen);
 }
 
-bool control_same_socket(const struct conf *a, const struct conf *b)
+static bool control_same_socket(const struct conf *a, const struct conf *b)
 {
 	return strcmp(a->control_socket, b->control_socket) == 0 &&
 	       a->control_mode == b->control_mode &&
 	       strcmp(a->control_group, b->control_group) == 0;
 }
+
+/* The old socket may be the one a `flowctl reload` is being answered on. */
+static void ctl_reaper_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct flowd *fd = w->data;
+
+	ctl_close(fd->ctl_retired);
+	fd->ctl_retired = NULL;
+}
+
+static int control_start(void *ctx, const struct conf *conf, char *err, size_t errlen)
+{
+	struct flowd *fd = ctx;
+
+	ev_timer_init(&fd->ctl_reaper, ctl_reaper_cb, 0, 0);
+	fd->ctl_reaper.data = fd;
+	fd->ctl = control_open(fd, conf, err, errlen);
+	return fd->ctl ? 0 : -1;
+}
+
+/*
+ * The same socket file with a new mode or group is changed in place:
+ * opening a second socket on our own path would find us listening and
+ * refuse.  Another path gets a new socket, ready before the switch.
+ */
+static int control_prepare(void *ctx, const struct conf *old, const struct conf *next,
+			   char *err, size_t errlen)
+{
+	struct flowd *fd = ctx;
+	int r;
+
+	if (control_same_socket(old, next))
+		return 0;
+	r = control_update(fd, next, err, errlen);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		fd->ctl_changed_in_place = true;
+		return 0;
+	}
+	fd->ctl_next = control_open(fd, next, err, errlen);
+	return fd->ctl_next ? 0 : -1;
+}
+
+static void control_abort(void *ctx, const struct conf *old, const struct conf *next)
+{
+	struct flowd *fd = ctx;
+	char err[512];
+
+	(void)next;
+	if (fd->ctl_next)
+		ctl_close(fd->ctl_next);
+	fd->ctl_next = NULL;
+	if (fd->ctl_changed_in_place && control_update(fd, old, err, sizeof(err)) < 0)
+		daemon_error(fd, "control socket: restoring its mode and group failed: %s", err);
+	fd->ctl_changed_in_place = false;
+}
+
+static void control_commit(void *ctx, const struct conf *old, const struct conf *next)
+{
+	struct flowd *fd = ctx;
+
+	(void)old;
+	(void)next;
+	fd->ctl_changed_in_place = false;
+	if (!fd->ctl_next)
+		return;
+	/* Two reloads before the loop ran: the first retired socket goes now. */
+	if (fd->ctl_retired)
+		ctl_close(fd->ctl_retired);
+	fd->ctl_retired = fd->ctl;
+	fd->ctl = fd->ctl_next;
+	fd->ctl_next = NULL;
+	ev_timer_set(&fd->ctl_reaper, 0, 0);
+	ev_timer_start(fd->loop, &fd->ctl_reaper);
+}
+
+static void control_stop(void *ctx)
+{
+	struct flowd *fd = ctx;
+
+	ev_timer_stop(fd->loop, &fd->ctl_reaper);
+	ctl_close(fd->ctl_retired);
+	ctl_close(fd->ctl_next);
+	ctl_close(fd->ctl);
+	fd->ctl = fd->ctl_retired = fd->ctl_next = NULL;
+}
+
+const struct module_ops control_module = {
+	.name = "control socket",
+	.start = control_start,
+	.prepare = control_prepare,
+	.abort = control_abort,
+	.commit = control_commit,
+	.stop = control_stop,
+};
