@@ -9,10 +9,16 @@
 
   nlwatch.py react N OUT.json
       N topology events (alternately: tun0's underlay route moved to eth3
-      and back, tun0 down and up), each timed from the kernel's rtnetlink
-      notification to the first nftables notification after it (flowd's
-      batch, committed atomically).  Run in the router's netns with flowd
-      running and nothing else touching nftables.
+      and back, tun0 down and up), each timed from the kernel's first
+      rtnetlink notification to the first nftables notification after it
+      (flowd's batch, committed atomically).  That total holds the
+      kernel's own time too: a link going down makes it walk its routing
+      tables (every route of the table, under RTNL) between its first
+      and its last notification.  So each event is also split at the
+      kernel's last rtnetlink notification before the batch: "kernel"
+      from the first to the last, "flowd" from the last to the batch.
+      Run in the router's netns with flowd running and nothing else
+      touching nftables.
 
   nlwatch.py listen N SECONDS
       A control for flowd's route event cost: subscribed to the IPv4 route
@@ -90,15 +96,16 @@ def wait_msg(s, pred, timeout):
             return t
 
 
-def timed(cmd, first, second, timeout=5):
+def timed(cmd, first, second, timeout=5, marks=None):
     """Run cmd without waiting for it and time, as they arrive, the first
     datagram on first[0] with a message first[1]() likes and, after it, the
     first such datagram on second[0].  Returns t_second - t_first or None.
-
     The process sits in select() while cmd runs, so each notification is
-    stamped when it is queued (plus a wake-up), not when cmd has exited."""
+    stamped when it is queued (plus a wake-up), not when cmd has exited.
+    marks (a dict), if given, gets "last_first": the time from the first
+    to the last datagram first[1]() liked before t_second."""
     p = subprocess.Popen(cmd)
-    t0 = t1 = None
+    t0 = t1 = last = None
     end = time.monotonic() + timeout
     while t1 is None and time.monotonic() < end:
         socks = [first[0]] if first[0] is second[0] else [first[0], second[0]]
@@ -110,13 +117,19 @@ def timed(cmd, first, second, timeout=5):
             except BlockingIOError:
                 continue
             types = list(msgs(d))
-            if t0 is None:
-                if s is first[0] and any(first[1](x) for x in types):
-                    t0 = t
-            elif t1 is None and s is second[0] and any(second[1](x) for x in types):
+            if t0 is not None and t1 is None and s is second[0] and \
+                    any(second[1](x) for x in types):
                 t1 = t
+            elif t1 is None and s is first[0] and any(first[1](x) for x in types):
+                last = t
+                if t0 is None:
+                    t0 = t
     p.wait()
-    return None if t0 is None or t1 is None else t1 - t0
+    if t0 is None or t1 is None:
+        return None
+    if marks is not None:
+        marks["last_first"] = last - t0
+    return t1 - t0
 
 
 def pct(v, p):
@@ -168,22 +181,34 @@ def react(n, out):
         ["ip", "link", "set", "tun0", "up"],
     ]
     lat = {"route": [], "link": []}
+    kernel = {"route": [], "link": []}
     missed = 0
     for i in range(n):
         cmd = steps[i % 4]
+        kind = "route" if cmd[1] == "route" else "link"
         time.sleep(0.25)               # past flowd's debounce window
         drain(rt, nf)
-        dt = timed(cmd, (rt, lambda t: True), (nf, lambda t: t & 0xff00 == NFT))
+        marks = {}
+        dt = timed(cmd, (rt, lambda t: True), (nf, lambda t: t & 0xff00 == NFT), marks=marks)
         if dt is None:
             missed += 1
             continue
-        lat["route" if cmd[1] == "route" else "link"].append(dt)
+        lat[kind].append(dt)
+        kernel[kind].append(marks["last_first"])
+    flowd = {k: [t - kt for t, kt in zip(lat[k], kernel[k])] for k in lat}
     res = {"route": summary("route change -> flowtable", lat["route"], n // 2),
            "link": summary("link down/up -> flowtable", lat["link"], n // 2),
            "all": summary("link or route event -> flowtable", lat["route"] + lat["link"], n),
+           "kernel_route": summary("route change: kernel's first to last notification",
+                                   kernel["route"], n // 2),
+           "kernel_link": summary("link down/up: kernel's first to last notification",
+                                  kernel["link"], n // 2),
+           "flowd_all": summary("kernel's last notification -> flowtable",
+                                flowd["route"] + flowd["link"], n),
            "missed": missed}
     json.dump(res, open(out, "w"), indent=1)
     print(json.dumps(res["all"]))
+    print(json.dumps({k: res[k] for k in ("kernel_link", "flowd_all")}))
 
 
 def restore(n, out):
