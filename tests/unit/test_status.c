@@ -256,6 +256,103 @@ static void test_in_sync_golden(void **state)
 	daemon_teardown(&fd);
 }
 
+/* One kind for what a field may hold: a number, a boolean, a string, ... */
+static const char *shape_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		break;
+	}
+	return "null";
+}
+
+/*
+ * Fields the hand-written files carry on purpose although no daemon sends
+ * them: what a newer daemon might add, which flowctl must pass over.
+ */
+static bool from_a_newer_daemon(const char *key)
+{
+	return strcmp(key, "extra_top_level") == 0 || strcmp(key, "future_field") == 0;
+}
+
+/*
+ * Do a (the daemon's status) and b (a hand-written file) have the same
+ * fields with the same kinds, at every level?  null on either side stands
+ * for any kind (a field the daemon leaves empty); every element of an
+ * array in b is held to the daemon's first.  The first difference fails
+ * with its path.
+ */
+static void check_same_shape(const json_t *a, const json_t *b, const char *path)
+{
+	const char *ka = shape_kind(a), *kb = shape_kind(b), *key;
+	char sub[256];
+	size_t i;
+	json_t *v;
+
+	if (json_is_null(a) || json_is_null(b))
+		return;
+	if (strcmp(ka, kb) != 0)
+		fail_msg("%s: the daemon sends a %s, the file has a %s", path, ka, kb);
+	if (json_is_array(a)) {
+		if (json_array_size(a) == 0)
+			return;
+		json_array_foreach(b, i, v) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			check_same_shape(json_array_get(a, 0), v, sub);
+		}
+		return;
+	}
+	if (!json_is_object(a))
+		return;
+	json_object_foreach((json_t *)a, key, v) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, key);
+		if (!json_object_get(b, key))
+			fail_msg("%s: the daemon sends it, the file lacks it", sub);
+		check_same_shape(v, json_object_get(b, key), sub);
+	}
+	json_object_foreach((json_t *)b, key, v) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, key);
+		if (!json_object_get(a, key) && !from_a_newer_daemon(key))
+			fail_msg("%s: in the file, but the daemon never sends it", sub);
+	}
+}
+
+/*
+ * flowctl's own tests render hand-written status files (every field
+ * filled, hostile strings, ...).  They must stay what the daemon sends:
+ * the fullest of them has exactly the fields status_build() fills.
+ */
+static void test_hand_written_status_has_the_daemons_shape(void **state)
+{
+	struct flowd fd;
+	json_error_t jerr;
+	json_t *st, *file;
+	char path[512];
+
+	daemon_setup(&fd);
+	st = build(&fd);
+	snprintf(path, sizeof(path), "%s/status-full.json", DATA_DIR);
+	file = json_load_file(path, 0, &jerr);
+	if (!file)
+		fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
+	check_same_shape(st, file, "status");
+	json_decref(file);
+	json_decref(st);
+	daemon_teardown(&fd);
+}
+
 static const char *table_str(const json_t *st, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(st, "table"), key));
@@ -345,6 +442,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_sync_golden),
+		cmocka_unit_test(test_hand_written_status_has_the_daemons_shape),
 		cmocka_unit_test(test_waiting),
 		cmocka_unit_test(test_out_of_sync),
 	};
