@@ -271,24 +271,41 @@ int daemon_rebuild_flowtable(struct flowd *fd)
 	return 0;
 }
 
+/* printf into buf; a line cut to fit ends in "..." so that it says so. */
+static void sync_status_line(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void sync_status_line(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= len && len > 3)
+		memcpy(buf + len - 4, "...", 4);
+}
+
 void daemon_sync_status(const struct flowd *fd, char *buf, size_t len)
 {
 	size_t accelerated = 0;
 
 	if (!fd->ready) {
-		snprintf(buf, len, "waiting: %s", fd->reconcile_failed ? fd->reconcile_error
-					: "first sync of the table");
+		sync_status_line(buf, len, "waiting: %s",
+				 fd->reconcile_failed ? fd->reconcile_error : "first sync of the table");
 		return;
 	}
 	if (fd->reconcile_failed) {
-		snprintf(buf, len, "out of sync: %s", fd->reconcile_error);
+		sync_status_line(buf, len, "out of sync: %s", fd->reconcile_error);
 		return;
 	}
 	for (size_t i = 0; i < fd->plan.n_tunnels; i++)
 		accelerated += fd->plan.tunnels[i].accelerated;
-	snprintf(buf, len, "running: %zu device%s in the flowtable, %zu of %zu tunnel%s accelerated",
-		 fd->plan.n_devices, fd->plan.n_devices == 1 ? "" : "s", accelerated,
-		 fd->plan.n_tunnels, fd->plan.n_tunnels == 1 ? "" : "s");
+	sync_status_line(buf, len,
+			 "running: %zu device%s in the flowtable, %zu of %zu tunnel%s accelerated",
+			 fd->plan.n_devices, fd->plan.n_devices == 1 ? "" : "s", accelerated,
+			 fd->plan.n_tunnels, fd->plan.n_tunnels == 1 ? "" : "s");
 }
 
 /*

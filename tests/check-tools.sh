@@ -92,7 +92,7 @@ need docs-service groff groff
 need docs-service man-db man
 need docs-service systemd systemd-analyze
 need distcheck xz-utils xz
-need package dpkg-dev dpkg-buildpackage dpkg-architecture
+need package dpkg-dev dpkg-buildpackage dpkg-architecture dpkg-buildflags
 need package debhelper dh
 need package lintian lintian
 need package debootstrap debootstrap

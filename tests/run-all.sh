@@ -121,7 +121,14 @@ build() {
 	shift
 	mkdir -p "$dir" && cd "$dir" && "$top/configure" --enable-werror "$@" && make -j"$jobs"
 }
-step build build "$top/build" || finish
+# With the flags the Debian package is built with (debian/rules:
+# hardening=+all, so _FORTIFY_SOURCE, stack protector, relro), so that the
+# unit tests and the VM tests check the binaries as they ship; the package
+# step then skips its own run of the unit tests.
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+step build build "$top/build" CFLAGS="$(dpkg-buildflags --get CFLAGS)" \
+	CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS)" LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" || finish
+unset DEB_BUILD_MAINT_OPTIONS
 step unit-tests make -C "$top/build" -j"$jobs" check
 count_cmocka "$top/build" "unit tests"
 

@@ -353,6 +353,24 @@ static void test_hand_written_status_has_the_daemons_shape(void **state)
 	daemon_teardown(&fd);
 }
 
+/* A status line cut to fit its buffer (STATUS= takes 256 bytes) says so. */
+static void test_sync_status_cut(void **state)
+{
+	struct flowd fd;
+	char line[32];
+
+	daemon_setup(&fd);
+	fd.reconcile_failed = true;
+	memset(fd.reconcile_error, 'x', sizeof(fd.reconcile_error) - 1);
+	fd.reconcile_error[sizeof(fd.reconcile_error) - 1] = '\0';
+	daemon_sync_status(&fd, line, sizeof(line));
+	assert_string_equal(line, "out of sync: xxxxxxxxxxxxxxx...");
+	fd.reconcile_error[10] = '\0';
+	daemon_sync_status(&fd, line, sizeof(line));
+	assert_string_equal(line, "out of sync: xxxxxxxxxx");
+	daemon_teardown(&fd);
+}
+
 static const char *table_str(const json_t *st, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(st, "table"), key));
@@ -443,6 +461,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_sync_golden),
 		cmocka_unit_test(test_hand_written_status_has_the_daemons_shape),
+		cmocka_unit_test(test_sync_status_cut),
 		cmocka_unit_test(test_waiting),
 		cmocka_unit_test(test_out_of_sync),
 	};
