@@ -151,10 +151,12 @@ stamp "lintian"
 mirror=${FLOWD_PKG_MIRROR:-$(apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT)' \
 	'Identifier: Packages' 2>/dev/null | awk -v s="$suite" '$2 == s && $3 == "main" { print $1; exit }')}
 mirror=${mirror:-http://deb.debian.org/debian}
-# Keyed by day (fresh packages, daily at most one cold start) and by what
-# goes in; older tarballs are removed.
+# Keyed by ISO week and by what goes in; older tarballs are removed.  The
+# package's dependencies come from the mirror's current indexes anyway
+# (apt-get update in the chroot); a daily key made every run on a new day,
+# and every run across midnight, pay a debootstrap of a few minutes.
 key=$(printf '%s %s %s' "$suite" "$mirror" "$chroot_pkgs" | sha256sum | cut -c1-12)
-tarball=$cache/chroot-$suite-$(date -u +%Y%m%d)-$key.tar
+tarball=$cache/chroot-$suite-$(date -u +%G-W%V)-$key.tar
 mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9

@@ -12,11 +12,11 @@
       and back, tun0 down and up), each timed from the kernel's first
       rtnetlink notification to the first nftables notification after it
       (flowd's batch, committed atomically).  That total holds the
-      kernel's own time too: a link going down makes it walk its routing
-      tables (every route of the table, under RTNL) between its first
-      and its last notification.  So each event is also split at the
-      kernel's last rtnetlink notification before the batch: "kernel"
-      from the first to the last, "flowd" from the last to the batch.
+      kernel's own time too: a link going down notifies, then walks
+      its routing tables (every route, under RTNL).  So each event is
+      also split where the kernel is done with the change (its last
+      notification, or the command's exit if later): "kernel" before
+      that, "flowd" from there to the batch.
       Run in the router's netns with flowd running and nothing else
       touching nftables.
 
@@ -102,33 +102,43 @@ def timed(cmd, first, second, timeout=5, marks=None):
     first such datagram on second[0].  Returns t_second - t_first or None.
     The process sits in select() while cmd runs, so each notification is
     stamped when it is queued (plus a wake-up), not when cmd has exited.
-    marks (a dict), if given, gets "last_first": the time from the first
-    to the last datagram first[1]() liked before t_second."""
+    marks (a dict), if given, gets, relative to t_first: "last_first",
+    the last datagram first[1]() liked before t_second, and "cmd_exit",
+    when cmd exited (the kernel had applied the change), if it did before
+    t_second or within the timeout."""
     p = subprocess.Popen(cmd)
-    t0 = t1 = last = None
+    pidfd = os.pidfd_open(p.pid)
+    t0 = t1 = last = texit = None
     end = time.monotonic() + timeout
-    while t1 is None and time.monotonic() < end:
+    while (t1 is None or texit is None) and time.monotonic() < end:
         socks = [first[0]] if first[0] is second[0] else [first[0], second[0]]
-        r, _, _ = select.select(socks, [], [], 0.05)
+        r, _, _ = select.select(socks + ([pidfd] if texit is None else []), [], [], 0.05)
         t = time.monotonic()
+        if pidfd in r:
+            texit = t
+            r.remove(pidfd)
         for s in r:            # one read per ready socket, tested for both
+            if t1 is not None:
+                drain(s)
+                continue
             try:
                 d = s.recv(1 << 16)
             except BlockingIOError:
                 continue
             types = list(msgs(d))
-            if t0 is not None and t1 is None and s is second[0] and \
-                    any(second[1](x) for x in types):
+            if t0 is not None and s is second[0] and any(second[1](x) for x in types):
                 t1 = t
-            elif t1 is None and s is first[0] and any(first[1](x) for x in types):
+            elif s is first[0] and any(first[1](x) for x in types):
                 last = t
                 if t0 is None:
                     t0 = t
     p.wait()
+    os.close(pidfd)
     if t0 is None or t1 is None:
         return None
     if marks is not None:
         marks["last_first"] = last - t0
+        marks["cmd_exit"] = None if texit is None else texit - t0
     return t1 - t0
 
 
@@ -181,7 +191,7 @@ def react(n, out):
         ["ip", "link", "set", "tun0", "up"],
     ]
     lat = {"route": [], "link": []}
-    kernel = {"route": [], "link": []}
+    kernel = {"route": [], "link": []}     # first notification -> kernel done
     missed = 0
     for i in range(n):
         cmd = steps[i % 4]
@@ -194,21 +204,25 @@ def react(n, out):
             missed += 1
             continue
         lat[kind].append(dt)
-        kernel[kind].append(marks["last_first"])
+        # The kernel is done with the change at its last notification or
+        # when the command returns, whichever is later: a link going down
+        # notifies first and then walks its routing tables under RTNL.
+        done = max(marks["last_first"], marks["cmd_exit"] if marks["cmd_exit"] is not None else 0)
+        kernel[kind].append(min(done, dt))
     flowd = {k: [t - kt for t, kt in zip(lat[k], kernel[k])] for k in lat}
     res = {"route": summary("route change -> flowtable", lat["route"], n // 2),
            "link": summary("link down/up -> flowtable", lat["link"], n // 2),
            "all": summary("link or route event -> flowtable", lat["route"] + lat["link"], n),
-           "kernel_route": summary("route change: kernel's first to last notification",
+           "kernel_route": summary("route change: kernel's first notification -> change applied",
                                    kernel["route"], n // 2),
-           "kernel_link": summary("link down/up: kernel's first to last notification",
+           "kernel_link": summary("link down/up: kernel's first notification -> change applied",
                                   kernel["link"], n // 2),
-           "flowd_all": summary("kernel's last notification -> flowtable",
+           "flowd_all": summary("change applied -> flowtable",
                                 flowd["route"] + flowd["link"], n),
            "missed": missed}
     json.dump(res, open(out, "w"), indent=1)
     print(json.dumps(res["all"]))
-    print(json.dumps({k: res[k] for k in ("kernel_link", "flowd_all")}))
+    print(json.dumps({k: res[k] for k in ("kernel_route", "kernel_link", "flowd_all")}))
 
 
 def restore(n, out):

@@ -249,8 +249,8 @@ for r in rows:
           r["rss_growth_kb"], r["churn_events_per_s"], r["flowd_cpu_ms_per_1k_events"],
           r["listener_cpu_ms_per_1k_events"], r["flowd_cpu_share_of_one_core_during_churn"],
           r["react_p50_ms"], r["react_p99_ms"], r["react_kernel_link_p99_ms"], r["react_flowd_p99_ms"]))
-print("react: event -> flowd's batch, p50/p99 ms; kernel link: the kernel's first to last")
-print("notification of a link down/up (p99); flowd p99: its last notification -> the batch")
+print("react: event -> flowd's batch, p50/p99 ms; kernel link: the kernel's first notification")
+print("of a link down/up -> the change applied (p99); flowd p99: change applied -> the batch")
 print()
 print("written:", outp)
 PY
