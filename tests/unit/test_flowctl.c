@@ -200,14 +200,7 @@ static void check_golden(const char *name)
 	snprintf(tpath, sizeof(tpath), "%s/%s.txt", DATA_DIR, name);
 	result = load_json(jpath);
 	got = render(PROTO_CMD_STATUS, result, false);
-	/* FLOWD_UPDATE_GOLDEN=1 rewrites the golden text (review the diff). */
-	if (getenv("FLOWD_UPDATE_GOLDEN")) {
-		FILE *f = fopen(tpath, "w");
-
-		assert_non_null(f);
-		fputs(got, f);
-		assert_int_equal(fclose(f), 0);
-	}
+	update_golden(tpath, got);
 	want = read_file(tpath);
 	assert_text_equal(got, want, name);
 	free(got);
@@ -528,13 +521,7 @@ static void check_metrics_golden(const char *name)
 	assert_non_null(out);
 	assert_int_equal(flowctl_print_metrics(out, result), 0);
 	fclose(out);
-	if (getenv("FLOWD_UPDATE_GOLDEN")) {
-		FILE *f = fopen(ppath, "w");
-
-		assert_non_null(f);
-		fputs(text, f);
-		assert_int_equal(fclose(f), 0);
-	}
+	update_golden(ppath, text);
 	want = read_file(ppath);
 	assert_text_equal(text, want, ppath);
 	free(want);
