@@ -66,6 +66,20 @@ int nl_msghdr_check(const struct msghdr *h);
  * NULL it gets the extended ack text, or "" without one.
  */
 int nl_msg_error(const struct nlmsghdr *m, char *ext, size_t extlen);
+
+/*
+ * NLMSG_ERROR's extended ack (NETLINK_EXT_ACK): the kernel's text, and the
+ * offset in our request of the attribute it refused.  msg points into m
+ * (msg_len bytes, no NUL needed); a field the kernel did not send, or sent
+ * malformed, stays empty.
+ */
+struct nl_extack {
+	const char *msg;
+	size_t msg_len;
+	bool has_offs;
+	uint32_t offs;
+};
+void nl_msg_extack(const struct nlmsghdr *m, struct nl_extack *x);
 /* NLMSG_DONE's code: 0, or the -errno a dump failed with half-way. */
 int nl_msg_done(const struct nlmsghdr *m);
 

@@ -20,57 +20,11 @@
 
 #include "nft.h"
 #include "nft_int.h"
+#include "nl_talk.h"
 
 void nft_acks_init(struct nft_acks *acks)
 {
 	memset(acks, 0, sizeof(*acks));
-}
-
-struct nft_extack {
-	const char *msg;
-	bool has_offs;
-	uint32_t offs;
-};
-
-static int nft_extack_cb(const struct nlattr *attr, void *data)
-{
-	struct nft_extack *x = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case NLMSGERR_ATTR_MSG:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			x->msg = mnl_attr_get_str(attr);
-		break;
-	case NLMSGERR_ATTR_OFFS:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0) {
-			x->offs = mnl_attr_get_u32(attr);
-			x->has_offs = true;
-		}
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/* The extended ACK attributes after struct nlmsgerr (and the echoed request). */
-static void nft_extack_parse(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
-			     struct nft_extack *x)
-{
-	size_t paylen = mnl_nlmsg_get_payload_len(nlh);
-	size_t off = sizeof(*e);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		/* The whole request was echoed back. */
-		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
-			return;
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	}
-	off = MNL_ALIGN(off);
-	if (off >= paylen)
-		return;
-	/* mnl_attr_parse() bounds every attribute by nlmsg_len. */
-	mnl_attr_parse(nlh, (unsigned int)off, nft_extack_cb, x);
 }
 
 /*
@@ -141,7 +95,7 @@ static size_t nft_msg_devices(const struct nft_batch *b, const struct nft_batch_
 }
 
 static void nft_describe(const struct nft_batch *b, uint32_t seq, int error,
-			 const struct nft_extack *x, char *text, size_t textlen)
+			 const struct nl_extack *x, char *text, size_t textlen)
 {
 	const struct nft_batch_msg *m = nft_batch_find(b, seq);
 	const char *what = m ? m->what : seq == b->seq_begin ? "batch" : "batch end";
@@ -169,8 +123,9 @@ static void nft_describe(const struct nft_batch *b, uint32_t seq, int error,
 	used = snprintf(text, textlen, "%s: %s", what, strerror(error));
 	if (used < 0 || (size_t)used >= textlen)
 		return;
-	if (x->msg && *x->msg) {
-		int w = snprintf(text + used, textlen - (size_t)used, ": %s", x->msg);
+	if (x->msg_len > 0) {
+		int w = snprintf(text + used, textlen - (size_t)used, ": %.*s",
+				 (int)(x->msg_len > INT_MAX ? INT_MAX : x->msg_len), x->msg);
 
 		if (w < 0 || (size_t)w >= textlen - (size_t)used)
 			return;
@@ -187,7 +142,7 @@ int nft_acks_parse(const struct nft_batch *batch, const void *buf, size_t len,
 
 	for (; nft_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		const struct nlmsgerr *e;
-		struct nft_extack x = { 0 };
+		struct nl_extack x;
 		int error;
 
 		if (nlh->nlmsg_seq < batch->seq_begin || nlh->nlmsg_seq > batch->seq_end)
@@ -207,7 +162,7 @@ int nft_acks_parse(const struct nft_batch *batch, const void *buf, size_t len,
 		/* The first failing message is the cause; later ones may be echoes. */
 		if (acks->err != 0 && nlh->nlmsg_seq >= acks->err_seq)
 			continue;
-		nft_extack_parse(nlh, e, &x);
+		nl_msg_extack(nlh, &x);
 		acks->err = -error;
 		acks->err_seq = nlh->nlmsg_seq;
 		nft_describe(batch, nlh->nlmsg_seq, error, &x, acks->text, sizeof(acks->text));

@@ -115,30 +115,32 @@ ssize_t nl_recv_kernel(int fd, void *buf, size_t len, int flags, uint64_t *forei
 	}
 }
 
-/* The extended ack's text, from the attributes after the error header. */
-static void error_text(const struct nlmsghdr *m, const struct nlmsgerr *e, char *ext,
-		       size_t extlen)
+void nl_msg_extack(const struct nlmsghdr *m, struct nl_extack *x)
 {
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t paylen = mnl_nlmsg_get_payload_len(m);
 	size_t off = sizeof(*e);
-	const char *text;
-	size_t tlen;
 
-	ext[0] = '\0';
-	if (!(m->nlmsg_flags & NLM_F_ACK_TLVS))
+	memset(x, 0, sizeof(*x));
+	if (paylen < sizeof(*e) || !(m->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	/* Without NLM_F_CAPPED the error echoes the whole request. */
 	if (!(m->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len >= sizeof(e->msg) ? e->msg.nlmsg_len - sizeof(e->msg) : 0;
 	off = MNL_ALIGN(off);
-	if (mnl_nlmsg_get_payload_len(m) < off ||
-	    nlattr_table((const char *)mnl_nlmsg_get_payload(m) + off,
-			 mnl_nlmsg_get_payload_len(m) - off, tb, NLMSGERR_ATTR_MAX) < 0 ||
-	    tb[NLMSGERR_ATTR_MSG] == NULL)
+	if (paylen < off ||
+	    nlattr_table((const char *)e + off, paylen - off, tb, NLMSGERR_ATTR_MAX) < 0)
 		return;
-	text = mnl_attr_get_payload(tb[NLMSGERR_ATTR_MSG]);
-	tlen = strnlen(text, mnl_attr_get_payload_len(tb[NLMSGERR_ATTR_MSG]));
-	snprintf(ext, extlen, "%.*s", (int)(tlen > INT_MAX ? INT_MAX : tlen), text);
+	if (tb[NLMSGERR_ATTR_MSG] != NULL) {
+		x->msg = mnl_attr_get_payload(tb[NLMSGERR_ATTR_MSG]);
+		x->msg_len = strnlen(x->msg, mnl_attr_get_payload_len(tb[NLMSGERR_ATTR_MSG]));
+	}
+	if (tb[NLMSGERR_ATTR_OFFS] != NULL &&
+	    nlattr_len_is(tb[NLMSGERR_ATTR_OFFS], sizeof(uint32_t)) == 0) {
+		x->offs = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+		x->has_offs = true;
+	}
 }
 
 int nl_msg_error(const struct nlmsghdr *m, char *ext, size_t extlen)
@@ -152,8 +154,13 @@ int nl_msg_error(const struct nlmsghdr *m, char *ext, size_t extlen)
 	/* The kernel sends 0 or -errno; INT_MIN would overflow when negated. */
 	if (e->error > 0 || e->error == INT_MIN)
 		return -EPROTO;
-	if (ext != NULL && extlen > 0 && mnl_nlmsg_get_payload_len(m) >= sizeof(*e))
-		error_text(m, e, ext, extlen);
+	if (ext != NULL && extlen > 0) {
+		struct nl_extack x;
+
+		nl_msg_extack(m, &x);
+		snprintf(ext, extlen, "%.*s", (int)(x.msg_len > INT_MAX ? INT_MAX : x.msg_len),
+			 x.msg != NULL ? x.msg : "");
+	}
 	return e->error;
 }
 

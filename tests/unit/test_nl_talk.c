@@ -72,6 +72,58 @@ static void test_error_text(void **state)
 	assert_string_equal(ext, "");
 }
 
+/*
+ * The extended ack's fields as both the rtnetlink callers and the nftables
+ * batch (which names the refused attribute by its offset) read them.
+ */
+static void test_extack_fields(void **state)
+{
+	union nlbuf buf;
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	struct nl_extack x;
+
+	/* No attributes promised: nothing, even if bytes follow. */
+	nlh = error_msg(&buf, -EINVAL, NULL);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 40);
+	nl_msg_extack(nlh, &x);
+	assert_null(x.msg);
+	assert_false(x.has_offs);
+	/* Text and offset. */
+	nlh = error_msg(&buf, -EINVAL, "bad device");
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 40);
+	nl_msg_extack(nlh, &x);
+	assert_int_equal(x.msg_len, strlen("bad device"));
+	assert_memory_equal(x.msg, "bad device", x.msg_len);
+	assert_true(x.has_offs);
+	assert_int_equal(x.offs, 40);
+	/* An offset of the wrong size is not read. */
+	nlh = error_msg(&buf, -EINVAL, "x");
+	mnl_attr_put_u16(nlh, NLMSGERR_ATTR_OFFS, 40);
+	nl_msg_extack(nlh, &x);
+	assert_false(x.has_offs);
+	/* A text without its NUL ends with its attribute. */
+	nlh = error_msg(&buf, -EINVAL, "abcd");
+	a = (struct nlattr *)((char *)mnl_nlmsg_get_payload(nlh) + sizeof(struct nlmsgerr));
+	a->nla_len = MNL_ATTR_HDRLEN + 3;
+	nlh->nlmsg_len -= 4;	/* "d\0" and the padding */
+	nl_msg_extack(nlh, &x);
+	assert_int_equal(x.msg_len, 3);
+	/* The whole request echoed (no NLM_F_CAPPED): the attributes follow it. */
+	nlh = nl_msg_start(&buf, NLMSG_ERROR, sizeof(struct nlmsgerr) + 8);
+	((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error = -EPERM;
+	((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->msg.nlmsg_len = sizeof(struct nlmsghdr) + 8;
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 24);
+	nl_msg_extack(nlh, &x);
+	assert_true(x.has_offs);
+	assert_int_equal(x.offs, 24);
+	/* An echo longer than the message: nothing. */
+	((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->msg.nlmsg_len = 4000;
+	nl_msg_extack(nlh, &x);
+	assert_false(x.has_offs);
+}
+
 static void test_done_codes(void **state)
 {
 	union nlbuf buf;
@@ -244,6 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_error_text),
+		cmocka_unit_test(test_extack_fields),
 		cmocka_unit_test(test_done_codes),
 		cmocka_unit_test(test_seq_skips_zero),
 		cmocka_unit_test(test_dump_and_error),
