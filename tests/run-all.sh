@@ -4,7 +4,7 @@
 # The whole test suite, from a fresh Debian 12 machine (as root):
 #   packages -> build (-Werror) -> unit tests -> unit tests under ASan+UBSan
 #   -> static analysis (cppcheck, clang-tidy) -> fuzzing (each libFuzzer
-#   target FLOWD_FUZZ_SECONDS, default 30) -> man pages and service unit
+#   target FLOWD_FUZZ_SECONDS, default 20) -> man pages and service unit
 #   -> make distcheck -> VM integration tests.  The test kernels build in
 #   the background from the start, cached outside the tree.
 # Every step is reported; the last line is "N passed, N failed" where N
@@ -141,9 +141,9 @@ fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step static-analysis "$top/tests/static-analysis.sh"
-# Five targets, 30 s each by default, as many at once as there are cores:
-# about a minute and a half with the build on two.
-step fuzz "$top/tests/fuzz/run.sh" "${FLOWD_FUZZ_SECONDS:-30}"
+# Five targets, 20 s each by default, as many at once as there are cores
+# (each from its seed corpus in tests/fuzz/corpus).
+step fuzz "$top/tests/fuzz/run.sh" "${FLOWD_FUZZ_SECONDS:-20}"
 
 step docs-service "$top/tests/check-docs-service.sh" "$top/build"
 step distcheck make -C "$top/build" -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror

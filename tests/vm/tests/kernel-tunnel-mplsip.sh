@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-kernel: both
+# vm-kernel: patched
+# vm-reference: stock
 # vm-cost: 60
 #
 # An ipip tunnel in mode mplsip carries MPLS only: its driver drops the

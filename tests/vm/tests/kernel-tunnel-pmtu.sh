@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-kernel: both
+# vm-kernel: patched
+# vm-reference: stock
 # vm-cost: 80
 #
 # The path MTU of the route to a tunnel's remote bounds a tunnel flow as it
