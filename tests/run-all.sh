@@ -68,9 +68,9 @@ print_timings() {
 	# The kernels built in the background (none when all were cached).
 	while read -r flavour secs; do
 		timing "kernel build: $flavour (background)" "$secs"
-	done < <(awk '/^build-kernel: building [a-z]* kernel/ { f = $3 }
-		/^build-kernel: built in [0-9]* s/ && f != "" { print f, $4; f = "" }' \
-		"${kernels_log:-/dev/null}" 2>/dev/null)
+	done < <(cat "${kernels_log:-/dev/null}" "$logs/kernels-debug.log" 2>/dev/null |
+		awk '/^build-kernel: building [a-z]* kernel/ { f = $3 }
+		/^build-kernel: built in [0-9]* s/ && f != "" { print f, $4; f = "" }')
 	echo "---- time per step and per VM run (seconds, slowest first)"
 	for i in "${!timing_names[@]}"; do
 		printf '%6d  %s\n' "${timing_secs[$i]}" "${timing_names[$i]}"
@@ -92,22 +92,28 @@ step setup-host "$top/tests/setup-host.sh" || finish
 # with the list, not as a confusing failure of some step much later.
 step check-tools "$top/tests/check-tools.sh" || finish
 
-# The test kernels build in the background from here (about half an hour
-# cold on 2 cores, seconds when cached): stock and patched while the host
-# steps below run (many use one core only), then the KASAN debug kernel at
-# the lowest priority while the VM tests on the other two run (they wait on
-# guests much of the time); run-tests.sh starts the debug runs once it is
-# there.  Each built image's path goes to $logs/image.FLAVOUR.
+# The test kernels build in the background from here (seconds when cached):
+# stock, then patched (about 20 minutes cold on 2 cores) while the host
+# steps below run (many use one core only), and beside them, in a tree of
+# its own and at the lowest priority, the KASAN debug kernel (a full
+# build, as long as stock): it takes only what the rest leaves idle, here
+# and later beside the VM runs (two guests leave about a tenth of two
+# cores), and run-tests.sh starts the debug runs once it is there.
+# Started last, as it was until now, it finished a cold run alone 10
+# minutes after every other VM run.  Each built image's path goes to
+# $logs/image.FLAVOUR; the two builders write their logs apart.
 kernels_log="$logs/kernels.log"
+: >"$kernels_log"
+: >"$logs/kernels-debug.log"
 rm -f "$logs"/image.*
 (
 	for flavour in stock patched; do
 		nice -n 5 "$top/tests/vm/build-kernel.sh" "$flavour" >"$logs/image.$flavour.tmp" &&
 			mv "$logs/image.$flavour.tmp" "$logs/image.$flavour" || exit 1
 	done
-	nice -n 19 "$top/tests/vm/build-kernel.sh" debug >/dev/null
 ) >>"$kernels_log" 2>&1 &
 kernels_pid=$!
+nice -n 19 "$top/tests/vm/build-kernel.sh" debug >/dev/null 2>>"$logs/kernels-debug.log" &
 
 # Out-of-tree builds only: a configured source tree would break them.
 if [ -f "$top/config.status" ]; then

@@ -16,14 +16,16 @@
 # goes into it: the kernel source tarball, the config fragments, the patches,
 # this script and the compiler version.  A warm run only hashes and returns.
 #
-# All flavours share one source tree, unpacked once from the tarball.  A
-# file in .flowd-state names the patch set the tree holds and every file
+# stock and patched share one source tree, unpacked once from the tarball.
+# A file in .flowd-state names the patch set the tree holds and every file
 # that set changed or created; switching sets restores just those files
 # (from the tarball, with a fresh mtime so that the objects built from the
 # patched versions rebuild) and applies the new set.  Files the patches do
-# not touch keep their mtime, so each config's object directory builds
-# incrementally, and a build that wants the set the tree holds (debug after
-# patched) leaves it alone.  The tree is the cache's: do not edit it.
+# not touch keep their mtime, so the object directory builds incrementally.
+# debug has a tree and an object directory of its own, and a lock of its
+# own: a cold test run builds it at the lowest priority from its first
+# minute, beside stock and patched.  The trees are the cache's: do not
+# edit them.
 set -euo pipefail
 
 flavour=${1:-patched}
@@ -60,14 +62,26 @@ if [ "$flavour" != stock ]; then
 	shopt -u nullglob
 fi
 
+# stock and patched share one object directory (same config, so switching
+# between them rebuilds only what the patches touch); debug has a config
+# of its own and would rebuild everything each time it switched.
+config_id=default
+[ "$flavour" = debug ] && config_id=debug
+tree="$cache/tree-$config_id"
+obj="$cache/obj-$config_id"
+state="$tree/.flowd-state"
+
 mkdir -p "$cache"
-# One build at a time: parallel test runs share the cache and the trees.
-exec 9>"$cache/lock"
+# One build per tree at a time: parallel test runs share the cache and the
+# trees.  The tarball's id below has a lock of its own.
+exec 9>"$cache/lock.$config_id"
 flock 9
 
 # The tarball is hashed once per (path, size, mtime): 150 MB is not free.
 tar_stat=$(stat -c '%s %Y' "$tarball")
 tar_id_file="$cache/tarball.id"
+exec 8>"$cache/lock.tarball"
+flock 8
 if [ -f "$tar_id_file" ] && [ "$(head -n1 "$tar_id_file")" = "$tarball $tar_stat" ]; then
 	tar_sum=$(sed -n 2p "$tar_id_file")
 else
@@ -75,6 +89,7 @@ else
 	printf '%s %s\n%s\n' "$tarball" "$tar_stat" "$tar_sum" >"$tar_id_file.tmp"
 	mv "$tar_id_file.tmp" "$tar_id_file"
 fi
+exec 8>&-
 
 key=$({
 	echo "tarball $tar_sum"
@@ -103,16 +118,6 @@ fail() {
 	exit 1
 }
 
-# stock and patched share one object directory (same config, so switching
-# between them rebuilds only what the patches touch); debug has a config of
-# its own and would rebuild everything each time it switched.
-config_id=default
-[ "$flavour" = debug ] && config_id=debug
-tree="$cache/tree-default"
-obj="$cache/obj-$config_id"
-state="$tree/.flowd-state"
-# Debug once had a source tree of its own: 1.5 GB nothing uses any more.
-rm -rf "$cache/tree-debug"
 
 # git apply as a plain `patch` on the tree: never look for a repository
 # above it (the cache may sit inside someone's checkout).
@@ -135,7 +140,7 @@ patch_files() {
 # unpack: a fresh tree from the tarball, marked pristine.
 unpack() {
 	echo "build-kernel: unpacking $tarball" >&2
-	rm -rf "$tree" "$cache"/obj-*
+	rm -rf "$tree" "$obj"
 	mkdir -p "$tree"
 	tar -xf "$tarball" -C "$tree" --strip-components=1 >>"$log" 2>&1 ||
 		fail "unpacking $tarball failed"
@@ -221,9 +226,9 @@ fi
 echo "build-kernel: source tree ready in $(($(date +%s) - tree_start)) s" >&2
 
 # An object directory built from another source tree would keep stale
-# dependencies on it: start that one afresh.
-# (Before the tree was shared, obj-X was built from tree-X.)
-built_from=$(cat "$obj/.flowd-tree" 2>/dev/null || echo "$cache/tree-$config_id")
+# dependencies on it: start that one afresh.  (For a while obj-debug was
+# built from tree-default.)
+built_from=$(cat "$obj/.flowd-tree" 2>/dev/null || echo "$tree")
 if [ "$built_from" != "$tree" ]; then
 	rm -rf "$obj"
 fi
