@@ -222,6 +222,14 @@ moved() {
 }
 check "after the move flowctl counts the unmarked port's entries on tun2, none on tun0" \
 	wait_until "$(deadline 20)" moved
+# What each side saw when they did not agree: conntrack's entries and
+# flowd's counts, and the entries as flowd attributes them.
+if ! moved; then
+	note "after the move: entries port 5201 [$(ids 5201)], port 5202 [$(ids 5202)];" \
+		"flowctl counts tun0 $(offloaded tun0), tun2 $(offloaded tun2)"
+	in_ns router conntrack -L -p tcp 2>/dev/null | grep -F '[OFFLOAD]' | sed 's/^/# ct: /'
+	fc -j status | sed 's/^/# status: /'
+fi
 read -r rr1 pu1 rc1 pl1 < <(pr_counters)
 note "route_reconciles $rr0 -> $rr1, route_path_updates $pu0 -> $pu1," \
 	"reconciles $rc0 -> $rc1, path_lookups $pl0 -> $pl1"
