@@ -229,6 +229,7 @@ if ! moved; then
 		"flowctl counts tun0 $(offloaded tun0), tun2 $(offloaded tun2)"
 	in_ns router conntrack -L -p tcp 2>/dev/null | grep -F '[OFFLOAD]' | sed 's/^/# ct: /'
 	fc -j status | sed 's/^/# status: /'
+	tail -n 40 "${FLOWD_LOG:-$TMPDIR/flowd.log}" | sed 's/^/# flowd: /'
 fi
 read -r rr1 pu1 rc1 pl1 < <(pr_counters)
 note "route_reconciles $rr0 -> $rr1, route_path_updates $pu0 -> $pu1," \
