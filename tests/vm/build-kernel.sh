@@ -118,7 +118,6 @@ fail() {
 	exit 1
 }
 
-
 # git apply as a plain `patch` on the tree: never look for a repository
 # above it (the cache may sit inside someone's checkout).
 tree_apply() {
