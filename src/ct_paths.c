@@ -599,6 +599,17 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 	r = ct_pc_apply(&ct->pc);
 	if (r < 0)
 		return r;
+	/*
+	 * Every path is asked again.  A flow whose answer does not come now
+	 * (a lookup timed out on a busy host) must be retried by the next
+	 * resolve, not kept with the path it had before as if that were
+	 * current: nothing else asks for it again.
+	 */
+	if (all) {
+		for (size_t i = 0; i < n; i++)
+			ct_flows_at(ct->flows, i)->flags |= CT_FLOW_UNRESOLVED;
+		ct->unresolved = n > 0;
+	}
 	ct->pc.stamp++;
 	/*
 	 * Each round takes every flow as far as the cache answers and asks

@@ -366,6 +366,35 @@ static void test_backend_failure(void **state)
 	ct_close(ct);
 }
 
+/*
+ * A path update whose lookups fail (a timeout on a busy host) leaves the
+ * flows to be resolved again: the next dump or event resolves them with
+ * the new route, instead of status keeping the old one until some later
+ * route event.
+ */
+static void test_update_failure_retried(void **state)
+{
+	const struct ctspec *a[] = { &flow_a };
+	struct ct_ctx *ct = tracker();
+	union nlbuf buf;
+	struct nlmsghdr *nlh;
+
+	feed(ct, a, 1);
+	assert_int_equal(flow(ct, 1)->out_if, 5);
+	k.moved = true;
+	nlh = route_event(&buf, RTM_NEWROUTE, "10.2.0.0", 24);
+	assert_true(ct_route_event(ct, nlh, nlh->nlmsg_len));
+	k.fail = ETIMEDOUT;
+	assert_int_equal(ct_update_paths(ct), -ETIMEDOUT);
+	assert_true(flow(ct, 1)->flags & CT_FLOW_UNRESOLVED);
+	k.fail = 0;
+	/* The next refresh finds the flow offloaded as before. */
+	feed(ct, a, 1);
+	assert_int_equal(flow(ct, 1)->out_if, 7);
+	assert_false(flow(ct, 1)->flags & CT_FLOW_UNRESOLVED);
+	ct_close(ct);
+}
+
 /* A key answered "unknown" is not cached and asked again. */
 static void test_unknown_answer(void **state)
 {
@@ -548,7 +577,7 @@ static void test_eviction(void **state)
 	union ctbuf buf;
 	union nlbuf rb;
 	struct nlmsghdr *nlh;
-	size_t off = 0;
+	size_t off;
 	char dst[32];
 
 	for (int i = 0; i < 100; i++) {
@@ -612,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_precise_invalidation),
 		cmocka_unit_test(test_drop_all),
 		cmocka_unit_test(test_backend_failure),
+		cmocka_unit_test(test_update_failure_retried),
 		cmocka_unit_test(test_unknown_answer),
 		cmocka_unit_test(test_input_lookups),
 		cmocka_unit_test(test_fwmark_attribution),
