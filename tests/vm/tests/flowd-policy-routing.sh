@@ -38,7 +38,8 @@ in_ns router ip link add tun2 type ipip local 192.168.1.11 remote 192.168.1.12 |
 in_ns remote ip link add tun3 type ipip local 192.168.1.12 remote 192.168.1.11 || bail "tun3"
 topo_addr router tun2 192.168.101.1/24 fd00:101::1/64
 topo_addr remote tun3 192.168.101.2/24 fd00:101::2/64
-# Marked traffic takes tun2 both ways: the router marks by port, the
+# Marked traffic takes tun2 both ways: the router marks by port (either
+# direction: after a flush the entry may be picked up from a reply), the
 # remote end marks what arrived on tun3 so that its replies go back there.
 in_ns router ip route add 10.2.0.0/24 dev tun2 table 100 || bail "table 100 route"
 in_ns router ip rule add fwmark 1 table 100 || bail "router rule"
@@ -49,6 +50,7 @@ table inet pbr {
 	chain pre {
 		type filter hook prerouting priority mangle; policy accept;
 		tcp dport 5202 ct mark set 1
+		tcp sport 5202 ct mark set 1
 		meta mark set ct mark
 	}
 }
@@ -142,10 +144,17 @@ while True:
 	time.sleep(0.01)' "$port" "$src" >"$TMPDIR/source-$port.out" 2>&1 &
 	pids+=($!)
 done
-# ids PORT: the conntrack ids of the offloaded entries to PORT, sorted.
+# ids PORT: the conntrack ids of the offloaded entries of the stream to
+# PORT, sorted.  An entry deleted under a running stream is created again
+# by whichever of its packets reaches the router first (TCP pickup): when
+# that is the server's reply, the entry's original direction runs *from*
+# PORT.  So both directions are asked (client ports are ephemeral, far
+# above these).
 ids() {
-	in_ns router conntrack -L -p tcp --dport "$1" -o id 2>/dev/null | grep -F '[OFFLOAD]' |
-		sed -n 's/.*id=\([0-9]*\).*/\1/p' | sort -n | paste -sd' '
+	{
+		in_ns router conntrack -L -p tcp --orig-port-dst "$1" -o id 2>/dev/null
+		in_ns router conntrack -L -p tcp --orig-port-src "$1" -o id 2>/dev/null
+	} | grep -F '[OFFLOAD]' | sed -n 's/.*id=\([0-9]*\).*/\1/p' | sort -nu | paste -sd' '
 }
 n_ids() { local v; v=$(ids "$1"); set -- $v; echo $#; }
 all_offloaded() { [ "$(n_ids 5201)" -ge 1 ] && [ "$(n_ids 5202)" -ge 1 ] && [ "$(n_ids 5203)" -ge 1 ]; }
@@ -197,6 +206,13 @@ flush_exactly() {
 }
 
 flush_exactly tun2 "marked port" "$gone"
+# The marked stream goes on: its entry comes back.  Picked up from the
+# server's side (when a reply reached the router first), it runs from
+# port 5202.
+reoffloaded() { [ "$(n_ids 5202)" -ge 1 ]; }
+wait_until "$(deadline 15)" reoffloaded
+in_ns router conntrack -L -p tcp --orig-port-src 5202 2>/dev/null | grep -q OFFLOAD &&
+	note "the marked stream's entry was re-created from the server's side"
 check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 check "and so do the VRF link's" [ "$(ids 5203)" = "$vrf" ]
 flush_exactly tun4 "VRF link" "$vrf"
