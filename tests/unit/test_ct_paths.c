@@ -106,6 +106,13 @@ static const struct ctspec flow_b = { AF_INET, "10.0.0.2", "10.2.0.2", NULL, NUL
 /* The same hosts again, conntrack mark 1: the fwmark rule's table. */
 static const struct ctspec flow_c = { AF_INET, "10.0.0.2", "10.2.0.2", NULL, NULL, IPPROTO_TCP,
 				      40002, 5202, 3, IPS_CONFIRMED | IPS_OFFLOAD, 0, 1 };
+/*
+ * flow c's stream picked up again after its entry was deleted, from the
+ * server's ACK: the original direction runs from the server.
+ */
+static const struct ctspec flow_c_reversed = { AF_INET, "10.2.0.2", "10.0.0.2", NULL, NULL,
+					       IPPROTO_TCP, 5202, 40002, 5,
+					       IPS_CONFIRMED | IPS_OFFLOAD, 0, 1 };
 /* To the Internet. */
 static const struct ctspec flow_d = { AF_INET, "10.0.0.4", "172.16.5.5", NULL, NULL, IPPROTO_UDP,
 				      1, 2, 4, IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 };
@@ -413,6 +420,33 @@ static void test_unknown_answer(void **state)
 	ct_close(ct);
 }
 
+/*
+ * An entry whose original direction is the server's (conntrack picked the
+ * stream up from a reply) is the same stream: counted on the tunnel it
+ * takes, its devices swapped.
+ */
+static void test_reversed_entry(void **state)
+{
+	const struct ctspec *r[] = { &flow_c_reversed };
+	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun2" };
+	struct ct_ctx *ct = tracker();
+	struct ct_selection sel;
+	struct ct_counts c;
+
+	feed(ct, r, 1);
+	assert_int_equal(flow(ct, 5)->in_if, 6);
+	assert_int_equal(flow(ct, 5)->out_if, 2);
+	assert_int_equal(ct_counts(ct, &c), 0);
+	assert_int_equal(c.tunnels[0].sw, 0);
+	assert_int_equal(c.tunnels[1].sw, 1);
+	ct_counts_free(&c);
+	assert_int_equal(ct_select(ct, &t, &sel), 0);
+	assert_int_equal(sel.n, 1);
+	assert_int_equal(sel.flows[0].id, 5);
+	ct_selection_free(&sel);
+	ct_close(ct);
+}
+
 /* Input lookups decide (ip rule iif); refused ones fall back to the output answer. */
 static void test_input_lookups(void **state)
 {
@@ -642,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_drop_all),
 		cmocka_unit_test(test_backend_failure),
 		cmocka_unit_test(test_update_failure_retried),
+		cmocka_unit_test(test_reversed_entry),
 		cmocka_unit_test(test_unknown_answer),
 		cmocka_unit_test(test_input_lookups),
 		cmocka_unit_test(test_fwmark_attribution),
