@@ -469,11 +469,6 @@ static int ask_all(struct ct_ctx *ct, struct ask *ask)
 	return ret;
 }
 
-static bool wanted(const struct ct_flow *f, bool all)
-{
-	return all || (f->flags & CT_FLOW_UNRESOLVED);
-}
-
 static void set_resolved(struct ct_ctx *ct, struct ct_flow *f, int32_t in_if, int32_t out_if)
 {
 	f->in_if = in_if;
@@ -621,7 +616,8 @@ int ct_paths_resolve(struct ct_ctx *ct, bool all)
 			struct ct_flow *f = ct_flows_at(ct->flows, i);
 			int32_t in_if, out_if;
 
-			if (!wanted(f, all))
+			/* Resolved, in this call or before: done. */
+			if (!(f->flags & CT_FLOW_UNRESOLVED))
 				continue;
 			r = resolve_flow(ct, f, &ask, &in_if, &out_if);
 			if (r < 0)
