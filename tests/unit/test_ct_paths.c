@@ -160,6 +160,19 @@ static const struct ct_flow *flow(const struct ct_ctx *ct, uint32_t id)
 	return NULL;
 }
 
+/* `flush tunnel TUNNEL` would select exactly the flow with this id. */
+static void assert_selects_only(const struct ct_ctx *ct, const char *tunnel, uint32_t id)
+{
+	struct ct_target t = { .kind = CT_TARGET_TUNNEL };
+	struct ct_selection sel;
+
+	snprintf(t.name, sizeof(t.name), "%s", tunnel);
+	assert_int_equal(ct_select(ct, &t, &sel), 0);
+	assert_int_equal(sel.n, 1);
+	assert_int_equal(sel.flows[0].id, id);
+	ct_selection_free(&sel);
+}
+
 static size_t cached(const struct ct_ctx *ct)
 {
 	size_t n;
@@ -428,9 +441,7 @@ static void test_unknown_answer(void **state)
 static void test_reversed_entry(void **state)
 {
 	const struct ctspec *r[] = { &flow_c_reversed };
-	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun2" };
 	struct ct_ctx *ct = tracker();
-	struct ct_selection sel;
 	struct ct_counts c;
 
 	feed(ct, r, 1);
@@ -440,10 +451,7 @@ static void test_reversed_entry(void **state)
 	assert_int_equal(c.tunnels[0].sw, 0);
 	assert_int_equal(c.tunnels[1].sw, 1);
 	ct_counts_free(&c);
-	assert_int_equal(ct_select(ct, &t, &sel), 0);
-	assert_int_equal(sel.n, 1);
-	assert_int_equal(sel.flows[0].id, 5);
-	ct_selection_free(&sel);
+	assert_selects_only(ct, "tun2", 5);
 	ct_close(ct);
 }
 
@@ -471,9 +479,7 @@ static void test_input_lookups(void **state)
 static void test_fwmark_attribution(void **state)
 {
 	const struct ctspec *ac[] = { &flow_a, &flow_c };
-	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun2" };
 	struct ct_ctx *ct = tracker();
-	struct ct_selection sel;
 	struct ct_counts c;
 
 	feed(ct, ac, 2);
@@ -483,15 +489,8 @@ static void test_fwmark_attribution(void **state)
 	assert_string_equal(c.tunnels[1].name, "tun2");
 	assert_int_equal(c.tunnels[1].sw, 1);
 	ct_counts_free(&c);
-	assert_int_equal(ct_select(ct, &t, &sel), 0);
-	assert_int_equal(sel.n, 1);
-	assert_int_equal(sel.flows[0].id, 3);
-	ct_selection_free(&sel);
-	strcpy(t.name, "tun0");
-	assert_int_equal(ct_select(ct, &t, &sel), 0);
-	assert_int_equal(sel.n, 1);
-	assert_int_equal(sel.flows[0].id, 1);
-	ct_selection_free(&sel);
+	assert_selects_only(ct, "tun2", 3);
+	assert_selects_only(ct, "tun0", 1);
 	ct_close(ct);
 }
 
@@ -523,9 +522,7 @@ static const struct plan with_vrf = { vrf_devs, 5, vrf_tuns, 2 };
 static void test_vrf_attribution(void **state)
 {
 	const struct ctspec *av[] = { &flow_a, &flow_vrf };
-	struct ct_target t = { .kind = CT_TARGET_TUNNEL, .name = "tun6" };
 	struct ct_ctx *ct = tracker();
-	struct ct_selection sel;
 	size_t probes = 0;
 
 	/* Without the VRF: the main table's answer, a wrong one. */
@@ -549,10 +546,7 @@ static void test_vrf_attribution(void **state)
 		}
 	assert_int_equal(probes, 4);
 	/* flush tunnel tun6 selects the VRF's flow, and only it. */
-	assert_int_equal(ct_select(ct, &t, &sel), 0);
-	assert_int_equal(sel.n, 1);
-	assert_int_equal(sel.flows[0].id, 5);
-	ct_selection_free(&sel);
+	assert_selects_only(ct, "tun6", 5);
 
 	/* The VRF leaves the plan: back to the main table's view. */
 	assert_int_equal(ct_set_plan(ct, &two_tunnels), 0);
