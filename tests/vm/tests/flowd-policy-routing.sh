@@ -148,13 +148,11 @@ done
 # PORT, sorted.  An entry deleted under a running stream is created again
 # by whichever of its packets reaches the router first (TCP pickup): when
 # that is the server's reply, the entry's original direction runs *from*
-# PORT.  So both directions are asked (client ports are ephemeral, far
-# above these).
+# PORT.  So PORT is matched as either port of the entry (client ports are
+# ephemeral, far above these), in one listing.
 ids() {
-	{
-		in_ns router conntrack -L -p tcp --orig-port-dst "$1" -o id 2>/dev/null
-		in_ns router conntrack -L -p tcp --orig-port-src "$1" -o id 2>/dev/null
-	} | grep -F '[OFFLOAD]' | sed -n 's/.*id=\([0-9]*\).*/\1/p' | sort -nu | paste -sd' '
+	in_ns router conntrack -L -p tcp -o id 2>/dev/null | grep -F '[OFFLOAD]' |
+		grep -E "[sd]port=$1 " | sed -n 's/.*id=\([0-9]*\).*/\1/p' | sort -n | paste -sd' '
 }
 n_ids() { local v; v=$(ids "$1"); set -- $v; echo $#; }
 all_offloaded() { [ "$(n_ids 5201)" -ge 1 ] && [ "$(n_ids 5202)" -ge 1 ] && [ "$(n_ids 5203)" -ge 1 ]; }
