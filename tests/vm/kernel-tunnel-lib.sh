@@ -123,14 +123,24 @@ ctr() { nft_counter router inet filter "$1"; }
 ctr_many() { ctr_many_in router "$@"; }
 
 # ctr_many_in NS NAME...: the same for the counters of NS's inet filter
-# table (one nft run: each costs a good part of a second under TCG).
+# table, by one nft run (each costs a good part of a second under TCG)
+# parsed by the shell itself: "counter NAME {" then "packets N bytes M".
 ctr_many_in() {
-	local ns=$1 all name out=()
+	local ns=$1 all line name='' words out=()
+	local -A packets=()
 	shift
-	all=$(in_ns "$ns" nft list counters table inet filter)
+	all=$(in_ns "$ns" nft list counters table inet filter) || return 1
+	while read -r line; do
+		read -ra words <<<"$line"
+		if [ "${words[0]:-}" = counter ]; then
+			name=${words[1]:-}
+		elif [ "${words[0]:-}" = packets ] && [ -n "$name" ]; then
+			packets[$name]=${words[1]:-}
+			name=
+		fi
+	done <<<"$all"
 	for name in "$@"; do
-		out+=("$(awk -v n="$name" '$1 == "counter" && $2 == n { f = 1 }
-			f && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1); exit }' <<<"$all")")
+		out+=("${packets[$name]:-}")
 	done
 	echo "${out[*]}"
 }
@@ -244,27 +254,32 @@ kt_underlay_bytes2() {
 	dev_bytes router eth1 && echo "$DEV_TX $DEV_RX"
 }
 
-# kt_snap SINK: one snapshot of what a stream's window compares, read by
-# one command per namespace (a stream that saturates the guest makes each
-# one slow): "slow in_tun out_tun tun0_rx tun0_tx eth1_tx eth1_rx sink_rx
-# tx_dropped" (router counters' packets, device bytes; SINK's eth0 rx
-# bytes; packets the router dropped on transmit through eth0 and eth1,
-# where the fast path hands its packets to the device).
+# kt_snap SINK: one snapshot of what a stream's window compares: "slow
+# in_tun out_tun tun0_rx tun0_tx eth1_tx eth1_rx sink_rx tx_dropped"
+# (router counters' packets, device bytes; SINK's eth0 rx bytes; packets
+# the router dropped on transmit through eth0 and eth1, where the fast path
+# hands its packets to the device).  One process for the counters (nft);
+# the device statistics the shell reads itself from the namespaces'
+# keepers (dev_bytes): under TCG each process costs the guest a good part
+# of a second while the stream runs, and the snapshot is taken twice per
+# window.
 kt_snap() {
-	local out sink
-	out=$(in_ns router sh -c 'nft list counters table inet filter
-		cd /sys/class/net && echo stats $(cat tun0/statistics/rx_bytes \
-			tun0/statistics/tx_bytes eth1/statistics/tx_bytes eth1/statistics/rx_bytes \
-			eth0/statistics/tx_dropped eth1/statistics/tx_dropped)')
-	sink=$(in_ns "$1" cat /sys/class/net/eth0/statistics/rx_bytes)
-	awk -v sink="$sink" '$1 == "counter" { n = $2 }
-		n != "" && /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") c[n] = $(i + 1); n = "" }
-		$1 == "stats" && NF == 7 { st = $2 " " $3 " " $4 " " $5; drops = $6 + $7 }
-		END {
-			if (!("slow" in c) || !("in_tun" in c) || !("out_tun" in c) || st == "" || sink == "")
-				exit 1
-			print c["slow"], c["in_tun"], c["out_tun"], st, sink, drops
-		}' <<<"$out" || bail "cannot read the router's counters and statistics: $out"
+	local c tun_rx tun_tx u_tx u_rx sink drops
+	c=$(ctr_many slow in_tun out_tun)
+	dev_bytes router tun0 || bail "cannot read the router's tun0 statistics"
+	tun_rx=$DEV_RX tun_tx=$DEV_TX
+	dev_bytes router eth1 || bail "cannot read the router's eth1 statistics"
+	u_tx=$DEV_TX u_rx=$DEV_RX
+	dev_bytes "$1" eth0 || bail "cannot read $1's eth0 statistics"
+	sink=$DEV_RX
+	dev_tx_dropped router eth0 || bail "cannot read the router's eth0 drops"
+	drops=$DEV_TXDROP
+	dev_tx_dropped router eth1 || bail "cannot read the router's eth1 drops"
+	drops=$((drops + DEV_TXDROP))
+	# shellcheck disable=SC2086 # three numbers, or fewer when nft failed
+	set -- $c
+	[ $# -eq 3 ] || bail "cannot read the router's counters: '$c'"
+	echo "$c $tun_rx $tun_tx $u_tx $u_rx $sink $drops"
 }
 
 # kt_underlay_grown TX0 RX0 TXMIN RXMIN: the underlay carried at least
@@ -280,7 +295,7 @@ kt_underlay_grown() {
 kt_wait_underlay() {
 	local secs=$1 tx0 rx0
 	read -r tx0 rx0 <<<"$(kt_underlay_bytes2)"
-	wait_until "$secs" kt_underlay_grown "$tx0" "$rx0" "$2" "$3" && return 0
+	poll_until "$secs" kt_underlay_grown "$tx0" "$rx0" "$2" "$3" && return 0
 	note "in $secs s the underlay carried $KT_GTX tx / $KT_GRX rx bytes of the $2 / $3 wanted"
 	return 1
 }
@@ -288,7 +303,7 @@ kt_wait_underlay() {
 # kt_offloaded FAM PATTERN: conntrack shows a flow of FAM matching PATTERN
 # (grep -E) [OFFLOAD] on the router.
 kt_offloaded() {
-	in_ns router conntrack -L -f "ipv$1" 2>/dev/null | grep -F '[OFFLOAD]' | grep -qE -- "$2"
+	[ "$(ct_offloaded_count router "$2" "-f ipv$1")" -gt 0 ]
 }
 
 kt_dst() { if [ "$1" = 6 ]; then echo fd00:b::2; else echo 10.2.0.2; fi; }

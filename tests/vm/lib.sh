@@ -289,9 +289,29 @@ nft_counter() {
 		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
 }
 
-# ct_offloaded NS [PATTERN]: conntrack entries in [OFFLOAD] state (matching).
+# ct_offloaded NS [PATTERN]: conntrack entries in [OFFLOAD] state (matching
+# the extended regular expression PATTERN), counted.
 ct_offloaded() {
-	in_ns "$1" conntrack -L 2>/dev/null | grep -F '[OFFLOAD]' | grep -cE -- "${2:-.}"
+	ct_offloaded_count "$1" "${2:-.}" ""
+}
+
+# ct_offloaded_atleast NS N [PATTERN]: at least N of them.
+ct_offloaded_atleast() {
+	[ "$(ct_offloaded "$1" "${3:-.}")" -ge "$2" ]
+}
+
+# ct_offloaded_count NS PATTERN CONNTRACK_ARGS: the count of ct_offloaded,
+# from one conntrack run filtered by the shell: the polls that wait for an
+# offload run it every 0.1 s, and under TCG a grep costs the guest as
+# much as the listing.
+ct_offloaded_count() {
+	local out line n=0 re=$2
+	# shellcheck disable=SC2086 # CONNTRACK_ARGS: options, split on purpose
+	out=$(in_ns "$1" conntrack -L $3 2>/dev/null)
+	while IFS= read -r line; do
+		[[ $line == *"[OFFLOAD]"* && $line =~ $re ]] && n=$((n + 1))
+	done <<<"$out"
+	echo "$n"
 }
 
 # dev_bytes NS DEV: DEV_RX and DEV_TX, the byte counters of a device, read
@@ -314,6 +334,20 @@ dev_bytes() {
 		"/sys/class/net/$2/statistics/tx_bytes" | paste -sd' ')" && [ -n "$DEV_TX" ]
 }
 
+# dev_tx_dropped NS DEV: $DEV_TXDROP, the packets the device dropped on
+# transmit (the "drop" column of /proc/net/dev's transmit side is the
+# device's tx_dropped), read by the shell from the namespace's keeper.
+dev_tx_dropped() {
+	local pid=${TOPO_KEEPER[$1]:-} name
+	[ -n "$pid" ] && [ -r "/proc/$pid/net/dev" ] || return 1
+	# "  eth1: rx_bytes packets errs drop fifo frame compressed multicast
+	# tx_bytes packets errs drop ..."
+	while IFS=' :' read -r name _ _ _ _ _ _ _ _ _ _ _ DEV_TXDROP _; do
+		[ "$name" = "$2" ] && return 0
+	done <"/proc/$pid/net/dev"
+	return 1
+}
+
 # link_bytes NS DEV rx|tx: byte counter of a device.
 link_bytes() {
 	dev_bytes "$1" "$2" || return 1
@@ -334,8 +368,28 @@ nap() {
 	read -r -t "$1" -u "$NAP_FD" _ || :
 }
 
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+# wait_until SECONDS CMD...: poll CMD until it succeeds.  The pause
+# between polls grows from 0.1 s by 0.1 s a round up to 1 s: a condition
+# that holds soon is seen soon, and a long wait (flowd starting under
+# valgrind, a reaction on a loaded host) does not poll every 0.1 s.  Under
+# TCG a poll that starts processes costs the guest more than 0.1 s, so a
+# fixed 0.1 s pause kept one vCPU polling, and with two guests on two host
+# cores that slowed down the very thing being waited for.
 wait_until() {
+	local end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000)) pause=1
+	shift
+	while ! "$@"; do
+		[ "${EPOCHREALTIME/[.,]/}" -ge "$end" ] && return 1
+		nap "$((pause / 10)).$((pause % 10))"
+		[ "$pause" -lt 10 ] && pause=$((pause + 1))
+	done
+	return 0
+}
+
+# poll_until SECONDS CMD...: the same every 0.1 s, for a CMD that is a
+# shell function starting no process (a byte counter read from /proc): a
+# measurement window it closes must not run on for a second of traffic.
+poll_until() {
 	local end=$((${EPOCHREALTIME/[.,]/} + $1 * 1000000))
 	shift
 	while ! "$@"; do

@@ -37,7 +37,7 @@ counter() { fc -j status | python3 -c "import json,sys; print(json.load(sys.stdi
 # test is about function, not speed (that is tests/bench).
 stream_begin server 10.2.0.2 -P 4 -b 20M
 check "4 streams + control connection offloaded" \
-	wait_until "$(deadline 30)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 5 ]'
+	wait_until "$(deadline 30)" ct_offloaded_atleast router 5 dport=5201
 agree() {
 	local a b
 	a=$(jq_tun0)
@@ -59,7 +59,7 @@ note "slow-path packets after the flush: $GROWN"
 check "each flushed data stream took the slow path once" [ "$GROWN" -ge 4 ]
 # The 4 data streams; iperf3's idle control connection sends nothing that
 # would offload it again.
-check "and were offloaded again" wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
+check "and were offloaded again" wait_until "$(deadline 20)" ct_offloaded_atleast router 4 dport=5201
 check "flushed_flows counter moved" [ "$(counter flushed_flows)" -ge 5 ]
 
 # --- the underlay moves: stale flows are flushed and re-offload ---
@@ -67,7 +67,7 @@ s1=$(counter stale_flushes)
 in_ns router ip route add 192.168.1.2/32 via 192.168.2.2 dev eth3
 check "underlay moved to eth3" wait_until "$REACT" flowtable_is router "eth0 eth3 tun0"
 check "the path change flushed stale flows" wait_until "$(deadline 10)" bash -c "[ \$(ip netns exec router '$FLOWCTL_BIN' -s '$sock' -j status | python3 -c \"import json,sys; print(json.load(sys.stdin)['counters']['stale_flushes'])\") -gt $s1 ]"
-check "the flows are offloaded again over the new path" wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 4 ]'
+check "the flows are offloaded again over the new path" wait_until "$(deadline 20)" ct_offloaded_atleast router 4 dport=5201
 grep 'stale' "$TMPDIR/flowd.log" | sed 's/^/#   /'
 
 # --- permissions ---

@@ -47,7 +47,7 @@ flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 # stream_stop.
 stream_begin server 10.2.0.2 -P 2 -b 20M
 check "a: 2 streams and the control connection are [OFFLOAD]" \
-	wait_until "$(deadline 30)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 3 ]'
+	wait_until "$(deadline 30)" ct_offloaded_atleast router 3 dport=5201
 check "a: status counts them before the kill" wait_until "$(deadline 10)" agree
 n_before=$STREAMS
 
@@ -101,7 +101,7 @@ r2=$(counter restores)
 note "restores: $r1 -> $r2"
 check "b: the restores counter moved" [ "$r2" -gt "$r1" ]
 check "b: the streams are offloaded again by the new flowtable" \
-	wait_until "$(deadline 20)" bash -c '[ "$(ip netns exec router conntrack -L 2>/dev/null | grep -F "[OFFLOAD]" | grep -c "dport=5201")" -ge 2 ]'
+	wait_until "$(deadline 20)" ct_offloaded_atleast router 2 dport=5201
 stream_stop
 
 # --- (c) control socket abuse ---
