@@ -61,10 +61,17 @@ done_testing() {
 	[ "$t_failed" -eq 0 ]
 }
 
+# in_ns NS CMD...: CMD in the network namespace NS, with NS's /sys; through
+# the static helper run-vm.sh built (tests/vm/netns-exec.c: a tenth of the
+# cost of `ip netns exec` under TCG) when there is one.
 in_ns() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" "$@"
+	if [ -n "${FLOWD_NETNS_EXEC:-}" ]; then
+		"$FLOWD_NETNS_EXEC" "$ns" "$@"
+	else
+		ip netns exec "$ns" "$@"
+	fi
 }
 
 # Kernel flavour the VM booted (stock or patched), set by run-vm.sh.
