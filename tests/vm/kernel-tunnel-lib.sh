@@ -123,26 +123,11 @@ ctr() { nft_counter router inet filter "$1"; }
 ctr_many() { ctr_many_in router "$@"; }
 
 # ctr_many_in NS NAME...: the same for the counters of NS's inet filter
-# table, by one nft run (each costs a good part of a second under TCG)
-# parsed by the shell itself: "counter NAME {" then "packets N bytes M".
+# table.
 ctr_many_in() {
-	local ns=$1 all line name='' words out=()
-	local -A packets=()
+	local ns=$1
 	shift
-	all=$(in_ns "$ns" nft list counters table inet filter) || return 1
-	while read -r line; do
-		read -ra words <<<"$line"
-		if [ "${words[0]:-}" = counter ]; then
-			name=${words[1]:-}
-		elif [ "${words[0]:-}" = packets ] && [ -n "$name" ]; then
-			packets[$name]=${words[1]:-}
-			name=
-		fi
-	done <<<"$all"
-	for name in "$@"; do
-		out+=("${packets[$name]:-}")
-	done
-	echo "${out[*]}"
+	nft_counters "$ns" inet filter "$@"
 }
 
 # kt_server_count_udp PORT: count the UDP datagrams to PORT that reach the

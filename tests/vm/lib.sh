@@ -296,6 +296,31 @@ nft_counter() {
 		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
 }
 
+# nft_counters NS FAMILY TABLE NAME...: the packets of several named
+# counters of a table, on one line in the order asked (an empty field for
+# a counter that is not there), from one nft run (each costs a good part
+# of a second under TCG) parsed by the shell itself: "counter NAME {"
+# then "packets N bytes M".
+nft_counters() {
+	local ns=$1 family=$2 table=$3 all line name='' words out=()
+	local -A packets=()
+	shift 3
+	all=$(in_ns "$ns" nft list counters table "$family" "$table") || return 1
+	while read -r line; do
+		read -ra words <<<"$line"
+		if [ "${words[0]:-}" = counter ]; then
+			name=${words[1]:-}
+		elif [ "${words[0]:-}" = packets ] && [ -n "$name" ]; then
+			packets[$name]=${words[1]:-}
+			name=''
+		fi
+	done <<<"$all"
+	for name in "$@"; do
+		out+=("${packets[$name]:-}")
+	done
+	echo "${out[*]}"
+}
+
 # ct_offloaded NS [PATTERN]: conntrack entries in [OFFLOAD] state (matching
 # the extended regular expression PATTERN), counted.
 ct_offloaded() {
@@ -475,6 +500,17 @@ flowd_settle() {
 flowd_st() {
 	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
 		/usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); t = {x['name']: x for x in d['tunnels']}; print($1)"
+}
+
+# flowd_st_lines EXPR...: the same for several expressions over one status,
+# one line each (a Python start costs the guest most of a second).
+flowd_st_lines() {
+	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
+		/usr/bin/python3 -c "import json, sys
+d = json.load(sys.stdin)
+t = {x['name']: x for x in d['tunnels']}
+for e in sys.argv[1:]:
+    print(str(eval(e)).replace('\n', ' '))" "$@"
 }
 
 flowd_stop() {
