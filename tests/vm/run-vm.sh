@@ -53,7 +53,7 @@ fi
 
 if [ -n "$outdir" ]; then
 	mkdir -p "$outdir"
-	rm -f "$outdir"/{job,log,status,console.log,dmesg}
+	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec}
 	keep=1
 else
 	outdir=$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm.XXXXXX")
@@ -84,10 +84,15 @@ netns_exec_tool() {
 	fi
 	echo "$bin"
 }
+# The guest sees it in the job's share: the cache may be under /tmp or
+# /var/tmp, which the guest covers with its own tmpfs.
 netns_exec=
-if ! netns_exec=$(netns_exec_tool); then
+if ! netns_exec_bin=$(netns_exec_tool); then
 	echo "run-vm: building tests/vm/netns-exec.c failed; the guest uses ip netns exec (slower)" >&2
-	netns_exec=
+elif ! cp "$netns_exec_bin" "$outdir/netns-exec"; then
+	echo "run-vm: copying netns-exec to $outdir failed; the guest uses ip netns exec (slower)" >&2
+else
+	netns_exec=/run/flowd-out/netns-exec
 fi
 
 {
