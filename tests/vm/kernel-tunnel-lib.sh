@@ -253,14 +253,12 @@ kt_snap() {
 	c=$(ctr_many slow in_tun out_tun)
 	dev_bytes router tun0 || bail "cannot read the router's tun0 statistics"
 	tun_rx=$DEV_RX tun_tx=$DEV_TX
+	dev_bytes router eth0 || bail "cannot read the router's eth0 statistics"
+	drops=$DEV_TXDROP
 	dev_bytes router eth1 || bail "cannot read the router's eth1 statistics"
-	u_tx=$DEV_TX u_rx=$DEV_RX
+	u_tx=$DEV_TX u_rx=$DEV_RX drops=$((drops + DEV_TXDROP))
 	dev_bytes "$1" eth0 || bail "cannot read $1's eth0 statistics"
 	sink=$DEV_RX
-	dev_tx_dropped router eth0 || bail "cannot read the router's eth0 drops"
-	drops=$DEV_TXDROP
-	dev_tx_dropped router eth1 || bail "cannot read the router's eth1 drops"
-	drops=$((drops + DEV_TXDROP))
 	# shellcheck disable=SC2086 # three numbers, or fewer when nft failed
 	set -- $c
 	[ $# -eq 3 ] || bail "cannot read the router's counters: '$c'"

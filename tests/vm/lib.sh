@@ -346,38 +346,27 @@ ct_offloaded_count() {
 	echo "$n"
 }
 
-# dev_bytes NS DEV: DEV_RX and DEV_TX, the byte counters of a device, read
-# by the shell from NS's keeper (topo_keeper) when there is one, else
-# through a process in NS.  Fails when NS has no such device.
+# dev_bytes NS DEV: DEV_RX and DEV_TX, the byte counters of a device, and
+# DEV_TXDROP, the packets it dropped on transmit, read by the shell from
+# NS's keeper (topo_keeper) when there is one, else through a process in
+# NS.  Fails when NS has no such device.
 dev_bytes() {
-	local pid=${TOPO_KEEPER[$1]:-} name rx tx
+	local pid=${TOPO_KEEPER[$1]:-} name rx tx txdrop
 	if [ -n "$pid" ] && [ -r "/proc/$pid/net/dev" ]; then
 		# "  eth1: rx_bytes rx_packets errs drop fifo frame compressed
-		# multicast tx_bytes ..."
-		while IFS=' :' read -r name rx _ _ _ _ _ _ _ tx _; do
+		# multicast tx_bytes tx_packets errs drop ...": the transmit
+		# "drop" column is the device's tx_dropped.
+		while IFS=' :' read -r name rx _ _ _ _ _ _ _ tx _ _ txdrop _; do
 			if [ "$name" = "$2" ]; then
-				DEV_RX=$rx DEV_TX=$tx
+				DEV_RX=$rx DEV_TX=$tx DEV_TXDROP=$txdrop
 				return 0
 			fi
 		done <"/proc/$pid/net/dev"
 		return 1
 	fi
-	read -r DEV_RX DEV_TX <<<"$(in_ns "$1" cat "/sys/class/net/$2/statistics/rx_bytes" \
-		"/sys/class/net/$2/statistics/tx_bytes" | paste -sd' ')" && [ -n "$DEV_TX" ]
-}
-
-# dev_tx_dropped NS DEV: $DEV_TXDROP, the packets the device dropped on
-# transmit (the "drop" column of /proc/net/dev's transmit side is the
-# device's tx_dropped), read by the shell from the namespace's keeper.
-dev_tx_dropped() {
-	local pid=${TOPO_KEEPER[$1]:-} name
-	[ -n "$pid" ] && [ -r "/proc/$pid/net/dev" ] || return 1
-	# "  eth1: rx_bytes packets errs drop fifo frame compressed multicast
-	# tx_bytes packets errs drop ..."
-	while IFS=' :' read -r name _ _ _ _ _ _ _ _ _ _ _ DEV_TXDROP _; do
-		[ "$name" = "$2" ] && return 0
-	done <"/proc/$pid/net/dev"
-	return 1
+	read -r DEV_RX DEV_TX DEV_TXDROP <<<"$(in_ns "$1" cat "/sys/class/net/$2/statistics/rx_bytes" \
+		"/sys/class/net/$2/statistics/tx_bytes" "/sys/class/net/$2/statistics/tx_dropped" |
+		paste -sd' ')" && [ -n "$DEV_TXDROP" ]
 }
 
 # link_bytes NS DEV rx|tx: byte counter of a device.

@@ -32,10 +32,7 @@ refused() {
 	[ "$rc" -eq 3 ]
 }
 
-offloaded() {
-	[ "$(ip netns exec router conntrack -L -f "ipv$1" 2>/dev/null |
-		grep -F "[OFFLOAD]" | grep -c "dport=5201")" -gt 0 ]
-}
+offloaded() { kt_offloaded "$1" dport=5201; }
 
 # The bytes the router's underlay Ethernet device received and sent (the
 # veth driver counts them, not the code under test).
