@@ -23,6 +23,9 @@ Modes:
            as flowd programs it (patched kernel only)
   ceiling  no tunnel: the server prefix routed over eth1, flowtable
            devices = { eth0, eth1 }
+  ceilingt ceiling with the tunnel flag on the flowtable (patched kernel
+           only): a plain flow in the flowtable flowd programs, which
+           also looks at every received packet for a tunnel header
   gen      the router drops at its own ingress (eth0 for tx, eth1 for rx):
            the generator's (and the sink's) share
 """
@@ -44,7 +47,9 @@ TMP = os.environ.get("TMPDIR", "/tmp")
 KINDS = ["ipip", "gre", "sit", "ip6ip6", "ipip6", "ip6gre"]
 UNDERLAY = {"ipip": 4, "gre": 4, "sit": 4, "ip6ip6": 6, "ipip6": 6, "ip6gre": 6}
 INNER = {"ipip": 4, "ipip6": 4, "sit": 6, "ip6ip6": 6, "gre": 4, "ip6gre": 4}
-ALL_MODES = ["slow", "tunft", "full", "ceiling", "gen"]
+ALL_MODES = ["slow", "tunft", "full", "ceiling", "ceilingt", "gen"]
+# The modes without a tunnel on the path.
+PLAIN_MODES = ("ceiling", "ceilingt")
 
 # Addresses of tests/vm/lib.sh's topology.
 ADDR = {
@@ -326,7 +331,7 @@ def ruleset(mode, direction):
         return FW + FLOWD % "eth0, tun0"
     if mode == "full":
         return FW + FLOWD % "eth0, eth1, tun0"
-    if mode == "ceiling":
+    if mode in PLAIN_MODES:
         return FW + FLOWD % "eth0, eth1"
     if mode == "gen":
         return GEN % ("eth0" if direction == "tx" else "eth1")
@@ -435,7 +440,7 @@ class Bench:
         # Full acceleration is an opt-in per flowtable (kernel patch 0010:
         # the tunnel flag, which nft 1.0.6 cannot name); without it the
         # series behaves as stock and "full" measured tunft.
-        if mode == "full":
+        if mode in ("full", "ceilingt"):
             ns_run("router", ["python3", FTFLAGS, "set", "inet", "flowd", "ft", "tunnel"])
 
     # generators
@@ -527,7 +532,7 @@ class Bench:
     def measure(self, kind, direction, size, mode, rnd):
         fam = INNER[kind]
         a = self.a
-        self.set_plain_route(mode == "ceiling", fam)
+        self.set_plain_route(mode in PLAIN_MODES, fam)
         self.load(mode, direction)
         sport, dport = PORTS[direction]
         if mode == "gen":
@@ -545,10 +550,10 @@ class Bench:
         if direction == "tx":
             gen = self.tx_start(fam, size)
         else:
-            gen = self.rx_start(kind, fam, size, mode != "ceiling")
+            gen = self.rx_start(kind, fam, size, mode not in PLAIN_MODES)
         try:
             guest_sleep(a.warmup)
-            need_offload = mode in ("tunft", "full", "ceiling")
+            need_offload = mode in ("tunft", "full") + PLAIN_MODES
             off = None
             if need_offload:
                 off = False
@@ -613,7 +618,7 @@ class Bench:
             if rs["fwd"] > flat:
                 ok = False
                 why.append("inner flow forwarded by the stack (%d)" % rs["fwd"])
-        if mode in ("full", "ceiling"):
+        if mode in ("full",) + PLAIN_MODES:
             if rs["ip_in"] > flat or rs["ip_out"] > flat:
                 ok = False
                 why.append("packets through the IP stack (in %d, out %d)" % (rs["ip_in"], rs["ip_out"]))
@@ -705,7 +710,7 @@ def main():
     a.sizes = [int(s) for s in a.sizes.split(",") if s]
     if a.modes is None:
         flav = os.environ.get("FLOWD_KERNEL_FLAVOUR", "patched")
-        a.modes = "slow,tunft,ceiling,gen" if flav == "stock" else "slow,tunft,full,ceiling,gen"
+        a.modes = "slow,tunft,ceiling,gen" if flav == "stock" else "slow,tunft,full,ceiling,ceilingt,gen"
     a.modes = [m for m in a.modes.split(",") if m]
     for m in a.modes:
         if m not in ALL_MODES:

@@ -669,7 +669,8 @@ kt_main() {
 # kt_debug_kind KIND: on the debug kernel (tests/vm/kernel-debug.config),
 # one TCP stream through KIND (its data takes the accelerated tx path, its
 # ACKs the rx path; the plain tests cover the directions one by one, here
-# the point is the sanitizers), then the perfect match and every malformed
+# the point is the sanitizers) with a packet tap on the underlay, so that
+# the fast path works on cloned skbs, then the perfect match and every malformed
 # outer header of kt_perfect_match (ihl < 5, bad lengths, truncation,
 # fragments, IPv6 extension headers, GRE flags and versions...).  run-vm.sh
 # fails the run on any KASAN, UBSAN, WARNING or BUG line in the kernel
@@ -680,8 +681,12 @@ kt_debug_kind() {
 	kt_setup "$kind"
 	fam=${TOPO_INNER%% *}
 	note "kernel: $(kt_flavour) $(uname -r), tunnel $kind${KT_VLAN:+ over VLAN $KT_VLAN}"
+	# The stream's packets reach the fast path cloned (a tap on eth1).
+	kt_tap_start router eth1
 	kt_stream "$fam" tcp
+	kt_tap_stop
 	what="$kind${KT_VLAN:+/vlan} ipv$fam tcp"
+	check "$what: the tap on eth1 read the stream's packets ($TAP_SEEN)" [ "$TAP_SEEN" -gt 100 ]
 	check "$what: traffic passes" [ "$DELIVERED_OK" = yes ]
 	check "$what: flow is [OFFLOAD]" [ "$OFFLOADED" = yes ]
 	check "$what: outer rx bypasses input" flat "$IN_TUN"
@@ -693,6 +698,42 @@ kt_debug_kind() {
 	done
 	topo_down
 	note "$kind${KT_VLAN:+/vlan}: $((SECONDS - start)) s"
+}
+
+# kt_tap_start NS DEV: a packet socket on DEV of NS that reads every packet
+# (AF_PACKET without a ring: the kernel clones each packet for its queue),
+# so that the fast path receives cloned skbs, shared with the tap, which it
+# must unclone before it changes them (kernel/patches/ 0013).  kt_tap_stop
+# ends it and sets TAP_SEEN to the packets it read.
+kt_tap_start() {
+	: >"$TMPDIR/tap.out"
+	in_ns "$1" $PY - "$2" >"$TMPDIR/tap.out" 2>&1 <<'PYEOF' &
+import os, signal, socket, sys
+tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+tap.bind((sys.argv[1], 0))
+seen = 0
+def stop(*_):
+    print("seen %d" % seen, flush=True)
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("ready %d" % os.getpid(), flush=True)
+head = bytearray(128)
+while True:
+    tap.recv_into(head)
+    seen += 1
+PYEOF
+	KT_TAP_JOB=$!
+	wait_until "$(deadline 20)" grep -q '^ready ' "$TMPDIR/tap.out" ||
+		bail "the packet tap on $1/$2 did not start: $(cat "$TMPDIR/tap.out")"
+}
+
+kt_tap_stop() {
+	local pid
+	pid=$(sed -n 's/^ready //p' "$TMPDIR/tap.out")
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	wait "$KT_TAP_JOB" 2>/dev/null
+	TAP_SEEN=$(sed -n 's/^seen //p' "$TMPDIR/tap.out")
+	TAP_SEEN=${TAP_SEEN:-0}
 }
 
 # Nothing in the kernel log: run-vm.sh checks it again after the script,
