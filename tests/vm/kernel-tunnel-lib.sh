@@ -569,7 +569,10 @@ kt_perfect_match() {
 	# Malformed outer headers: never forwarded by the fast path.
 	if [ "$ufam" = 6 ]; then
 		# The encapsulation limit option exactly as ip6tnl and ip6gre
-		# send it (their default) is part of the fast path.
+		# send it (their default) is part of the fast path.  The
+		# spoofed probes do not refresh the flow, and on a slow host
+		# they take longer than its 30 s idle timeout: refresh it.
+		kt_probe_flow "$fam"
 		kt_inject --count $n --mutate exthdr
 		check "$what: encapsulation limit option: delivered by the fast path" \
 			both_eq "$GOT" $n "$PSLOW" 0

@@ -260,7 +260,7 @@ PYEOF
 
 # udp_flows_offloaded N: at least N flows to server:7000 are [OFFLOAD].
 udp_flows_offloaded() {
-	[ "$(in_ns router conntrack -L -p udp --dport 7000 2>/dev/null | grep -c '\[OFFLOAD\]')" -ge "$1" ]
+	[ "$(ct_offloaded_count router . "-p udp --dport 7000")" -ge "$1" ]
 }
 
 # topo_addr NS DEV ADDR4 ADDR6: bring DEV up with both addresses.
@@ -290,11 +290,9 @@ ping_ok() {
 
 # --- nftables and conntrack observations ----------------------------------
 
-# nft_counter NS FAMILY TABLE NAME: packets of a named counter.
-nft_counter() {
-	in_ns "$1" nft list counter "$2" "$3" "$4" 2>/dev/null |
-		sed -n 's/.*packets \([0-9]*\) bytes.*/\1/p'
-}
+# nft_counter NS FAMILY TABLE NAME: packets of a named counter (empty
+# when there is none).
+nft_counter() { nft_counters "$1" "$2" "$3" "$4" 2>/dev/null; }
 
 # nft_counters NS FAMILY TABLE NAME...: the packets of several named
 # counters of a table, on one line in the order asked (an empty field for

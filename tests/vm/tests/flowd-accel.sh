@@ -48,7 +48,7 @@ table inet test {
 NFT
 }
 
-underlay_bytes() { echo $(($(link_bytes router eth1 rx) + $(link_bytes router eth1 tx))); }
+underlay_bytes() { dev_bytes router eth1 && echo $((DEV_RX + DEV_TX)); }
 
 # underlay_grown BYTES0 MIN: the underlay carried MIN bytes since BYTES0
 # (read by the shell: poll_until calls it every 0.1 s).

@@ -50,6 +50,7 @@ fc status | sed -n '/^TUNNELS/,/^$/p' | sed 's/^/#   /'
 
 # --- flush tunnel tun0: back to the slow path, then offloaded again ---
 c1=$(nft_counter router inet test slow)
+f0=$(counter flushed_flows)
 out=$(fc flush tunnel tun0)
 rc=$?
 note "flowctl flush tunnel tun0: $out"
@@ -60,7 +61,11 @@ check "each flushed data stream took the slow path once" [ "$GROWN" -ge 4 ]
 # The 4 data streams; iperf3's idle control connection sends nothing that
 # would offload it again.
 check "and were offloaded again" wait_until "$(deadline 20)" ct_offloaded_atleast router 4 dport=5201
-check "flushed_flows counter moved" [ "$(counter flushed_flows)" -ge 5 ]
+# As many as the flush reported: 4 or 5, as iperf3's idle control
+# connection may have left the flowtable already on a slow host.
+nflushed=$(sed -n 's/^flushed \([0-9]*\) offloaded flow.*/\1/p' <<<"$out")
+check "flushed_flows counter moved by the flows flushed (${nflushed:-?})" \
+	[ $(($(counter flushed_flows) - f0)) -ge "${nflushed:-1}" ]
 
 # --- the underlay moves: stale flows are flushed and re-offload ---
 s1=$(counter stale_flushes)
