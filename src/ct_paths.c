@@ -30,7 +30,8 @@
  * has VRF members, the source is also asked for the route that matches
  * it (RTM_F_FIB_MATCH) in the main table and in each of those VRFs
  * (RTA_OIF = the VRF), and the most specific match names the input
- * device; the main table wins a tie.  The input lookups then arrive on
+ * device; on a tie, the table that matches the destination more
+ * precisely, then the main table.  The input lookups then arrive on
  * that device, and the kernel routes them in its VRF.  The
  * conntrack mark stands for the packets' fwmark: rules restore it with
  * `meta mark set ct mark`, which is how marked flows keep their mark.
@@ -481,13 +482,40 @@ static void set_resolved(struct ct_ctx *ct, struct ct_flow *f, int32_t in_if, in
 }
 
 /*
+ * The most specific route that matches addr in the main table (vrf 0) or
+ * in a VRF's, as its prefix length; -1 for no route (or no device).
+ * False while the answer is missing.  *ifindex: the route's device.
+ */
+static bool table_match(struct ct_ctx *ct, const struct ct_flow *f, const uint8_t *addr,
+			int32_t vrf, struct ask *ask, int *err, int *plen, int32_t *ifindex)
+{
+	const struct ct_pc_entry *e;
+	struct ct_rtkey k;
+
+	key_probe(&k, f, addr, vrf);
+	e = answer(ct, &k, ask, err);
+	if (e == NULL)
+		return false;
+	*plen = e->ifindex > 0 ? e->plen : -1;
+	*ifindex = e->ifindex;
+	return true;
+}
+
+/*
  * Where F's source is, as the device its reply leaves by (*in0, 0 for
  * none): the output lookup towards the source.  With VRFs among the
  * flowtable's devices, the main table alone would put a flow that
  * arrived in a VRF wherever the main table sends its source (often a
  * default route): so each VRF's table is asked too (the route that
- * matched, with its prefix length), and the most specific match wins,
- * the main table on a tie.  False while an answer is missing.
+ * matched, with its prefix length), and the most specific match wins.
+ *
+ * On a tie the destination decides: the table that knows it more
+ * precisely, then the main table.  A tie is common: a server that both
+ * the main table and a VRF reach by the same prefix is the source of
+ * every entry that conntrack picked up from the server's side (after an
+ * entry was deleted mid-stream, as `flowctl flush` does), and the
+ * destination, a host of the VRF's network, is what tells it is the
+ * VRF's flow.
  *
  * (An entry pointer lives only until the next answer(): adding a key may
  * grow the table.  What is kept is copied.)
@@ -499,7 +527,7 @@ static bool source_device(struct ct_ctx *ct, const struct ct_flow *f, struct ask
 	struct ct_rtkey k;
 	bool complete = true;
 	int32_t best_if = 0, best_vrf = 0;
-	int best_plen = -1;
+	int best_plen = -1, best_dst_plen = -1;
 
 	key_output(&k, f, f->src);
 	e = answer(ct, &k, ask, err);
@@ -511,14 +539,21 @@ static bool source_device(struct ct_ctx *ct, const struct ct_flow *f, struct ask
 		return complete;
 	for (size_t i = 0; i <= ct->n_vrfs; i++) {
 		int32_t vrf = i == 0 ? 0 : ct->vrfs[i - 1];
+		int32_t src_if, dst_if;
+		int plen, dst_plen;
+		bool have;
 
-		key_probe(&k, f, f->src, vrf);
-		e = answer(ct, &k, ask, err);
-		if (e == NULL) {
+		have = table_match(ct, f, f->src, vrf, ask, err, &plen, &src_if);
+		if (!table_match(ct, f, f->rdst, vrf, ask, err, &dst_plen, &dst_if) || !have) {
 			complete = false;
-		} else if (e->ifindex > 0 && e->plen > best_plen) {
-			best_plen = e->plen;
-			best_if = e->ifindex;
+			continue;
+		}
+		if (plen < 0)
+			continue;
+		if (plen > best_plen || (plen == best_plen && dst_plen > best_dst_plen)) {
+			best_plen = plen;
+			best_dst_plen = dst_plen;
+			best_if = src_if;
 			best_vrf = vrf;
 		}
 	}

@@ -537,14 +537,17 @@ static void test_vrf_attribution(void **state)
 	assert_int_equal(flow(ct, 5)->out_if, VRF_TUN);
 	assert_int_equal(flow(ct, 1)->in_if, 2);
 	assert_int_equal(flow(ct, 1)->out_if, 5);
-	/* Each source was asked for the matching route in main and in blue. */
+	/*
+	 * Each source and each destination was asked for the matching route
+	 * in main and in blue: 10.0.0.2, 10.9.0.2 and 10.2.0.2, twice each.
+	 */
 	for (size_t i = 0; i < k.n_asked && i < 1024; i++)
 		if (k.asked[i].fib_match) {
 			assert_false(k.asked[i].input);
 			assert_true(k.asked[i].oif == 0 || k.asked[i].oif == VRF_BLUE);
 			probes++;
 		}
-	assert_int_equal(probes, 4);
+	assert_int_equal(probes, 6);
 	/* flush tunnel tun6 selects the VRF's flow, and only it. */
 	assert_selects_only(ct, "tun6", 5);
 
@@ -552,6 +555,32 @@ static void test_vrf_attribution(void **state)
 	assert_int_equal(ct_set_plan(ct, &two_tunnels), 0);
 	assert_int_equal(ct_update_paths(ct), 0);
 	assert_int_equal(flow(ct, 5)->out_if, 5);
+	ct_close(ct);
+}
+
+/*
+ * The VRF's flow picked up again from the server's side after its entry
+ * was deleted: the original direction runs from 10.2.0.2, which main and
+ * blue both reach by a /24.  The destination breaks the tie: blue knows
+ * 10.9.0.2 by its /24, main only by its default route.  So the reply
+ * leaves by tun6 and the original by eth2, as the kernel routes them,
+ * not by tun0 of the main table.
+ */
+static void test_vrf_reversed_pickup(void **state)
+{
+	static const struct ctspec reversed = { AF_INET, "10.2.0.2", "10.9.0.2", NULL, NULL,
+						IPPROTO_TCP, 5203, 40003, 6,
+						IPS_CONFIRMED | IPS_OFFLOAD, 0, 0 };
+	const struct ctspec *av[] = { &flow_a, &reversed };
+	struct ct_ctx *ct = tracker();
+
+	assert_int_equal(ct_set_plan(ct, &with_vrf), 0);
+	feed(ct, av, 2);
+	assert_int_equal(flow(ct, 6)->in_if, VRF_TUN);
+	assert_int_equal(flow(ct, 6)->out_if, VRF_ETH);
+	assert_int_equal(flow(ct, 1)->in_if, 2);
+	assert_int_equal(flow(ct, 1)->out_if, 5);
+	assert_selects_only(ct, "tun6", 6);
 	ct_close(ct);
 }
 
@@ -675,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_input_lookups),
 		cmocka_unit_test(test_fwmark_attribution),
 		cmocka_unit_test(test_vrf_attribution),
+		cmocka_unit_test(test_vrf_reversed_pickup),
 		cmocka_unit_test(test_vrf_many_flows),
 		cmocka_unit_test(test_mark_change),
 		cmocka_unit_test(test_eviction),

@@ -116,14 +116,22 @@ check "flowtable = eth0 eth2 + tunnels tun0 tun2 tun4 + their underlay eth1" \
 # the VRF's link): one TCP connection each, a 64 KiB write every 10 ms
 # until killed.
 pids=()
+# The sink of 5203 also talks back (1 KiB every 20 ms), so that its
+# stream has packets of the server's own to be picked up from (below).
 for port in 5201 5202 5203; do
 	ip netns exec server python3 -c '
-import socket, sys
+import socket, sys, threading, time
+def talk(c):
+	while True:
+		c.sendall(bytes(1024))
+		time.sleep(0.02)
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1])))
 s.listen(1)
 c, _ = s.accept()
+if sys.argv[1] == "5203":
+	threading.Thread(target=talk, args=(c,), daemon=True).start()
 while c.recv(1 << 16):
 	pass' "$port" >"$TMPDIR/sink-$port.out" 2>&1 &
 	pids+=($!)
@@ -136,8 +144,12 @@ for port in 5201 5202 5203; do
 	src=10.0.0.2
 	[ $port = 5203 ] && src=10.9.0.2
 	ip netns exec client python3 -c '
-import socket, sys, time
+import socket, sys, threading, time
+def drain(c):
+	while c.recv(1 << 16):
+		pass
 c = socket.create_connection(("10.2.0.2", int(sys.argv[1])), source_address=(sys.argv[2], 0))
+threading.Thread(target=drain, args=(c,), daemon=True).start()
 buf = bytes(1 << 16)
 while True:
 	c.sendall(buf)
@@ -213,7 +225,26 @@ in_ns router conntrack -L -p tcp --orig-port-src 5202 2>/dev/null | grep -q OFFL
 	note "the marked stream's entry was re-created from the server's side"
 check "the unmarked port's entries stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 check "and so do the VRF link's" [ "$(ids 5203)" = "$vrf" ]
+# The VRF stream's entry is picked up again from the server's side: the
+# client's packets are dropped before conntrack (raw priority) until the
+# server's have created the entry, which then runs from 10.2.0.2:5203.
+# Main and the VRF both route 10.2.0.0/24; only the destination tells
+# flowd that this entry is the VRF's (checked after the route move).
+in_ns router nft -f - <<'NFT' || bail "pickup table"
+table inet pickup {
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip saddr 10.9.0.2 tcp dport 5203 drop
+	}
+}
+NFT
 flush_exactly tun4 "VRF link" "$vrf"
+from_server() {
+	in_ns router conntrack -L -p tcp --orig-port-src 5203 2>/dev/null | grep -q 'dst=10.9.0.2'
+}
+check "the VRF stream's entry is re-created from the server's side" \
+	wait_until "$(deadline 20)" from_server
+in_ns router nft delete table inet pickup || bail "pickup table removal"
 check "the unmarked port's entries still stay [OFFLOAD], same ids" [ "$(ids 5201)" = "$keep" ]
 
 # A route move no tunnel feels: the main table's route to the server
@@ -230,17 +261,23 @@ rx_bytes() { in_ns remote cat "/sys/class/net/$1/statistics/rx_bytes"; }
 read -r rr0 pu0 rc0 pl0 < <(pr_counters)
 in_ns router ip route replace 10.2.0.0/24 dev tun2 || bail "main route via tun2"
 in_ns remote ip route replace 10.0.0.0/24 dev tun3 || bail "remote route via tun3"
+# The VRF link's stream stays on tun4: its table did not change.  Its
+# entry, re-created after the flush, may run from the server (pickup),
+# whose address main and the VRF both route by the same /24: flowd must
+# tell the VRF's flow by its destination, not count it on tun2.
 moved() {
 	[ "$(n_ids 5201)" -ge 1 ] && [ "$(offloaded tun0)" = 0 ] &&
-		[ "$(offloaded tun2)" = "$(($(n_ids 5201) + $(n_ids 5202)))" ]
+		[ "$(offloaded tun2)" = "$(($(n_ids 5201) + $(n_ids 5202)))" ] &&
+		[ "$(offloaded tun4)" = "$(n_ids 5203)" ]
 }
-check "after the move flowctl counts the unmarked port's entries on tun2, none on tun0" \
+check "after the move flowctl counts the unmarked port's entries on tun2, none on tun0, the VRF's on tun4" \
 	wait_until "$(deadline 20)" moved
 # What each side saw when they did not agree: conntrack's entries and
 # flowd's counts, and the entries as flowd attributes them.
 if ! moved; then
 	note "after the move: entries port 5201 [$(ids 5201)], port 5202 [$(ids 5202)];" \
-		"flowctl counts tun0 $(offloaded tun0), tun2 $(offloaded tun2)"
+		"port 5203 [$(ids 5203)]; flowctl counts tun0 $(offloaded tun0)," \
+		"tun2 $(offloaded tun2), tun4 $(offloaded tun4)"
 	in_ns router conntrack -L -p tcp 2>/dev/null | grep -F '[OFFLOAD]' | sed 's/^/# ct: /'
 	fc -j status | sed 's/^/# status: /'
 	tail -n 40 "${FLOWD_LOG:-$TMPDIR/flowd.log}" | sed 's/^/# flowd: /'
