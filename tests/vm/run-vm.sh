@@ -53,7 +53,7 @@ fi
 
 if [ -n "$outdir" ]; then
 	mkdir -p "$outdir"
-	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec}
+	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec,nft-counters}
 	keep=1
 else
 	outdir=$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm.XXXXXX")
@@ -63,15 +63,16 @@ outdir=$(realpath "$outdir")
 cleanup() { [ $keep -eq 1 ] || rm -rf "$outdir"; }
 trap cleanup EXIT
 
-# The guest's in_ns (lib.sh) runs tests/vm/netns-exec.c, linked
-# statically, instead of `ip netns exec` (why: see that file).  Built once
-# per version of its source into the kernel cache.  Without it the tests
-# fall back to `ip netns exec`: the same, only slower.
-netns_exec_tool() {
-	local src=$here/netns-exec.c dir sum bin
+# The guest's in_ns (lib.sh) runs tests/vm/netns-exec.c, and its
+# nft_counters tests/vm/nft-counters.c, linked statically, instead of `ip
+# netns exec` and `nft list counters` (why: see those files).  Each is
+# built once per version of its source into the kernel cache.  Without
+# them the tests fall back to ip and nft: the same, only slower.
+vm_tool() {
+	local src=$here/$1.c dir sum bin
 	dir=${FLOWD_VM_CACHE:-/var/cache/flowd-vm}/tools
 	sum=$(sha256sum <"$src" | cut -c1-16) || return 1
-	bin=$dir/netns-exec-$sum
+	bin=$dir/$1-$sum
 	if [ ! -x "$bin" ]; then
 		mkdir -p "$dir" || return 1
 		# Built beside its final name, then renamed: runs in parallel
@@ -84,16 +85,21 @@ netns_exec_tool() {
 	fi
 	echo "$bin"
 }
-# The guest sees it in the job's share: the cache may be under /tmp or
-# /var/tmp, which the guest covers with its own tmpfs.
-netns_exec=
-if ! netns_exec_bin=$(netns_exec_tool); then
-	echo "run-vm: building tests/vm/netns-exec.c failed; the guest uses ip netns exec (slower)" >&2
-elif ! cp "$netns_exec_bin" "$outdir/netns-exec"; then
-	echo "run-vm: copying netns-exec to $outdir failed; the guest uses ip netns exec (slower)" >&2
-else
-	netns_exec=/run/flowd-out/netns-exec
-fi
+# guest_tool NAME: NAME built and copied into the job's share, as the
+# guest sees it (the cache may be under /tmp or /var/tmp, which the guest
+# covers with its own tmpfs); empty, with the reason on stderr, when not.
+guest_tool() {
+	local bin
+	if ! bin=$(vm_tool "$1"); then
+		echo "run-vm: building tests/vm/$1.c failed; the guest does without it (slower)" >&2
+	elif ! cp "$bin" "$outdir/$1"; then
+		echo "run-vm: copying $1 to $outdir failed; the guest does without it (slower)" >&2
+	else
+		echo "/run/flowd-out/$1"
+	fi
+}
+netns_exec=$(guest_tool netns-exec)
+nft_counters=$(guest_tool nft-counters)
 
 {
 	printf 'FLOWD_TOP=%q\n' "$top"
@@ -105,6 +111,7 @@ fi
 	printf 'export FLOWD_TOP FLOWD_BUILD=%q FLOWD_KERNEL_FLAVOUR=%q\n' \
 		"${FLOWD_BUILD:-$top}" "$flavour"
 	printf 'export FLOWD_NETNS_EXEC=%q\n' "$netns_exec"
+	printf 'export FLOWD_NFT_COUNTERS=%q\n' "$nft_counters"
 	# Benchmarks need to know whether guest time counts instructions.
 	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
 	# How much slower than on a quiet host the guest may run: 1 + the
