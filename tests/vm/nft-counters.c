@@ -148,8 +148,11 @@ static int take_object(const struct nlmsghdr *nlh, struct wanted *w)
 	return 0;
 }
 
-/* Read the dump to its end: 0, or -1 with errno set. */
-static int read_dump(int fd, uint32_t seq, struct wanted *w)
+/*
+ * Read the answer to request SEQ to its end (the dump's NLMSG_DONE, or the
+ * acknowledgement): 0, or -1 with errno set.  W takes the counters.
+ */
+static int read_answer(int fd, uint32_t seq, struct wanted *w)
 {
 	static char buf[1 << 16];
 
@@ -181,7 +184,7 @@ static int read_dump(int fd, uint32_t seq, struct wanted *w)
 					return -1;
 				}
 				if (e->error == 0)
-					continue;
+					return 0;
 				errno = -e->error;
 				return -1;
 			}
@@ -194,15 +197,48 @@ static int read_dump(int fd, uint32_t seq, struct wanted *w)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Send one nf_tables request of TYPE with FLAGS for W's family and table:
+ * the table by name (GETTABLE), or its counters (GETOBJ dump, filtered
+ * by the kernel on table and type, checked again in take_object()).
+ */
+static int ask(int fd, uint16_t type, uint16_t flags, uint32_t seq, const struct wanted *w,
+	       uint8_t family)
 {
 	char req[512] __attribute__((aligned(4))) = { 0 };
 	struct nlmsghdr *nlh = (struct nlmsghdr *)req;
-	struct nfgenmsg *nfg;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nfgenmsg *nfg = (struct nfgenmsg *)NLMSG_DATA(nlh);
+	uint32_t counter = htobe32(NFT_OBJECT_COUNTER);
+	size_t off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*nfg)));
+	int bad;
+
+	nlh->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type);
+	nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	nlh->nlmsg_seq = seq;
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	if (type == NFT_MSG_GETTABLE)
+		bad = put_attr(req, sizeof(req), &off, NFTA_TABLE_NAME, w->table,
+			       strlen(w->table) + 1);
+	else
+		bad = put_attr(req, sizeof(req), &off, NFTA_OBJ_TABLE, w->table,
+			       strlen(w->table) + 1) ||
+		      put_attr(req, sizeof(req), &off, NFTA_OBJ_TYPE, &counter, sizeof(counter));
+	if (bad) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	nlh->nlmsg_len = (uint32_t)off;
+	if (sendto(fd, req, off, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)off)
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	struct wanted w = { .n = 0 };
-	uint32_t type = htobe32(NFT_OBJECT_COUNTER), seq = (uint32_t)getpid();
-	size_t off;
+	uint32_t seq = (uint32_t)getpid() << 1;
 	int family, fd;
 
 	if (argc < 4 || argc - 3 > MAX_NAMES) {
@@ -219,31 +255,19 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++)
 		w.names[w.n++] = argv[i];
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = (struct nfgenmsg *)NLMSG_DATA(nlh);
-	nfg->nfgen_family = (uint8_t)family;
-	nfg->version = NFNETLINK_V0;
-	off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*nfg)));
-	/* The kernel filters the dump on table and type; checked again below. */
-	if (put_attr(req, sizeof(req), &off, NFTA_OBJ_TABLE, w.table, strlen(w.table) + 1) < 0 ||
-	    put_attr(req, sizeof(req), &off, NFTA_OBJ_TYPE, &type, sizeof(type)) < 0) {
-		fprintf(stderr, "nft-counters: table name too long\n");
-		return 2;
-	}
-	nlh->nlmsg_len = (uint32_t)off;
-
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0) {
 		perror("nft-counters: socket");
 		return 1;
 	}
-	if (sendto(fd, req, off, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)off) {
-		perror("nft-counters: send");
-		return 1;
-	}
-	if (read_dump(fd, seq, &w) < 0) {
+	/*
+	 * The table first: as with nft, a table that is not there is an
+	 * error (a dump would just be empty).
+	 */
+	if (ask(fd, NFT_MSG_GETTABLE, 0, seq, &w, (uint8_t)family) < 0 ||
+	    read_answer(fd, seq, &w) < 0 ||
+	    ask(fd, NFT_MSG_GETOBJ, NLM_F_DUMP, seq + 1, &w, (uint8_t)family) < 0 ||
+	    read_answer(fd, seq + 1, &w) < 0) {
 		fprintf(stderr, "nft-counters: %s %s: %s\n", argv[1], w.table, strerror(errno));
 		return 1;
 	}
