@@ -69,76 +69,89 @@ static int put_attr(char *buf, size_t cap, size_t *off, uint16_t type, const voi
 	return 0;
 }
 
+/*
+ * Index the attributes in LEN bytes at P by type into tb[0..MAX] (the
+ * last of a type wins, types above MAX are skipped): 0, or -1 when one
+ * does not fit.  What src/nlattr_util.c does with libmnl, which has no
+ * static library on Debian to link this tool with.
+ */
+static int attr_table(const char *p, size_t len, const struct nlattr **tb, uint16_t max)
+{
+	memset(tb, 0, (max + 1u) * sizeof(*tb));
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		uint16_t type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return -1;
+		if (type <= max)
+			tb[type] = a;
+		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
+			break;
+		len -= (size_t)NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static size_t attr_len(const struct nlattr *a)
+{
+	return (size_t)a->nla_len - NLA_HDRLEN;
+}
+
+static const char *attr_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+/* A string attribute's text: NULL unless it ends in its NUL. */
+static const char *attr_str(const struct nlattr *a)
+{
+	if (a == NULL || attr_len(a) == 0 || attr_data(a)[attr_len(a) - 1] != '\0')
+		return NULL;
+	return attr_data(a);
+}
+
 /* The packets of a counter's NFTA_OBJ_DATA; 0 when absent (-1 malformed). */
 static int counter_packets(const struct nlattr *data, uint64_t *packets)
 {
-	const char *p = (const char *)data + NLA_HDRLEN;
-	size_t left = data->nla_len - NLA_HDRLEN;
+	const struct nlattr *tb[NFTA_COUNTER_MAX + 1];
+	uint64_t v;
 
 	*packets = 0;
-	while (left >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		uint64_t v;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > left)
-			return -1;
-		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_COUNTER_PACKETS) {
-			if (a->nla_len < NLA_HDRLEN + sizeof(v))
-				return -1;
-			memcpy(&v, p + NLA_HDRLEN, sizeof(v));
-			*packets = be64toh(v);
-		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= left)
-			break;
-		left -= (size_t)NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
-	}
+	if (attr_table(attr_data(data), attr_len(data), tb, NFTA_COUNTER_MAX) < 0)
+		return -1;
+	if (tb[NFTA_COUNTER_PACKETS] == NULL)
+		return 0;
+	if (attr_len(tb[NFTA_COUNTER_PACKETS]) < sizeof(v))
+		return -1;
+	memcpy(&v, attr_data(tb[NFTA_COUNTER_PACKETS]), sizeof(v));
+	*packets = be64toh(v);
 	return 0;
 }
 
 /* One NFT_MSG_NEWOBJ of the dump: record it when it is a wanted counter. */
 static int take_object(const struct nlmsghdr *nlh, struct wanted *w)
 {
-	size_t hdr = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-	const char *p = (const char *)nlh + NLMSG_ALIGN(hdr);
-	size_t left;
-	const char *name = NULL, *table = NULL;
-	const struct nlattr *data = NULL;
+	size_t hdr = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct nfgenmsg)));
+	const struct nlattr *tb[NFTA_OBJ_MAX + 1];
+	const char *name, *table;
 	uint64_t packets = 0;
 
-	if (nlh->nlmsg_len < hdr)
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
 		return -1;
-	left = nlh->nlmsg_len > NLMSG_ALIGN(hdr) ? nlh->nlmsg_len - NLMSG_ALIGN(hdr) : 0;
-	while (left >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t plen;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > left)
-			return -1;
-		plen = a->nla_len - NLA_HDRLEN;
-		switch (a->nla_type & NLA_TYPE_MASK) {
-		case NFTA_OBJ_NAME:
-		case NFTA_OBJ_TABLE:
-			/* A string attribute ends in its NUL. */
-			if (plen == 0 || p[NLA_HDRLEN + plen - 1] != '\0')
-				return -1;
-			if ((a->nla_type & NLA_TYPE_MASK) == NFTA_OBJ_NAME)
-				name = p + NLA_HDRLEN;
-			else
-				table = p + NLA_HDRLEN;
-			break;
-		case NFTA_OBJ_DATA:
-			data = a;
-			break;
-		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= left)
-			break;
-		left -= (size_t)NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
-	}
+	if (attr_table((const char *)nlh + hdr, nlh->nlmsg_len > hdr ? nlh->nlmsg_len - hdr : 0,
+		       tb, NFTA_OBJ_MAX) < 0)
+		return -1;
+	name = attr_str(tb[NFTA_OBJ_NAME]);
+	table = attr_str(tb[NFTA_OBJ_TABLE]);
+	/* A name or table that is there but not a string is malformed. */
+	if ((tb[NFTA_OBJ_NAME] != NULL && name == NULL) ||
+	    (tb[NFTA_OBJ_TABLE] != NULL && table == NULL))
+		return -1;
 	if (name == NULL || table == NULL || strcmp(table, w->table) != 0)
 		return 0;
-	if (data != NULL && counter_packets(data, &packets) < 0)
+	if (tb[NFTA_OBJ_DATA] != NULL && counter_packets(tb[NFTA_OBJ_DATA], &packets) < 0)
 		return -1;
 	for (int i = 0; i < w->n; i++)
 		if (strcmp(w->names[i], name) == 0) {
