@@ -16,7 +16,6 @@
 
 PY=/usr/bin/python3
 INJECT="$FLOWD_TOP/tests/vm/kernel-tunnel-inject.py"
-FTFLAGS="$FLOWD_TOP/tests/vm/nft-flowtable-flags.py"
 # The router's and the remote's underlay device: eth1, or the VLAN device
 # eth1.KT_VLAN on top of it when KT_VLAN is set (kt_setup moves the
 # underlay addresses there).
@@ -30,7 +29,7 @@ kt_flavour() { kernel_flavour; }
 # (NFT_FLOWTABLE_TUNNEL, kernel/patches/) on or off; fails when the kernel
 # refuses it.
 kt_ft_tunnel() {
-	in_ns router $PY "$FTFLAGS" "$1" inet filter ft tunnel
+	in_ns router "$FLOWD_NFT_FT_FLAGS" "$1" inet filter ft tunnel
 }
 
 # The ruleset of the router.
@@ -431,16 +430,7 @@ kt_probe_args() {
 kt_probe_flow() {
 	local fam=$1 dst=10.2.0.2
 	[ "$fam" = 6 ] && dst=fd00:b::2
-	in_ns client $PY - "$dst" <<'PYEOF'
-import socket, sys, time
-dst = sys.argv[1]
-fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 6000))
-for _ in range(5):
-    s.sendto(b"open", (dst, 5000))
-    time.sleep(0.1)
-PYEOF
+	in_ns client "$FLOWD_UDP_SEND" -b 6000 -n 5 -i 100 -m open "$dst" 5000
 	wait_until "$(deadline 20)" kt_offloaded "$fam" 'sport=6000 dport=5000'
 }
 

@@ -243,19 +243,7 @@ topo_ecmp_underlay() {
 # udp_flows_send N COUNT: COUNT rounds of one 200-byte datagram from each
 # of N client ports (7100...) to server:7000, 5 ms apart.
 udp_flows_send() {
-	in_ns client /usr/bin/python3 - "$1" "$2" <<'PYEOF'
-import socket, sys, time
-nflows, count = int(sys.argv[1]), int(sys.argv[2])
-socks = []
-for i in range(nflows):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 7100 + i))
-    socks.append(s)
-for _ in range(count):
-    for s in socks:
-        s.sendto(b"e" * 200, ("10.2.0.2", 7000))
-    time.sleep(0.005)
-PYEOF
+	in_ns client "$FLOWD_UDP_SEND" -b 7100 -f "$1" -n "$2" -i 5 -s 200 10.2.0.2 7000
 }
 
 # udp_flows_offloaded N: at least N flows to server:7000 are [OFFLOAD].

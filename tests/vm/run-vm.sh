@@ -53,7 +53,7 @@ fi
 
 if [ -n "$outdir" ]; then
 	mkdir -p "$outdir"
-	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec,nft-counters}
+	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec,nft-counters,nft-flowtable-flags,udp-send}
 	keep=1
 else
 	outdir=$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm.XXXXXX")
@@ -63,15 +63,17 @@ outdir=$(realpath "$outdir")
 cleanup() { [ $keep -eq 1 ] || rm -rf "$outdir"; }
 trap cleanup EXIT
 
-# The guest's in_ns (lib.sh) runs tests/vm/netns-exec.c, and its
-# nft_counters tests/vm/nft-counters.c, linked statically, instead of `ip
-# netns exec` and `nft list counters` (why: see those files).  Each is
-# built once per version of its source into the kernel cache.  Without
-# them the tests fall back to ip and nft: the same, only slower.
+# The guest's tools, small C programs linked statically (why: see each
+# file): lib.sh's in_ns runs tests/vm/netns-exec.c and its nft_counters
+# tests/vm/nft-counters.c, instead of `ip netns exec` and `nft list
+# counters` (without them the tests fall back to ip and nft: the same,
+# only slower); nft-flowtable-flags.c and udp-send.c have no fallback.
+# Each is built once per version of its source (and of the header they
+# share) into the kernel cache.
 vm_tool() {
 	local src=$here/$1.c dir sum bin
 	dir=${FLOWD_VM_CACHE:-/var/cache/flowd-vm}/tools
-	sum=$(sha256sum <"$src" | cut -c1-16) || return 1
+	sum=$(cat "$src" "$here/nl-tool.h" | sha256sum | cut -c1-16) || return 1
 	bin=$dir/$1-$sum
 	if [ ! -x "$bin" ]; then
 		mkdir -p "$dir" || return 1
@@ -100,6 +102,12 @@ guest_tool() {
 }
 netns_exec=$(guest_tool netns-exec)
 nft_counters=$(guest_tool nft-counters)
+nft_ft_flags=$(guest_tool nft-flowtable-flags)
+udp_send=$(guest_tool udp-send)
+if [ -z "$nft_ft_flags" ] || [ -z "$udp_send" ]; then
+	echo "run-vm: the tests need nft-flowtable-flags and udp-send (above)" >&2
+	exit 1
+fi
 
 {
 	printf 'FLOWD_TOP=%q\n' "$top"
@@ -112,6 +120,7 @@ nft_counters=$(guest_tool nft-counters)
 		"${FLOWD_BUILD:-$top}" "$flavour"
 	printf 'export FLOWD_NETNS_EXEC=%q\n' "$netns_exec"
 	printf 'export FLOWD_NFT_COUNTERS=%q\n' "$nft_counters"
+	printf 'export FLOWD_NFT_FT_FLAGS=%q FLOWD_UDP_SEND=%q\n' "$nft_ft_flags" "$udp_send"
 	# Benchmarks need to know whether guest time counts instructions.
 	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
 	# How much slower than on a quiet host the guest may run: 1 + the

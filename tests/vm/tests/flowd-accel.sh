@@ -19,7 +19,6 @@
 # `flowd -n` predicts the same before anything is applied.
 . "$FLOWD_TOP/tests/vm/lib.sh"
 
-FTFLAGS="$FLOWD_TOP/tests/vm/nft-flowtable-flags.py"
 flavour=$(kernel_flavour)
 
 # Outer packets through the router's stack, and the forward chain after
@@ -77,8 +76,6 @@ window() {
 flat() { [ "$1" -le 20 ]; }
 grows() { [ "$1" -gt 50 ]; }
 
-PY=/usr/bin/python3
-
 # counters_match STATE DIR: the window agrees with STATE for direction DIR.
 counters_match() {
 	local state=$1 dir=$2 outer slow
@@ -120,7 +117,7 @@ run() {
 
 	flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 	local flags
-	flags=$(in_ns router $PY "$FTFLAGS" get inet flowd ft)
+	flags=$(in_ns router "$FLOWD_NFT_FT_FLAGS" get inet flowd ft)
 	# One status for all that is read of it.
 	local k_all k_offload k_why rx tx rx_why tx_why
 	{

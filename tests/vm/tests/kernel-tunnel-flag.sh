@@ -4,7 +4,7 @@
 # vm-cost: 100
 #
 # Tunnel offload is a per flowtable opt-in (NFT_FLOWTABLE_TUNNEL, the last
-# patch of kernel/patches/), set with tests/vm/nft-flowtable-flags.py.
+# patch of kernel/patches/), set with tests/vm/nft-flowtable-flags.c.
 #
 # Patched kernel, one TCP stream through the tunnel (client -> server, so
 # tx carries the data and rx the ACKs) while the flag changes under it:
@@ -22,7 +22,7 @@
 
 KT_TUNNEL_FLAG=off
 
-ft_flags() { in_ns router $PY "$FTFLAGS" get inet filter ft; }
+ft_flags() { in_ns router "$FLOWD_NFT_FT_FLAGS" get inet filter ft; }
 
 # The kernel refuses the flag: the tool's exit code 3, not any failure.
 refused() {

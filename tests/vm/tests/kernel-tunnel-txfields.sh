@@ -18,24 +18,10 @@
 send_udp() {
 	local dst=10.2.0.2
 	[ "$1" = 6 ] && dst=fd00:b::2
-	in_ns client $PY - "$dst" "${@:2}" <<'PYEOF'
-import socket, sys, time
-dst, sport, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-toses = [int(t, 0) for t in sys.argv[4:]]
-if ":" in dst:
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    level, opt = socket.IPPROTO_IPV6, socket.IPV6_TCLASS
-    s.bind(("::", sport))
-else:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    level, opt = socket.IPPROTO_IP, socket.IP_TOS
-    s.bind(("0.0.0.0", sport))
-for tos in toses:
-    s.setsockopt(level, opt, tos)
-    for _ in range(n):
-        s.sendto(b"x" * 100, (dst, 7000))
-        time.sleep(0.05)
-PYEOF
+	local sport=$2 n=$3 tos toses=()
+	shift 3
+	for tos in "$@"; do toses+=(-t "$tos"); done
+	in_ns client "$FLOWD_UDP_SEND" -b "$sport" -n "$n" -i 50 -s 100 "${toses[@]}" "$dst" 7000
 }
 
 # outer_fields FAM SPORT TOS...: send 12 packets with each TOS in turn, one
