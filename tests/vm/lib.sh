@@ -577,6 +577,26 @@ wait_grown() {
 	done
 }
 
+# tcp_listening NS PORT: a TCP socket of NS listens on PORT (IPv4 or
+# IPv6), read by the shell from NS's keeper's /proc/PID/net/tcp{,6} when
+# there is one (a poll of `ss` costs the guest a process start each
+# time), else from ss in NS.
+tcp_listening() {
+	local pid=${TOPO_KEEPER[$1]:-} port f _sl local _rem state _
+	printf -v port ':%04X' "$2"
+	if [ -n "$pid" ] && [ -r "/proc/$pid/net/tcp" ]; then
+		for f in "/proc/$pid/net/tcp" "/proc/$pid/net/tcp6"; do
+			[ -r "$f" ] || continue
+			# "sl local_address rem_address st ...": 0A is LISTEN.
+			while read -r _sl local _rem state _; do
+				[[ $local == *"$port" && $state == 0A ]] && return 0
+			done <"$f"
+		done
+		return 1
+	fi
+	in_ns "$1" ss -ltn 2>/dev/null | grep -q ":$2 "
+}
+
 # stream_begin SRV_NS DST [IPERF3 CLIENT OPTIONS...]: an iperf3 server in
 # SRV_NS and a client in the client namespace sending to DST until
 # stream_stop ($STREAM_PID, $STREAM_SRV_PID; client output in
@@ -597,7 +617,7 @@ stream_begin() {
 	ip netns exec "$srv" iperf3 -s -1 >"$TMPDIR/iperf-server.out" 2>&1 &
 	STREAM_SRV_PID=$!
 	for _ in $(seq 100); do
-		in_ns "$srv" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		tcp_listening "$srv" 5201 && break
 		nap 0.1
 	done
 	ip netns exec client iperf3 -c "$dst" -t $STREAM_CEILING -i 0 -b "$STREAM_RATE" "$@" \

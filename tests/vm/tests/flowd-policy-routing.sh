@@ -137,7 +137,7 @@ while c.recv(1 << 16):
 	pids+=($!)
 done
 for port in 5201 5202 5203; do
-	wait_until "$(deadline 10)" bash -c "ip netns exec server ss -ltn | grep -q ':$port '" ||
+	wait_until "$(deadline 10)" tcp_listening server "$port" ||
 		bail "sink $port"
 done
 for port in 5201 5202 5203; do

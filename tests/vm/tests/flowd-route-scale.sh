@@ -127,7 +127,10 @@ in_ns router ip -batch "$TMPDIR/load.batch" || bail "loading $N routes"
 t1=$(date +%s%N)
 check "flowd is idle again within 60 s after the load" settle
 rss1=$(rss_kb)
-routes=$(in_ns router ip -4 route show table main | wc -l)
+# The main table's prefixes, from the trie's own statistics: listing
+# 200k routes through ip to count them cost the guest 24 s.
+routes=$(in_ns router awk '/^Main:/ { m = 1 } m && $1 == "Prefixes:" { print $2; exit }' \
+	/proc/net/fib_triestat)
 note "main table: $routes routes, loaded in $(((t1 - t0) / 1000000)) ms"
 note "flowd RSS: $rss0 kB before, $rss1 kB after $N routes (+$((rss1 - rss0)) kB)"
 check "the routes are in the kernel" [ "$routes" -ge "$N" ]

@@ -53,7 +53,7 @@ transfer() {
 	read -r p1 b1 x1 <<<"$(underlay_stats)"
 	ip netns exec server iperf3 -s -1 >"$TMPDIR/iperf-server.out" 2>&1 &
 	local srv=$!
-	wait_until "$(deadline 10)" bash -c "ip netns exec server ss -ltn | grep -q ':5201 '"
+	wait_until "$(deadline 10)" tcp_listening server 5201
 	X_OK=no
 	# A loaded host makes it slower, never shorter: no time limit but
 	# the guest's.
