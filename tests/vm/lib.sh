@@ -582,14 +582,14 @@ wait_grown() {
 # there is one (a poll of `ss` costs the guest a process start each
 # time), else from ss in NS.
 tcp_listening() {
-	local pid=${TOPO_KEEPER[$1]:-} port f _sl local _rem state _
+	local pid=${TOPO_KEEPER[$1]:-} port f _sl laddr _rem state _
 	printf -v port ':%04X' "$2"
 	if [ -n "$pid" ] && [ -r "/proc/$pid/net/tcp" ]; then
 		for f in "/proc/$pid/net/tcp" "/proc/$pid/net/tcp6"; do
 			[ -r "$f" ] || continue
 			# "sl local_address rem_address st ...": 0A is LISTEN.
-			while read -r _sl local _rem state _; do
-				[[ $local == *"$port" && $state == 0A ]] && return 0
+			while read -r _sl laddr _rem state _; do
+				[[ $laddr == *"$port" && $state == 0A ]] && return 0
 			done <"$f"
 		done
 		return 1

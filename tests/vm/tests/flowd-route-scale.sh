@@ -129,6 +129,7 @@ check "flowd is idle again within 60 s after the load" settle
 rss1=$(rss_kb)
 # The main table's prefixes, from the trie's own statistics: listing
 # 200k routes through ip to count them cost the guest 24 s.
+# shellcheck disable=SC2016 # awk's own $1 and $2
 routes=$(in_ns router awk '/^Main:/ { m = 1 } m && $1 == "Prefixes:" { print $2; exit }' \
 	/proc/net/fib_triestat)
 note "main table: $routes routes, loaded in $(((t1 - t0) / 1000000)) ms"
