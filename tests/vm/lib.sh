@@ -439,6 +439,7 @@ flowd_start() {
 	# $! must be flowd itself (ip netns exec execs it).
 	ip netns exec "$ns" "$FLOWD_BIN" -f -c "$conf" >>"${FLOWD_LOG:-$TMPDIR/flowd.log}" 2>&1 &
 	FLOWD_PID=$!
+	st_eval_start || note "no status evaluator: each flowd_st starts a python"
 	# Ready = its table exists and it answers on its control socket (the
 	# table alone may be one a previous flowd left behind).
 	wait_until "$(deadline 30)" flowd_ready "$ns" "$conf" || {
@@ -478,19 +479,120 @@ flowd_settle() {
 # on $TMPDIR/flowd.sock in the router (d: the status, t: its tunnels by
 # name), printed.
 flowd_st() {
-	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
-		/usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); t = {x['name']: x for x in d['tunnels']}; print($1)"
+	local json
+	json=$(in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status) || return 1
+	st_eval raw "$json" "$1"
 }
 
 # flowd_st_lines EXPR...: the same for several expressions over one status,
-# one line each (a Python start costs the guest most of a second).
+# one line each (newlines in a value become spaces).
 flowd_st_lines() {
-	in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status |
-		/usr/bin/python3 -c "import json, sys
-d = json.load(sys.stdin)
-t = {x['name']: x for x in d['tunnels']}
-for e in sys.argv[1:]:
-    print(str(eval(e)).replace('\n', ' '))" "$@"
+	local json
+	json=$(in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status) || return 1
+	st_eval lines "$json" "$@"
+}
+
+# The expressions are evaluated by one python process for the whole test
+# (st_eval_start, from flowd_start in the test's shell): the tests poll
+# flowd's status, and a python start costs the guest 0.4-1.5 s.  A call
+# from a subshell talks to it through the inherited descriptors, one at a
+# time (no test polls from two shells at once).  Without it, or once it
+# failed, each call starts a python of its own with the same program.
+#
+# A request: "MODE COUNT\n", then the JSON and the COUNT expressions, each
+# as "LENGTH\n" and that many bytes.  The answer: "ok\n" and per
+# expression "LENGTH\n" and its value; or "err LENGTH\n" and the error.
+ST_EVAL_PY='
+import json, sys
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+def chunk():
+    return inp.read(int(inp.readline()))
+def send(head, items):
+    out.write(head + b"\n" + b"".join(b"%d\n%s" % (len(i), i) for i in items))
+    out.flush()
+while True:
+    head = inp.readline()
+    if not head:
+        break
+    mode, count = head.split()
+    raw = chunk()
+    exprs = [chunk().decode() for _ in range(int(count))]
+    try:
+        d = json.loads(raw)
+        env = {"json": json, "sys": sys, "d": d, "t": {x["name"]: x for x in d["tunnels"]}}
+        vals = [str(eval(e, env)) for e in exprs]
+        if mode == b"lines":
+            vals = [v.replace("\n", " ") for v in vals]
+        send(b"ok", [v.encode() for v in vals])
+    except Exception as e:
+        msg = ("%s: %s" % (type(e).__name__, e)).encode()
+        out.write(b"err %d\n%s" % (len(msg), msg))
+        out.flush()
+'
+ST_EVAL_PID='' ST_EVAL_W='' ST_EVAL_R=''
+
+st_eval_start() {
+	[ -n "$ST_EVAL_PID" ] && kill -0 "$ST_EVAL_PID" 2>/dev/null && return 0
+	local req=$TMPDIR/st-eval.req rep=$TMPDIR/st-eval.rep
+	rm -f "$req" "$rep"
+	mkfifo "$req" "$rep" || return 1
+	/usr/bin/python3 -c "$ST_EVAL_PY" <"$req" >"$rep" &
+	ST_EVAL_PID=$!
+	# The same order as the python's redirections: no open blocks forever.
+	exec {ST_EVAL_W}>"$req" {ST_EVAL_R}<"$rep"
+}
+
+# st_eval_stop: the evaluator has failed; later calls start their own.
+st_eval_stop() {
+	[ -n "$ST_EVAL_W" ] && exec {ST_EVAL_W}>&-
+	[ -n "$ST_EVAL_R" ] && exec {ST_EVAL_R}<&-
+	[ -n "$ST_EVAL_PID" ] && kill "$ST_EVAL_PID" 2>/dev/null
+	ST_EVAL_PID='' ST_EVAL_W='' ST_EVAL_R=''
+}
+
+# st_eval_request MODE JSON EXPR...: the request, lengths in bytes.
+st_eval_request() {
+	local LC_ALL=C mode=$1 json=$2 e
+	shift 2
+	printf '%s %d\n%d\n%s' "$mode" $# "${#json}" "$json"
+	for e in "$@"; do
+		printf '%d\n%s' "${#e}" "$e"
+	done
+}
+
+# st_eval_answer COUNT MODE: read the answer on stdin and print it (raw:
+# each value on its own line, as print() would); fails on an error.
+st_eval_answer() {
+	local LC_ALL=C n=$1 head len val
+	IFS= read -r -t "$(deadline 60)" head || return 1
+	if [ "$head" != ok ]; then
+		IFS= read -r -N "${head#err }" -t 5 val
+		echo "flowd_st: ${val:-no answer from the evaluator}" >&2
+		return 2
+	fi
+	while [ "$n" -gt 0 ]; do
+		IFS= read -r -t "$(deadline 60)" len || return 1
+		val=''
+		[ "$len" -gt 0 ] && { IFS= read -r -N "$len" -t "$(deadline 60)" val || return 1; }
+		printf '%s\n' "$val"
+		n=$((n - 1))
+	done
+}
+
+# st_eval MODE JSON EXPR...: the values of the expressions over JSON.
+st_eval() {
+	local n=$(($# - 2)) rc
+	if [ -n "$ST_EVAL_PID" ] && kill -0 "$ST_EVAL_PID" 2>/dev/null; then
+		st_eval_request "$@" >&"$ST_EVAL_W" || { st_eval_stop; return 1; }
+		st_eval_answer "$n" <&"$ST_EVAL_R"
+		rc=$?
+		# 2: the evaluator's own error answer; anything else leaves the
+		# conversation out of step.
+		[ $rc -eq 0 ] || [ $rc -eq 2 ] || st_eval_stop
+		[ $rc -eq 0 ]
+		return
+	fi
+	st_eval_request "$@" | /usr/bin/python3 -c "$ST_EVAL_PY" | st_eval_answer "$n" || return 1
 }
 
 flowd_stop() {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 100
+# vm-cost: 65
 #
 # flowd tells the truth about tunnel acceleration (flowctl(8) RX/TX).
 # It sets the tunnel offload flag on its flowtable; the stock kernel

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: stock
+# vm-cost: 25
 #
 # Started as root outside systemd, flowd keeps only CAP_NET_ADMIN and
 # CAP_CHOWN once it is set up (effective, permitted and bounding sets; uid

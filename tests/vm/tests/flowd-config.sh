@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 30
 #
 # Bad configuration never reaches the kernel: flowd refuses to start on a
 # bad file (naming file, line and reason) and a bad reload keeps the

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 80
+# vm-cost: 95
 #
 # flowctl against a running flowd: status counts the same offloaded flows
 # as conntrack; flush returns them to the slow path (the slow-path counter
@@ -26,11 +26,8 @@ sed -i '/^control: { socket = "[^"]*"; };$/d' "$TMPDIR/flowd.conf"
 flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 sock=$TMPDIR/flowd.sock
 fc() { in_ns router "$FLOWCTL_BIN" -s "$sock" "$@"; }
-jq_tun0() { fc -j status | python3 -c 'import json,sys
-d=json.load(sys.stdin)
-t=[t for t in d["tunnels"] if t["name"]=="tun0"][0]
-print(t["offloaded"]["sw"]+t["offloaded"]["hw"])'; }
-counter() { fc -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"; }
+jq_tun0() { flowd_st 't["tun0"]["offloaded"]["sw"] + t["tun0"]["offloaded"]["hw"]'; }
+counter() { flowd_st "d['counters']['$1']"; }
 
 # --- several concurrent flows: status agrees with conntrack ---
 # Rate-limited: unthrottled streams saturate the emulated guest, and this
@@ -176,7 +173,7 @@ note "conntrack resyncs: $r1 -> $r2, lost events: $(counter ct_events_lost)"
 check "lost events caused a resync" [ "$r2" -gt "$r1" ]
 udp_agree() {
 	local a b
-	a=$(fc -j status | python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; print(c["offloaded_sw"]+c["offloaded_hw"])')
+	a=$(flowd_st 'd["counters"]["offloaded_sw"] + d["counters"]["offloaded_hw"]')
 	b=$(ct_offloaded router)
 	note "after the flood: flowctl $a offloaded, conntrack $b"
 	[ "$a" = "$b" ] && [ "$b" -ge 50 ]

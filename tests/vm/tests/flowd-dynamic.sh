@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 30
 #
 # flowd follows the router as it changes: a tunnel deleted and re-created
 # is back in the flowtable (and offloaded again) promptly; a route change

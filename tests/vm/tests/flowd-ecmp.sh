@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 90
+# vm-cost: 30
 #
 # A tunnel whose remote is behind an ECMP route (next hops over eth1 and
 # eth3): the kernel sends each of the tunnel's flows out of the next hop its

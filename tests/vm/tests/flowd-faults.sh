@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 90
+# vm-cost: 155
 #
 # flowd under faults:
 #  (a) kill -9 while offloaded TCP streams run: the flows stay [OFFLOAD]
@@ -21,7 +21,7 @@ slow_path_counter_up router
 flowd_conf "$TMPDIR/flowd.conf"
 sock=$TMPDIR/flowd.sock
 fc() { in_ns router "$FLOWCTL_BIN" -s "$sock" "$@"; }
-counter() { fc -j status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"; }
+counter() { flowd_st "d['counters']['$1']"; }
 offl5201() { ct_offloaded router 'dport=5201'; }
 # The data streams, which stay [OFFLOAD] while they carry traffic.
 # iperf3's control connection is offloaded too at first, but it is idle:
@@ -31,10 +31,7 @@ STREAMS=2
 status_quiet() { fc status >/dev/null 2>&1; }
 agree() {
 	local a b
-	a=$(fc -j status | python3 -c 'import json,sys
-d=json.load(sys.stdin)
-t=[t for t in d["tunnels"] if t["name"]=="tun0"][0]
-print(t["offloaded"]["sw"]+t["offloaded"]["hw"])')
+	a=$(flowd_st 't["tun0"]["offloaded"]["sw"] + t["tun0"]["offloaded"]["hw"]')
 	b=$(offl5201)
 	note "flowctl counts $a flows offloaded over tun0, conntrack $b"
 	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" -ge "$STREAMS" ]
@@ -277,7 +274,7 @@ nfd() { ls "/proc/$FLOWD_PID/fd" | wc -l; }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$FLOWD_PID/status"; }
 status_ok() { timeout "$(deadline 10)" "$FLOWCTL_BIN" -s "$sock" status >/dev/null; }
 
-errors() { fc -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["errors"])'; }
+errors() { flowd_st 'd["counters"]["errors"]'; }
 fd0=$(nfd) rss0=$(rss) err0=$(errors)
 note "before: $fd0 open files, RSS $rss0 kB"
 for pass in 1 2; do

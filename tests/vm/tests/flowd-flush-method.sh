@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 35
 #
 # flush.method decides how `flowctl flush` returns flows to the slow path:
 # "delete" deletes their conntrack entries (new entries, new ids, when the

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 80
+# vm-cost: 70
 #
 # flowd resolves every layer-3 tunnel kind to its underlay, over IPv4 and
 # IPv6 underlays, and tracks a tunnel whose remote is unreachable until a

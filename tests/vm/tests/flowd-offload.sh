@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 50
+# vm-cost: 55
 #
 # flowd runs the seed topology from a config file: its table holds the
 # configured device, the tunnel and the tunnel's underlay; the tunnel's TCP
@@ -27,7 +27,7 @@ check "the down fallback device tunl0 is left out" \
 	bash -c '! ip netns exec router nft list flowtable inet flowd ft | grep -q tunl0'
 check "tunl0 exists (the ipip module's fallback device)" in_ns router ip link show tunl0
 fc() { in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" "$@"; }
-tunnel_names() { fc -j status | python3 -c 'import json,sys; print(" ".join(t["name"] for t in json.load(sys.stdin)["tunnels"]))'; }
+tunnel_names() { flowd_st '" ".join(x["name"] for x in d["tunnels"])'; }
 note "tunnels in flowctl status: $(tunnel_names)"
 check "flowctl status lists tun0 and not the fallback tunl0" [ "$(tunnel_names)" = "tun0" ]
 check "flowctl status exits 0 in sync" bash -c "ip netns exec router '$FLOWCTL_BIN' -s '$TMPDIR/flowd.sock' status >/dev/null"

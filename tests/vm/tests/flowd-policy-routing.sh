@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 40
+# vm-cost: 200
 #
 # Flows are attributed as the kernel routes them, ip rules included.  Two
 # IPIP tunnels lead to the same remote network: tun0 (main table) and tun2
@@ -175,10 +175,7 @@ check_not "the stream to 5201 does not" \
 	bash -c "ip netns exec router conntrack -L -p tcp --dport 5201 2>/dev/null | grep -q 'mark=1'"
 # offloaded NAME: offloaded flows (sw + hw) flowctl counts for tunnel NAME.
 offloaded() {
-	fc -j status | python3 -c '
-import json, sys
-t = [t for t in json.load(sys.stdin)["tunnels"] if t["name"] == sys.argv[1]][0]
-print(t["offloaded"]["sw"] + t["offloaded"]["hw"])' "$1"
+	flowd_st "t['$1']['offloaded']['sw'] + t['$1']['offloaded']['hw']"
 }
 # Settled: the entries (control connections offload a little later) and
 # flowd's counts agree.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 180
+# vm-cost: 165
 #
 # flowd's cost does not grow with the routing table.  With flowd running,
 # 20,000 IPv4 routes go into the main table (ip -batch, over a dummy

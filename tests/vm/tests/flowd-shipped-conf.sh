@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: stock
+# vm-cost: 30
 #
 # The shipped conf/flowd.conf (the package's /etc/flowd.conf) on a router
 # with a tunnel: flowd starts and stays up, its table is empty (a

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
+# vm-cost: 25
 #
 # The tunnel's underlay through stacked devices: a VLAN over eth1 puts eth1
 # (the device the flowtable hooks) in the flowtable, not the VLAN; a bridge

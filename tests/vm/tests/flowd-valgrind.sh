@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 200
+# vm-cost: 185
 # vm-timeout: 3600
 #
 # flowd under valgrind (memcheck, full leak check) through a flap storm:
@@ -162,13 +162,8 @@ check "final flowtable is exactly eth0 eth1 tun0" wait_until "$(deadline 60)" fl
 # its 10 of 40, under the 50% at which a rebuild is advised: deleted one by
 # one (ct_delete_flows(), which stale flushes use too).
 counted() {
-	fc -j status | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-t = [x for x in d["tunnels"] if x["name"] == "tun0"][0]
-c = d["counters"]
-sys.exit(0 if t["offloaded"]["sw"] + t["offloaded"]["hw"] >= 10 and
-	 c["offloaded_sw"] + c["offloaded_hw"] >= 40 else 1)'
+	[ "$(flowd_st '(t["tun0"]["offloaded"]["sw"] + t["tun0"]["offloaded"]["hw"] >= 10 and
+		d["counters"]["offloaded_sw"] + d["counters"]["offloaded_hw"] >= 40)')" = True ]
 }
 check "after the storm flowd counts the 40 flows offloaded again, 10 on tun0" \
 	wait_until "$(deadline 60)" counted
@@ -209,7 +204,7 @@ kill "$SENDER_PID" 2>/dev/null
 wait "$SENDER_PID" 2>/dev/null
 agree() {
 	local a b
-	a=$(fc -j status | python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; print(c["offloaded_sw"]+c["offloaded_hw"])')
+	a=$(flowd_st 'd["counters"]["offloaded_sw"] + d["counters"]["offloaded_hw"]')
 	b=$(ct_offloaded router)
 	note "flowctl counts $a offloaded flows, conntrack $b"
 	[ "$a" = "$b" ] && [ "$b" -gt 0 ]

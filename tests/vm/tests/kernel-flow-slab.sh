@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: debug
-# vm-cost: 90
+# vm-cost: 35
 #
 # Tunnel support must not make flows without a tunnel bigger.  A stock
 # 6.12 struct flow_offload is 216 bytes, in kmalloc-256; until patch 0025

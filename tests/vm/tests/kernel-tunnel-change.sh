@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
 # vm-reference: stock
-# vm-cost: 300
+# vm-cost: 120
 # vm-timeout: 1800
 #
 # A reconfigured tunnel never keeps its old parameters in the flowtable's

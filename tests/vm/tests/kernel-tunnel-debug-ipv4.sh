@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: debug
-# vm-cost: 250
+# vm-cost: 185
 #
 # The kernel tunnel tests' sharpest checks on the KASAN + UBSAN build of the
 # patched kernel (see kt_debug_kind in tests/vm/kernel-tunnel-lib.sh) for

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: debug
-# vm-cost: 320
+# vm-cost: 225
 #
 # kernel-tunnel-debug-ipv4's checks on the KASAN + UBSAN kernel for the
 # tunnels with an IPv6 outer header: ip6ip6, ipip6 and ip6gre.

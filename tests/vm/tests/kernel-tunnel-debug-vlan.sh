@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: debug
-# vm-cost: 140
+# vm-cost: 85
 #
 # kernel-tunnel-debug-ipv4's checks on the KASAN + UBSAN kernel for gre
 # over a VLAN underlay (the router's eth1.100; the flowtable hooks eth1).

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 90
+# vm-cost: 45
 #
 # Flows offloaded through the tunnel device, as on a kernel without the
 # series or for a flowtable without the tunnel flag (the fallback): the

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 90
+# vm-cost: 30
 #
 # The tunnel's remote is behind an ECMP route (two next hops, over eth1
 # and a second underlay eth3, both in the flowtable).  The tunnel driver

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 150
+# vm-cost: 70
 #
 # IPv6 tunnels as iproute2 creates them: ip6tnl and ip6gre send the tunnel
 # encapsulation limit destination option by default (limit 4).  Both

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 100
+# vm-cost: 70
 #
 # Tunnel offload is a per flowtable opt-in (NFT_FLOWTABLE_TUNNEL, the last
 # patch of kernel/patches/), set with tests/vm/nft-flowtable-flags.c.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 100
+# vm-cost: 60
 #
 # Flowtable acceleration of a ip6ip6 tunnel (kernel/patches/): rx and tx in the
 # fast path, perfect match on the outer header, malformed outer headers.

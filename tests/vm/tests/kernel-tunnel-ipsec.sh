@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
 # vm-reference: stock
-# vm-cost: 400
+# vm-cost: 135
 # vm-timeout: 2400
 #
 # IPsec on a tunnel's outer packets is never bypassed by the flowtable's

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
 # vm-reference: stock
-# vm-cost: 60
+# vm-cost: 25
 #
 # An ipip tunnel in mode mplsip carries MPLS only: its driver drops the
 # IPv4 routed into it and the IPIP packets that arrive for it.  The fast

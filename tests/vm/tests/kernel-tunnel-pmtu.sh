@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
 # vm-reference: stock
-# vm-cost: 80
+# vm-cost: 100
 #
 # The path MTU of the route to a tunnel's remote bounds a tunnel flow as it
 # bounds the tunnel driver (kernel/patches/).  For an IPv4 outer (gre) and

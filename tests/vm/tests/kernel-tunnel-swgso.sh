@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 250
+# vm-cost: 145
 #
 # Tunnel transmit through an underlay that cannot segment tunnel packets
 # itself, as many NICs and PPPoE cannot: the router's eth1 gets its GRE

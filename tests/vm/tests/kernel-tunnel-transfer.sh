@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 220
+# vm-cost: 135
 # vm-timeout: 2400
 #
 # Long transfers through every tunnel kind as a user sets it up: tunnels

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: patched
-# vm-cost: 230
+# vm-cost: 235
 #
 # The outer header the fast path pushes must be the one the tunnel driver
 # (slow path) sends for the same tunnel configuration: capture the router's

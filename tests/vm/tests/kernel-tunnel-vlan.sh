@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
-# vm-cost: 300
+# vm-cost: 170
 #
 # Flowtable acceleration of tunnels whose underlay is a VLAN device
 # (kernel/patches/): the route to the remote leaves through eth1.100, so

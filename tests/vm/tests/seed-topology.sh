@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vm-kernel: both
+# vm-cost: 30
 #
 # The seed document's topology with a hand-written flowtable
 # `devices = { eth0, tun0 }`: traffic crosses the IPIP tunnel both ways, and
