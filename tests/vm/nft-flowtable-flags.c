@@ -122,12 +122,11 @@ static int update_flags(int fd, uint32_t seq, const struct flowtable_ref *ft, ui
 	struct nlmsghdr *begin, *update, *end;
 	size_t off = 0;
 
+	/* Batch messages: subsystem 0, the batch's subsystem in res_id. */
 	begin = nl_msg_begin(req, sizeof(req), &off, 0, NFNL_MSG_BATCH_BEGIN, 0, seq,
 			     AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	if (begin == NULL)
 		goto too_long;
-	/* nl_msg_begin() adds the subsystem; batch messages have none. */
-	begin->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
 	nl_msg_end(req, off, begin);
 	update = nl_msg_begin(req, sizeof(req), &off, NFNL_SUBSYS_NFTABLES, NFT_MSG_NEWFLOWTABLE,
 			      NLM_F_ACK | NLM_F_CREATE, seq + 1, ft->family, 0);
@@ -144,7 +143,6 @@ static int update_flags(int fd, uint32_t seq, const struct flowtable_ref *ft, ui
 			   NFNL_SUBSYS_NFTABLES);
 	if (end == NULL)
 		goto too_long;
-	end->nlmsg_type = NFNL_MSG_BATCH_END;
 	nl_msg_end(req, off, end);
 	/* The batch answers with one acknowledgement, of the update. */
 	if (nl_send(fd, req, off) < 0)
