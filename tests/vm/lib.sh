@@ -478,18 +478,18 @@ flowd_settle() {
 # flowd_st EXPR: a Python expression over `flowctl -j status` of the flowd
 # on $TMPDIR/flowd.sock in the router (d: the status, t: its tunnels by
 # name), printed.
-flowd_st() {
-	local json
-	json=$(in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status) || return 1
-	st_eval raw "$json" "$1"
-}
+flowd_st() { flowd_status_eval raw "$1"; }
 
 # flowd_st_lines EXPR...: the same for several expressions over one status,
 # one line each (newlines in a value become spaces).
-flowd_st_lines() {
-	local json
+flowd_st_lines() { flowd_status_eval lines "$@"; }
+
+# flowd_status_eval MODE EXPR...: st_eval over one `flowctl -j status`.
+flowd_status_eval() {
+	local mode=$1 json
+	shift
 	json=$(in_ns router "$FLOWCTL_BIN" -s "$TMPDIR/flowd.sock" -j status) || return 1
-	st_eval lines "$json" "$@"
+	st_eval "$mode" "$json" "$@"
 }
 
 # The expressions are evaluated by one python process for the whole test
@@ -560,20 +560,21 @@ st_eval_request() {
 	done
 }
 
-# st_eval_answer COUNT MODE: read the answer on stdin and print it (raw:
-# each value on its own line, as print() would); fails on an error.
+# st_eval_answer COUNT: read the answer to COUNT expressions on stdin and
+# print each value on its own line (as print() would); fails on an error.
 st_eval_answer() {
-	local LC_ALL=C n=$1 head len val
-	IFS= read -r -t "$(deadline 60)" head || return 1
+	local LC_ALL=C n=$1 head len val wait
+	wait=$(deadline 60)
+	IFS= read -r -t "$wait" head || return 1
 	if [ "$head" != ok ]; then
 		IFS= read -r -N "${head#err }" -t 5 val
 		echo "flowd_st: ${val:-no answer from the evaluator}" >&2
 		return 2
 	fi
 	while [ "$n" -gt 0 ]; do
-		IFS= read -r -t "$(deadline 60)" len || return 1
+		IFS= read -r -t "$wait" len || return 1
 		val=''
-		[ "$len" -gt 0 ] && { IFS= read -r -N "$len" -t "$(deadline 60)" val || return 1; }
+		[ "$len" -gt 0 ] && { IFS= read -r -N "$len" -t "$wait" val || return 1; }
 		printf '%s\n' "$val"
 		n=$((n - 1))
 	done
