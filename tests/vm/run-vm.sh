@@ -147,6 +147,15 @@ cmdline+=" ro init=$here/guest-init.sh panic=-1 oops=panic quiet loglevel=4"
 # fails on a loaded host) was reported as a wild access to the irq lock in
 # the LA57 direct map (ff11...), failing a run before its test started.
 cmdline+=" no5lvl"
+# No address-space randomisation for the guest's processes.  QEMU's TCG
+# keys its translated code by virtual address: with ASLR every process maps
+# ld.so, libc and a PIE binary at new addresses, so each exec translated
+# them all again, and process starts were most of what the guests spent.
+# Without it, ten starts each (two guests beside each other): nft 290 ->
+# 100 ms, grep 240 -> 125 ms, /bin/true 110 -> 50 ms, a whole run 25 %
+# less host CPU.  What the tests check (the kernel's paths, flowd's
+# behaviour) does not depend on where userspace is mapped.
+cmdline+=" norandmaps"
 
 set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 \
