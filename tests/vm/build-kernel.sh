@@ -271,18 +271,30 @@ fi
 
 # Kconfig drops options whose dependencies are unmet without a word: check
 # that every option the fragments ask for made it into the final config.
+# A later fragment overrides an earlier one (the debug fragment turns some
+# of the base's options off): only the last word on each option counts.
 missing=0
+declare -A wanted=() wanted_by=()
 for frag in "${fragments[@]}"; do
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*)
-			if ! grep -qxF "$line" "$obj/.config"; then
-				echo "build-kernel: $(basename "$frag"): '$line' did not survive olddefconfig" >&2
-				missing=1
-			fi
-			;;
+		CONFIG_*=*) option=${line%%=*} ;;
+		"# CONFIG_"*" is not set") option=${line#\# } option=${option%% *} ;;
+		*) continue ;;
 		esac
+		wanted[$option]=$line wanted_by[$option]=$(basename "$frag")
 	done <"$frag"
+done
+for option in "${!wanted[@]}"; do
+	line=${wanted[$option]}
+	case $line in
+	CONFIG_*=*) ;;
+	*) continue ;;
+	esac
+	if ! grep -qxF "$line" "$obj/.config"; then
+		echo "build-kernel: ${wanted_by[$option]}: '$line' did not survive olddefconfig" >&2
+		missing=1
+	fi
 done
 [ $missing -eq 0 ] || exit 1
 
