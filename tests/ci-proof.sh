@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The test command three times in a row, each from a fresh clone of HEAD,
+# as CI would meet it on a new or busy machine:
+#   run 1  an empty kernel cache (FLOWD_VM_CACHE in a new directory): every
+#          kernel, tool and chroot is built from nothing;
+#   run 2  the cache run 1 filled, and a second heavy process on both cores
+#          for the whole run: kernel builds at normal priority, one after
+#          the other, in a throw-away object directory;
+#   run 3  the same cache, nothing else running.
+# Each run's output goes to WORK/runN.log; the summary gives its wall time,
+# exit code and last line.  Exits non-zero unless all three passed.
+#
+#   tests/ci-proof.sh [WORK]     (default /var/tmp/flowd-ci-proof; root)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/var/tmp/flowd-ci-proof}
+cache=$work/cache
+mkdir -p "$work" || exit 1
+rm -rf "${cache:?}" "$work"/clone-* "$work"/load-obj
+mkdir -p "$cache"
+
+load_pid=
+stop_load() {
+	[ -n "$load_pid" ] || return 0
+	# The loop and the make under it (its own process group).
+	kill -- -"$load_pid" 2>/dev/null
+	wait "$load_pid" 2>/dev/null
+	load_pid=
+}
+trap stop_load EXIT
+
+# start_load: kernel builds on both cores until stop_load, from the source
+# tree run 1 unpacked into the cache.
+start_load() {
+	local tree=$cache/tree-default
+	[ -d "$tree" ] || { echo "ci-proof: no kernel tree in $cache for the load" >&2; return 1; }
+	set -m
+	(
+		while :; do
+			rm -rf "$work/load-obj"
+			make -s -C "$tree" O="$work/load-obj" tinyconfig >/dev/null 2>&1
+			make -s -C "$tree" O="$work/load-obj" -j"$(nproc)" vmlinux >/dev/null 2>&1
+		done
+	) &
+	load_pid=$!
+	set +m
+}
+
+summary=() all_ok=1
+for run in 1 2 3; do
+	clone=$work/clone-$run
+	git clone -q "$top" "$clone" || exit 1
+	if [ $run -eq 2 ]; then
+		start_load || exit 1
+	fi
+	start=$(date +%s)
+	(cd "$clone" && FLOWD_VM_CACHE=$cache .ci/run) >"$work/run$run.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	[ $run -eq 2 ] && stop_load
+	[ $rc -eq 0 ] || all_ok=0
+	summary+=("run $run: rc $rc, $((secs / 60)) min $((secs % 60)) s, $(tail -n1 "$work/run$run.log")")
+	echo "${summary[-1]}"
+done
+echo "---- ci-proof (logs in $work)"
+printf '%s\n' "${summary[@]}"
+[ $all_ok -eq 1 ]
