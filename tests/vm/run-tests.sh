@@ -62,14 +62,10 @@ selected() {
 	return 1
 }
 
-# skipped NAME:KERNEL: whether a --skip pattern matches the run.
+# skipped NAME:KERNEL: whether a --skip pattern matches the run (the
+# same glob match as selected, but no pattern means nothing is skipped).
 skipped() {
-	local pat
-	for pat in "${skips[@]}"; do
-		# shellcheck disable=SC2053 # a glob, on purpose
-		[[ $1 == $pat ]] && return 0
-	done
-	return 1
+	[ ${#skips[@]} -gt 0 ] && selected "$1" "${skips[@]}"
 }
 
 results=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm-results.XXXXXX")}
@@ -166,8 +162,8 @@ debug_kernel_ready() {
 	return 0
 }
 
-# run_one SCRIPT FLAVOUR OUT: one VM run; its exit code and wall time go
-# to OUT/rc and OUT/secs (read when the run is reaped).
+# run_one SCRIPT FLAVOUR OUT: one VM run; its exit code, wall time and
+# host CPU go to OUT/rc, OUT/secs and OUT/cpu (read when the run is reaped).
 run_one() {
 	local script=$1 flavour=$2 out=$3 timeout start rc
 	# A script may ask for more than the default (`# vm-timeout: SECONDS`,
