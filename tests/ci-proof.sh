@@ -10,17 +10,40 @@
 #          the other, in a throw-away object directory;
 #   run 3  the same cache, nothing else running.
 # Each run's output goes to WORK/runN.log; the summary gives its wall time,
-# exit code and last line.  Exits non-zero unless all three passed.
+# exit code and last line.  Exits non-zero unless all runs passed.
 #
-#   tests/ci-proof.sh [WORK]     (default /var/tmp/flowd-ci-proof; root)
+#   tests/ci-proof.sh [--runs LIST] [WORK]   (default /var/tmp/flowd-ci-proof; root)
+#
+# --runs takes some of them, in the order given (e.g. 1 or 2,3): without
+# run 1, the cache of an earlier run 1 in WORK is used as it is.
 set -uo pipefail
 
+runs=(1 2 3)
+if [ "${1:-}" = --runs ]; then
+	IFS=, read -ra runs <<<"${2:-}"
+	shift 2
+fi
+for run in "${runs[@]}"; do
+	case $run in
+	1 | 2 | 3) ;;
+	*) echo "ci-proof: --runs takes 1, 2 and 3, comma-separated, not '$run'" >&2; exit 2 ;;
+	esac
+done
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/var/tmp/flowd-ci-proof}
 cache=$work/cache
 mkdir -p "$work" || exit 1
-rm -rf "${cache:?}" "$work"/clone-* "$work"/load-obj
-mkdir -p "$cache"
+if [[ " ${runs[*]} " == *" 1 "* ]]; then
+	rm -rf "${cache:?}"
+	mkdir -p "$cache" || exit 1
+elif [ ! -d "$cache/images" ]; then
+	echo "ci-proof: no cache of a run 1 in $work: run 1 first" >&2
+	exit 2
+fi
+for run in "${runs[@]}"; do
+	rm -rf "$work/clone-$run"
+done
+rm -rf "$work/load-obj"
 
 load_pid=
 stop_load() {
@@ -50,17 +73,17 @@ start_load() {
 }
 
 summary=() all_ok=1
-for run in 1 2 3; do
+for run in "${runs[@]}"; do
 	clone=$work/clone-$run
 	git clone -q "$top" "$clone" || exit 1
-	if [ $run -eq 2 ]; then
+	if [ "$run" -eq 2 ]; then
 		start_load || exit 1
 	fi
 	start=$(date +%s)
 	(cd "$clone" && FLOWD_VM_CACHE=$cache .ci/run) >"$work/run$run.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
-	[ $run -eq 2 ] && stop_load
+	[ "$run" -eq 2 ] && stop_load
 	[ $rc -eq 0 ] || all_ok=0
 	summary+=("run $run: rc $rc, $((secs / 60)) min $((secs % 60)) s, $(tail -n1 "$work/run$run.log")")
 	echo "${summary[-1]}"

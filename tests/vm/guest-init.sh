@@ -36,13 +36,20 @@ fi
 # shellcheck source=/dev/null
 . "$out/job"
 
-# A writable /tmp, unless the project or the script lives under the host's
-# /tmp (a CI clone may): then it must stay visible and TMPDIR serves.
-case "$FLOWD_TOP/:$FLOWD_SCRIPT" in
-/tmp/* | *:/tmp/*) ;;
-*) mount -t tmpfs tmp /tmp ;;
-esac
-mount -t tmpfs vartmp /var/tmp
+# A writable /tmp and /var/tmp, except where the project, its build or the
+# script lives under one of them on the host (a clone may): a tmpfs would
+# hide it, so that one stays the host's, read-only, and TMPDIR serves.
+tmpfs_unless_needed() {
+	local dir=$1 path
+	for path in "$FLOWD_TOP" "$FLOWD_BUILD" "$FLOWD_SCRIPT"; do
+		case "$path/" in
+		"$dir"/*) return 0 ;;
+		esac
+	done
+	mount -t tmpfs "${dir//\//}" "$dir"
+}
+tmpfs_unless_needed /tmp
+tmpfs_unless_needed /var/tmp
 export TMPDIR=/run/tmp
 
 # No RTC in the guest: take the host's clock so logs and file times agree.
