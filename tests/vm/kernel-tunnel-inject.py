@@ -118,7 +118,9 @@ def send(argv):
     ap.add_argument("--sport", type=int, default=5000)
     ap.add_argument("--dport", type=int, default=6000)
     ap.add_argument("--count", type=int, default=10)
-    ap.add_argument("--key", type=lambda x: int(x, 0), default=None)
+    # "none": no key, whatever an earlier --key said (the last one wins).
+    ap.add_argument("--key", type=lambda x: None if x == "none" else int(x, 0),
+                    default=None)
     ap.add_argument("--ident", type=lambda x: int(x, 0), default=0x1234,
                     help="outer IPv4 id or IPv6 flow label")
     ap.add_argument("--tos", type=lambda x: int(x, 0), default=0,

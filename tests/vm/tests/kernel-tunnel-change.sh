@@ -21,7 +21,12 @@
 #           with the new values only;
 #   remote  (ip6gre) fd00:1::2 -> fd00:1::3 (the remote moves its end
 #           there) under the same stream: the stream goes on, to the new
-#           address only.
+#           address only;
+#   ikey by `ip tunnel change` (gre, the ioctl, which sets the key flags
+#           after announcing the change) on a tunnel made without keys,
+#           under an offloaded probe flow: probes without a key are no
+#           longer delivered and take the slow path; probes with the new
+#           key are delivered, on the patched kernel by the fast path.
 # The stock kernel does this in its slow path, so every check holds there
 # too; the patched series before the fix kept the old key, hop limit and
 # remote.  So the stock run is the reference (run-tests.sh --reference),
@@ -165,7 +170,42 @@ stream_change() {
 	topo_down
 }
 
+# ioctl_key_on: a key set on a keyless gre tunnel by `ip tunnel change`.
+ioctl_key_on() {
+	local n=20 what="gre ikey by ip tunnel change"
+	kt_setup gre
+	wait_until "$(deadline 20)" ping_ok client fd00:b::2 ||
+		bail "no connectivity through the gre tunnel"
+	KT_KEY=
+	kt_probe_args 6
+	check "$what: probe flow offloaded, no key" kt_probe_flow 6
+	kt_inject --count $n
+	check "$what: no key yet: probes delivered" [ "$GOT" -eq $n ]
+	if [ "$(kt_flavour)" != stock ]; then
+		check "$what: no key yet: by the fast path" [ "$PSLOW" -eq 0 ]
+	fi
+	in_ns router ip tunnel change tun0 ikey 3 || bail "ip tunnel change tun0 ikey 3"
+	in_ns remote ip tunnel change tun1 okey 3 || bail "ip tunnel change tun1 okey 3"
+	note "router: $(in_ns router ip tunnel show tun0)"
+	KT_KEY=3
+	kt_probe_args 6
+	kt_inject --count $n --key none
+	check "$what 3: probes without a key are not delivered" [ "$GOT" -eq 0 ]
+	kt_inject --count $n --key none --ident 0xbeef
+	check "$what 3: probes without a key take the slow path" \
+		both_eq "$GOT" 0 "$SPOOF" $n
+	check "$what 3: probe flow offloaded again" kt_probe_flow 6
+	kt_inject --count $n
+	check "$what 3: probes with the new key delivered" [ "$GOT" -eq $n ]
+	if [ "$(kt_flavour)" != stock ]; then
+		check "$what 3: by the fast path" [ "$PSLOW" -eq 0 ]
+	fi
+	KT_KEY=
+	topo_down
+}
+
 ikey_change gre
 ikey_change ip6gre
 stream_change
+ioctl_key_on
 done_testing
