@@ -61,30 +61,41 @@ ikey_change() {
 	KT_KEY=1
 	kt_probe_args 6
 	check "$what: probe flow offloaded" kt_probe_flow 6
-	kt_inject --count $n
-	check "$what 1: probes delivered" [ "$GOT" -eq $n ]
-	if [ "$(kt_flavour)" != stock ]; then
-		check "$what 1: by the fast path" [ "$PSLOW" -eq 0 ]
-	fi
+	probes_delivered "$what 1" probes $n
 	set_tun router tun0 ikey 3
 	set_tun remote tun1 okey 3
+	key_now_3 "$what" "$what changed to 3" 1 "with the old key" $n
+	topo_down
+}
+
+# probes_delivered LABEL WHAT N: N probes (PROBE) are delivered, on the
+# patched kernel by the fast path.
+probes_delivered() {
+	kt_inject --count "$3"
+	check "$1: $2 delivered" [ "$GOT" -eq "$3" ]
+	if [ "$(kt_flavour)" != stock ]; then
+		check "$1: by the fast path" [ "$PSLOW" -eq 0 ]
+	fi
+}
+
+# key_now_3 WHAT LABEL OLD OLD_WHAT N: the router's ikey was just changed
+# to 3 under the probe flow.  Probes with the old key OLD (a number, or
+# none) are not delivered and take the slow path; the flow is offloaded
+# again and probes with key 3 are delivered.
+key_now_3() {
+	local what=$1 label=$2 old=$3 old_what=$4 n=$5
 	# The marker after the probes carries the new key (the last --key
 	# wins).
 	KT_KEY=3
 	kt_probe_args 6
-	kt_inject --count $n --key 1
-	check "$what changed to 3: probes with the old key are not delivered" [ "$GOT" -eq 0 ]
-	kt_inject --count $n --key 1 --ident 0xbeef
-	check "$what changed to 3: probes with the old key take the slow path" \
-		both_eq "$GOT" 0 "$SPOOF" $n
+	kt_inject --count "$n" --key "$old"
+	check "$label: probes $old_what are not delivered" [ "$GOT" -eq 0 ]
+	kt_inject --count "$n" --key "$old" --ident 0xbeef
+	check "$label: probes $old_what take the slow path" \
+		both_eq "$GOT" 0 "$SPOOF" "$n"
 	check "$what 3: probe flow offloaded again" kt_probe_flow 6
-	kt_inject --count $n
-	check "$what 3: probes with the new key delivered" [ "$GOT" -eq $n ]
-	if [ "$(kt_flavour)" != stock ]; then
-		check "$what 3: by the fast path" [ "$PSLOW" -eq 0 ]
-	fi
+	probes_delivered "$what 3" "probes with the new key" "$n"
 	KT_KEY=
-	topo_down
 }
 
 # What the remote's eth1 receives from the router's ip6gre end.
@@ -179,28 +190,11 @@ ioctl_key_on() {
 	KT_KEY=
 	kt_probe_args 6
 	check "$what: probe flow offloaded, no key" kt_probe_flow 6
-	kt_inject --count $n
-	check "$what: no key yet: probes delivered" [ "$GOT" -eq $n ]
-	if [ "$(kt_flavour)" != stock ]; then
-		check "$what: no key yet: by the fast path" [ "$PSLOW" -eq 0 ]
-	fi
+	probes_delivered "$what: no key yet" probes $n
 	in_ns router ip tunnel change tun0 ikey 3 || bail "ip tunnel change tun0 ikey 3"
 	in_ns remote ip tunnel change tun1 okey 3 || bail "ip tunnel change tun1 okey 3"
 	note "router: $(in_ns router ip tunnel show tun0)"
-	KT_KEY=3
-	kt_probe_args 6
-	kt_inject --count $n --key none
-	check "$what 3: probes without a key are not delivered" [ "$GOT" -eq 0 ]
-	kt_inject --count $n --key none --ident 0xbeef
-	check "$what 3: probes without a key take the slow path" \
-		both_eq "$GOT" 0 "$SPOOF" $n
-	check "$what 3: probe flow offloaded again" kt_probe_flow 6
-	kt_inject --count $n
-	check "$what 3: probes with the new key delivered" [ "$GOT" -eq $n ]
-	if [ "$(kt_flavour)" != stock ]; then
-		check "$what 3: by the fast path" [ "$PSLOW" -eq 0 ]
-	fi
-	KT_KEY=
+	key_now_3 "$what" "$what 3" none "without a key" $n
 	topo_down
 }
 
