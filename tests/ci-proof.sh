@@ -3,19 +3,21 @@
 #
 # The test command three times in a row, each from a fresh clone of HEAD,
 # as CI would meet it on a new or busy machine:
-#   run 1  an empty kernel cache (FLOWD_VM_CACHE in a new directory): every
-#          kernel, tool and chroot is built from nothing;
-#   run 2  the cache run 1 filled, and a second heavy process on both cores
-#          for the whole run: kernel builds at normal priority, one after
-#          the other, in a throw-away object directory;
-#   run 3  the same cache, nothing else running.
+#   run 1  an empty kernel cache (FLOWD_VM_CACHE in a new directory), so
+#          every kernel, tool and chroot is built from nothing, and a second
+#          heavy process on both cores for the whole run: kernel builds at
+#          normal priority, one after the other, in a throw-away object
+#          directory, from a tree of their own;
+#   runs 2 and 3  the cache run 1 filled, nothing else running.
 # Each run's output goes to WORK/runN.log; the summary gives its wall time,
 # exit code and last line.  Exits non-zero unless all runs passed.
 #
 #   tests/ci-proof.sh [--runs LIST] [WORK]   (default /var/tmp/flowd-ci-proof; root)
 #
 # --runs takes some of them, in the order given (e.g. 1 or 2,3): without
-# run 1, the cache of an earlier run 1 in WORK is used as it is.
+# run 1, the cache of an earlier run 1 in WORK is used as it is.  The
+# load's tree is unpacked from the tarball the kernels are built from
+# (FLOWD_KERNEL_TARBALL, default that of linux-source-6.12).
 set -uo pipefail
 
 runs=(1 2 3)
@@ -55,11 +57,19 @@ stop_load() {
 }
 trap stop_load EXIT
 
-# start_load: kernel builds on both cores until stop_load, from the source
-# tree run 1 unpacked into the cache.
+# start_load: kernel builds on both cores until stop_load, from a tree of
+# their own: the cache's is not there yet when run 1 starts.
 start_load() {
-	local tree=$cache/tree-default
-	[ -d "$tree" ] || { echo "ci-proof: no kernel tree in $cache for the load" >&2; return 1; }
+	local tree=$work/load-tree
+	local tarball=${FLOWD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	if [ ! -f "$tree/Makefile" ]; then
+		[ -f "$tarball" ] || {
+			echo "ci-proof: $tarball not found for the load (tests/setup-host.sh installs it)" >&2
+			return 1
+		}
+		rm -rf "$tree" && mkdir -p "$tree" &&
+			tar -xf "$tarball" -C "$tree" --strip-components=1 || return 1
+	fi
 	set -m
 	(
 		while :; do
@@ -76,14 +86,14 @@ summary=() all_ok=1
 for run in "${runs[@]}"; do
 	clone=$work/clone-$run
 	git clone -q "$top" "$clone" || exit 1
-	if [ "$run" -eq 2 ]; then
+	if [ "$run" -eq 1 ]; then
 		start_load || exit 1
 	fi
 	start=$(date +%s)
 	(cd "$clone" && FLOWD_VM_CACHE=$cache .ci/run) >"$work/run$run.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
-	[ "$run" -eq 2 ] && stop_load
+	[ "$run" -eq 1 ] && stop_load
 	[ $rc -eq 0 ] || all_ok=0
 	summary+=("run $run: rc $rc, $((secs / 60)) min $((secs % 60)) s, $(tail -n1 "$work/run$run.log")")
 	echo "${summary[-1]}"
