@@ -260,7 +260,8 @@ int ct_refresh(struct ct_ctx *ct, double now);
  * never: a resync is due at once (retried every second after failures);
  * after NEW events, refresh_after_new after the first of them (so at most
  * one refresh per interval under a stream of NEW events); otherwise every
- * refresh_period while flows are tracked, and never when there are none.
+ * refresh_period while flows are tracked or the plan has flowtable
+ * devices, and never when there are neither.
  * Recommended: also refresh right before answering `flowctl status`.
  */
 double ct_refresh_due(const struct ct_ctx *ct, double now);
@@ -382,6 +383,14 @@ void ct_tunnel_fp_fill(struct ct_tunnel_fp *fp, const struct link *l, const stru
 		       const struct plan_tunnel *t);
 bool ct_tunnel_fp_equal(const struct ct_tunnel_fp *a, const struct ct_tunnel_fp *b);
 
+/*
+ * Whether a topology change makes any flow stale: a tunnel whose
+ * fingerprint changed or that disappeared, or a device of old_plan that is
+ * not in new_plan.  1, 0 or -ENOMEM.  Pure.
+ */
+int ct_paths_changed(const struct plan *old_plan, const struct ct_tunnel_fp *old_fp,
+		     size_t n_old, const struct plan *new_plan, const struct ct_tunnel_fp *new_fp,
+		     size_t n_new);
 /*
  * Flows to return to the slow path after a topology change: those using a
  * tunnel whose fingerprint changed or that disappeared, or counting for a

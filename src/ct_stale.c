@@ -82,20 +82,21 @@ static bool in_ints(const int *v, size_t n, int x)
 	return false;
 }
 
-int ct_stale_flows(const struct ct_ctx *ct, const struct plan *old_plan,
-		   const struct ct_tunnel_fp *old_fp, size_t n_old, const struct plan *new_plan,
-		   const struct ct_tunnel_fp *new_fp, size_t n_new, struct ct_selection *out)
+/*
+ * The ifindexes that make a flow stale: first the tunnels whose fingerprint
+ * changed or that disappeared (*n_tun of them), then old_plan's devices
+ * that new_plan lacks, *n in all.  NULL on ENOMEM.
+ */
+static int *stale_ifindexes(const struct plan *old_plan, const struct ct_tunnel_fp *old_fp,
+			    size_t n_old, const struct plan *new_plan,
+			    const struct ct_tunnel_fp *new_fp, size_t n_new, size_t *n_tun,
+			    size_t *n)
 {
-	int *stale = NULL;	/* tunnels whose path changed, then devices that left */
-	size_t n_stale_tun = 0, n_stale = 0, cap = 0;
-	struct ct_ptun *tuns = NULL;
-	int ret = -ENOMEM;
+	int *stale = calloc(n_old + old_plan->n_devices + 1, sizeof(*stale));
 
-	memset(out, 0, sizeof(*out));
-	stale = calloc(n_old + old_plan->n_devices + 1, sizeof(*stale));
-	tuns = calloc(old_plan->n_tunnels + 1, sizeof(*tuns));
-	if (stale == NULL || tuns == NULL)
-		goto out;
+	*n_tun = *n = 0;
+	if (stale == NULL)
+		return NULL;
 	for (size_t i = 0; i < n_old; i++) {
 		const struct ct_tunnel_fp *now = NULL;
 
@@ -103,17 +104,48 @@ int ct_stale_flows(const struct ct_ctx *ct, const struct plan *old_plan,
 			if (new_fp[j].ifindex == old_fp[i].ifindex)
 				now = &new_fp[j];
 		if (now == NULL || !ct_tunnel_fp_equal(&old_fp[i], now))
-			stale[n_stale_tun++] = old_fp[i].ifindex;
+			stale[(*n_tun)++] = old_fp[i].ifindex;
 	}
-	n_stale = n_stale_tun;
+	*n = *n_tun;
 	for (size_t i = 0; i < old_plan->n_devices; i++) {
 		bool kept = false;
 
 		for (size_t j = 0; j < new_plan->n_devices && !kept; j++)
 			kept = new_plan->devices[j].ifindex == old_plan->devices[i].ifindex;
 		if (!kept)
-			stale[n_stale++] = old_plan->devices[i].ifindex;
+			stale[(*n)++] = old_plan->devices[i].ifindex;
 	}
+	return stale;
+}
+
+int ct_paths_changed(const struct plan *old_plan, const struct ct_tunnel_fp *old_fp,
+		     size_t n_old, const struct plan *new_plan, const struct ct_tunnel_fp *new_fp,
+		     size_t n_new)
+{
+	size_t n_tun, n;
+	int *stale = stale_ifindexes(old_plan, old_fp, n_old, new_plan, new_fp, n_new, &n_tun, &n);
+
+	if (stale == NULL)
+		return -ENOMEM;
+	free(stale);
+	return n > 0;
+}
+
+int ct_stale_flows(const struct ct_ctx *ct, const struct plan *old_plan,
+		   const struct ct_tunnel_fp *old_fp, size_t n_old, const struct plan *new_plan,
+		   const struct ct_tunnel_fp *new_fp, size_t n_new, struct ct_selection *out)
+{
+	size_t n_stale_tun, n_stale, cap = 0;
+	struct ct_ptun *tuns = NULL;
+	int *stale;		/* tunnels whose path changed, then devices that left */
+	int ret = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	stale = stale_ifindexes(old_plan, old_fp, n_old, new_plan, new_fp, n_new, &n_stale_tun,
+				&n_stale);
+	tuns = calloc(old_plan->n_tunnels + 1, sizeof(*tuns));
+	if (stale == NULL || tuns == NULL)
+		goto out;
 	/* The flows were offloaded under the old plan's underlays. */
 	for (size_t i = 0; i < old_plan->n_tunnels; i++) {
 		tuns[i].ifindex = old_plan->tunnels[i].ifindex;

@@ -339,7 +339,12 @@ double ct_refresh_due(const struct ct_ctx *ct, double now)
 		at = ct->retry_at;
 	else if (ct->new_pending)
 		at = ct->first_new + ct->cfg.refresh_after_new;
-	else if (ct_flows_count(ct->flows) > 0 && ct->cfg.refresh_period > 0)
+	/*
+	 * Also with none tracked while the flowtable has devices: flows the
+	 * kernel tore down and set up again send no event, and a dump that
+	 * fell in between left them out.
+	 */
+	else if ((ct_flows_count(ct->flows) > 0 || ct->n_devs > 0) && ct->cfg.refresh_period > 0)
 		at = (ct->last_refresh < 0 ? now : ct->last_refresh) + ct->cfg.refresh_period;
 	else
 		return -1;

@@ -189,8 +189,22 @@ void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 		daemon_error(fd, "out of memory fingerprinting tunnels");
 		return;
 	}
-	/* Against the paths the flows were resolved to: before the update. */
-	if (fd->fps && ct_stale_flows(fd->ct, old_plan, fd->fps, fd->n_fps, new_plan, fps,
+	/*
+	 * Against the paths the flows were resolved to: before the update.
+	 * The table may lag the kernel (offload bits change without events:
+	 * flows the kernel tore down and set up again come back only with a
+	 * dump), so when something did change, what is offloaded now is
+	 * dumped first: a flow left out would stay on its old path.
+	 */
+	r = fd->fps ? ct_paths_changed(old_plan, fd->fps, fd->n_fps, new_plan, fps, n_fps) : 0;
+	if (r < 0) {
+		daemon_error(fd, "out of memory finding stale flows");
+		r = 0;
+	}
+	if (r > 0 && ct_refresh(fd->ct, ev_now(fd->loop)) < 0)
+		log_warnx("conntrack dump before flushing stale flows failed: flows set up "
+			  "again since the last dump may keep their old path until the next");
+	if (r > 0 && ct_stale_flows(fd->ct, old_plan, fd->fps, fd->n_fps, new_plan, fps,
 				      n_fps, &stale) == 0 && stale.n > 0) {
 		r = conntrack_flush_selection(fd, &stale, &method);
 		if (r >= 0) {
@@ -208,6 +222,8 @@ void conntrack_after_reconcile(struct flowd *fd, const struct topo *topo,
 	free(fd->fps);
 	fd->fps = fps;
 	fd->n_fps = n_fps;
+	/* The plan's devices, and a dump made above, move the next refresh. */
+	conntrack_timer_arm(fd);
 }
 
 void conntrack_update_paths(struct flowd *fd)

@@ -247,10 +247,20 @@ static void test_refresh_policy(void **state)
 	const struct ctspec *one[] = { &flow_a };
 	struct ctspec fresh = flow_b;
 	union ctbuf buf;
+	struct ct_ctx *bare;
 	size_t off = 0;
 
-	/* Nothing tracked, nothing new: never. */
-	assert_true(ct_refresh_due(ct, 5.0) < 0);
+	/* No flowtable devices, nothing tracked, nothing new: never. */
+	assert_int_equal(ct_new(NULL, &bare), 0);
+	assert_true(ct_refresh_due(bare, 5.0) < 0);
+	ct_close(bare);
+	/*
+	 * Devices and nothing tracked: every 10 s all the same, since flows
+	 * the kernel set up again without an event come back only by a dump.
+	 */
+	dump(ct, NULL, 0, 50.0);
+	assert_true(ct_refresh_due(ct, 50.0) == 10.0);
+	assert_true(ct_refresh_due(ct, 61.0) == 0.0);
 	dump(ct, one, 1, 100.0);
 	/* Flows tracked: every 10 s. */
 	assert_true(ct_refresh_due(ct, 100.0) == 10.0);
@@ -264,8 +274,8 @@ static void test_refresh_policy(void **state)
 	ct_feed(ct, buf.b, off, 105.9);
 	assert_true(ct_refresh_due(ct, 105.9) < 0.11);
 	dump(ct, NULL, 0, 106.0);
-	/* Empty again: never. */
-	assert_true(ct_refresh_due(ct, 106.0) < 0);
+	/* Empty again: still every 10 s while the plan has devices. */
+	assert_true(ct_refresh_due(ct, 106.0) == 10.0);
 	ct_close(ct);
 }
 
@@ -541,6 +551,8 @@ static unsigned int stale(struct ct_ctx *ct, const struct plan *new_plan,
 	v = ids(&sel);
 	assert_int_equal(sel.n_total, 5);
 	ct_selection_free(&sel);
+	/* Each change here leaves some flow stale, and no change none. */
+	assert_int_equal(ct_paths_changed(&seed_plan, &old, 1, new_plan, new_fp, n_new), v != 0);
 	return v;
 }
 
