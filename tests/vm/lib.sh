@@ -337,6 +337,38 @@ ct_offloaded_count() {
 	echo "$n"
 }
 
+# udp_flows_start [SPORT]: 40 UDP flows from the client, a packet each
+# every 50 ms: 10 to the server through the tunnel (10.2.0.2) and 30 to
+# 192.168.1.3 (an address the test puts on the remote's eth1), ports
+# 40000 up; send errors (no route for a while) are ignored.  With SPORT,
+# from that source port: a sender started again sends in the same
+# conntrack entries.  udp_flows_stop stops it: $UDP_FLOWS_PID is the
+# subshell that runs in_ns, and python3, its child, outlives a kill of the
+# subshell alone, so the child goes first.
+udp_flows_start() {
+	in_ns client python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if sys.argv[1]:
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+while True:
+    for dst, ports in (("10.2.0.2", range(40000, 40010)), ("192.168.1.3", range(40000, 40030))):
+        for p in ports:
+            try:
+                s.sendto(b"x" * 64, (dst, p))
+            except OSError:
+                pass
+    time.sleep(0.05)
+' "${1:-}" &
+	UDP_FLOWS_PID=$!
+}
+udp_flows_stop() {
+	pkill -TERM -P "$UDP_FLOWS_PID" 2>/dev/null
+	kill "$UDP_FLOWS_PID" 2>/dev/null
+	wait "$UDP_FLOWS_PID" 2>/dev/null
+	! pgrep -f 'range\(40000, 40010\)' >/dev/null || bail "the UDP sender did not stop"
+}
+
 # dev_bytes NS DEV: DEV_RX and DEV_TX, the byte counters of a device, and
 # DEV_TXDROP, the packets it dropped on transmit, read by the shell from
 # NS's keeper (topo_keeper) when there is one, else through a process in

@@ -28,29 +28,11 @@ flowd_conf "$TMPDIR/flowd.conf"
 flowd_start router "$TMPDIR/flowd.conf" || bail "flowd did not start"
 check "initial flowtable" flowtable_is router "eth0 eth1 tun0"
 
-# 10 UDP flows through tun0 and 30 straight out of eth1, a packet each
-# every 50 ms, from one fixed source port: a sender started again sends
-# in the same conntrack entries.  $SENDER_PID is the subshell that runs
-# in_ns: python3, its child, goes first.
-start_sender() {
-	in_ns client python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 39999))
-while True:
-    for dst, ports in (("10.2.0.2", range(40000, 40010)), ("192.168.1.3", range(40000, 40030))):
-        for p in ports:
-            s.sendto(b"x" * 64, (dst, p))
-    time.sleep(0.05)
-' &
-	SENDER_PID=$!
-}
-stop_sender() {
-	pkill -TERM -P "$SENDER_PID" 2>/dev/null
-	kill "$SENDER_PID" 2>/dev/null
-	wait "$SENDER_PID" 2>/dev/null
-	! pgrep -f 'range\(40000, 40010\)' >/dev/null || bail "the UDP sender did not stop"
-}
+# 10 UDP flows through tun0 and 30 straight out of eth1 (udp_flows_start),
+# from one fixed source port: a sender started again sends in the same
+# conntrack entries.
+start_sender() { udp_flows_start 39999; }
+stop_sender() { udp_flows_stop; }
 # Runs the sender until the remote has received two of its rounds (40
 # packets of 106 bytes or more each), however slowly python starts.
 send_two_rounds() {

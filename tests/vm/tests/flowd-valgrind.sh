@@ -61,29 +61,8 @@ check "initial flowtable" wait_until "$(deadline 60)" flowtable_is router "eth0 
 # every 50 ms; send errors (no route while tun0 is down) are ignored.  The
 # tunnel's flows are a quarter of all, so its stale flows are deleted one
 # by one (ct_delete_flows), and a flush of all rebuilds the flowtable.
-start_sender() {
-	in_ns client python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-while True:
-    for dst, ports in (("10.2.0.2", range(40000, 40010)), ("192.168.1.3", range(40000, 40030))):
-        for p in ports:
-            try:
-                s.sendto(b"x" * 64, (dst, p))
-            except OSError:
-                pass
-    time.sleep(0.05)
-' &
-	SENDER_PID=$!
-}
-# $SENDER_PID is the subshell that runs in_ns: python3 is its child and
-# outlives a kill of the subshell alone, so the child goes first.
-stop_sender() {
-	pkill -TERM -P "$SENDER_PID" 2>/dev/null
-	kill "$SENDER_PID" 2>/dev/null
-	wait "$SENDER_PID" 2>/dev/null
-	! pgrep -f 'range\(40000, 40010\)' >/dev/null || bail "the UDP sender did not stop"
-}
+start_sender() { udp_flows_start ""; }	# any source port
+stop_sender() { udp_flows_stop; }
 start_sender
 offl() { [ "$(ct_offloaded router 'dport=400[0-9][0-9]')" -ge "$1" ]; }
 check "40 UDP flows offloaded before the storm" wait_until "$(deadline 60)" offl 40
