@@ -113,6 +113,8 @@ need vm-tests iproute2 ip ss
 need vm-tests nftables nft
 need vm-tests conntrack conntrack
 need vm-tests iperf3 iperf3
+# the kernel's own selftests (kernel-upstream-flowtable, kernel-tunnel-selftest)
+need vm-tests socat socat
 need vm-tests ethtool ethtool
 need vm-tests iputils-ping ping
 need vm-tests netsniff-ng trafgen

@@ -17,6 +17,9 @@ packages=(
 	# tools used inside the VM (the guest's root is the host's /)
 	iproute2 iputils-ping nftables conntrack iperf3 netsniff-ng tcpdump procps ethtool
 	util-linux python3
+	# the kernel's own selftests run in the VM (nft_flowtable.sh and the
+	# series' nft_flowtable_tunnel.sh) need socat
+	socat
 	# checks on docs and the service unit
 	groff man-db systemd
 	# the Debian package: build, lintian, install in a debootstrap chroot

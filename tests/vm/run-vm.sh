@@ -54,6 +54,7 @@ fi
 if [ -n "$outdir" ]; then
 	mkdir -p "$outdir"
 	rm -f "$outdir"/{job,log,status,console.log,dmesg,netns-exec,nft-counters,nft-flowtable-flags,udp-send}
+	rm -rf "$outdir/selftests"
 	keep=1
 else
 	outdir=$(mktemp -d "${TMPDIR:-/tmp}/flowd-vm.XXXXXX")
@@ -109,6 +110,18 @@ if [ -z "$nft_ft_flags" ] || [ -z "$udp_send" ]; then
 	exit 1
 fi
 
+# A script that runs the kernel's own selftests (`# vm-selftests: net`)
+# gets tools/testing/selftests/net of its kernel's flavour in the share.
+guest_selftests=
+if grep -q '^# vm-selftests: net' "$script"; then
+	selftests=$("$here/selftests.sh" "$flavour") || exit 1
+	if ! mkdir -p "$outdir/selftests" || ! cp -r "$selftests/net" "$outdir/selftests/"; then
+		echo "run-vm: copying the selftests to $outdir failed" >&2
+		exit 1
+	fi
+	guest_selftests=/run/flowd-out/selftests/net
+fi
+
 {
 	printf 'FLOWD_TOP=%q\n' "$top"
 	printf 'FLOWD_SCRIPT=%q\n' "$script"
@@ -121,6 +134,7 @@ fi
 	printf 'export FLOWD_NETNS_EXEC=%q\n' "$netns_exec"
 	printf 'export FLOWD_NFT_COUNTERS=%q\n' "$nft_counters"
 	printf 'export FLOWD_NFT_FT_FLAGS=%q FLOWD_UDP_SEND=%q\n' "$nft_ft_flags" "$udp_send"
+	printf 'export FLOWD_SELFTESTS=%q\n' "$guest_selftests"
 	# Benchmarks need to know whether guest time counts instructions.
 	printf 'export FLOWD_ICOUNT=%q\n' "$icount"
 	# How much slower than on a quiet host the guest may run: 1 + the
