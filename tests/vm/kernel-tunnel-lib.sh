@@ -333,6 +333,7 @@ kt_stream() {
 	stream_stop && STREAM_OK=yes
 	SLOW=$((s2 - s1)) IN_TUN=$((i2 - i1)) OUT_TUN=$((o2 - o1)) TX_DROPPED=$((x2 - x1))
 	TUN_RX=$((rb2 - rb1)) TUN_TX=$((tb2 - tb1)) UNDERLAY=$((ut2 - ut1 + ur2 - ur1))
+	UNDERLAY_RX=$((ur2 - ur1))
 	# Traffic passes: the receiving endpoint's eth0 (the veth driver's
 	# count) got at least a quarter of the bytes the stream's data
 	# direction carried over the underlay in the window (all of them for
@@ -350,6 +351,12 @@ kt_stream() {
 flat() { [ "$1" -le "$KT_FLAT" ]; }
 both_eq() { [ "$1" -eq "$2" ] && [ "$3" -eq "$4" ]; }
 grows() { [ "$1" -gt "$KT_GROW" ]; }
+# The fast path counted on tun0 what the underlay received in the window,
+# less the outer headers: at least a quarter of its bytes even for bare
+# ACKs (52 inner of 114 on the wire with an IPv6 outer and the
+# encapsulation limit).  A fixed 10000 bytes was valid only for windows
+# with enough ACKs (9932 seen: ipip6 tcp fwd, 16530 underlay bytes).
+rx_stats_move() { [ "$TUN_RX" -gt 0 ] && [ $((TUN_RX * 4)) -ge "$UNDERLAY_RX" ]; }
 
 # kt_streams: per inner family a TCP stream each way and a UDP stream out
 # of the tunnel, each checked flat on the slow path.  The stock kernel
@@ -387,7 +394,7 @@ kt_streams() {
 					check "$what: outer rx bypasses input" flat "$IN_TUN"
 					check "$what: outer tx bypasses output" flat "$OUT_TUN"
 					if [ "$l4" = tcp ] || [ -n "$rev" ]; then
-						check "$what: tun0 rx stats move" [ "$TUN_RX" -gt 10000 ]
+						check "$what: tun0 rx stats move" rx_stats_move
 					fi
 					check "$what: tun0 tx stats move" [ "$TUN_TX" -gt 1000 ]
 				fi
