@@ -300,6 +300,9 @@ done
 
 start=$(date +%s)
 "${kmake[@]}" bzImage >>"$log" 2>&1 || fail "kernel build failed"
+# The symbols, for tests/bench/profile.sh: written before the image,
+# whose presence marks a complete build.
+cp "$obj/System.map" "$(dirname "$image")/System.map" || fail "copying System.map"
 cp "$obj/arch/x86/boot/bzImage" "$image.tmp"
 mv "$image.tmp" "$image"
 echo "build-kernel: built in $(($(date +%s) - start)) s: $image" >&2

@@ -177,6 +177,10 @@ cmdline+=" norandmaps"
 # three guests on two cores.  The timer works; only the check is fooled.
 cmdline+=" no_timer_check"
 
+# FLOWD_QEMU_EXTRA: more QEMU options, split at blanks (tests/bench/profile.sh
+# loads its plugin with it).
+read -r -a qemu_extra <<<"${FLOWD_QEMU_EXTRA:-}"
+
 set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -cpu max -m "$mem" \
@@ -187,7 +191,7 @@ timeout -k 5 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=out,mount_tag=flowdout \
 	-device virtio-rng-pci \
 	-nic none -display none -monitor none -no-reboot \
-	-serial file:"$outdir/console.log" </dev/null
+	-serial file:"$outdir/console.log" "${qemu_extra[@]}" </dev/null
 qemu_rc=$?
 set -e
 
