@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Instructions per packet by kernel function, one column per boot.
 
-    profile-report.py --anchor SYMBOL [--top N] LABEL=SYSTEM.MAP:TBCOUNT ...
+    profile-report.py [--anchor SYMBOL] [--top N] LABEL=SYSTEM.MAP:TBCOUNT ...
 
 TBCOUNT is what tests/bench/tbcount.c wrote for one boot: for every
 translated block of kernel code, its address, its instructions and how
 often it ran.  Each block is charged to the function of System.map that
 holds its address; a function's instructions, divided by how often the
 block at the start of SYMBOL ran (a function entered once per packet, such
-as the flowtable hook), are its instructions per packet.  Everything the
+as the flowtable hook), are its instructions per packet.  Without --anchor
+it is the flowtable hook the first boot entered most: the hook of the
+family the router receives, which every packet enters once.  Everything the
 boot ran is counted, boot and set-up included, so only functions on the
 packet path mean something per packet: they run millions of times during
 the window, the rest a few times.  The rows are the functions whose cost
@@ -32,7 +34,12 @@ def load_symbols(path):
     return symbols
 
 
-def per_function(map_path, counts_path, anchor):
+# Entered once per packet by the router, whichever family it receives.
+HOOKS = ("nf_flow_offload_ip_hook", "nf_flow_offload_ipv6_hook")
+
+
+def per_function(map_path, counts_path):
+    """Instructions and entries by function, over the whole boot."""
     symbols = load_symbols(map_path)
     starts = [address for address, _ in symbols]
     instructions = collections.Counter()
@@ -48,26 +55,31 @@ def per_function(map_path, counts_path, anchor):
             instructions[name] += n * executions
             if address == symbols[i][0]:
                 entries[name] += executions
-    packets = entries[anchor]
-    if packets == 0:
-        sys.exit("profile-report: %s never ran in %s" % (anchor, counts_path))
-    return {name: n / packets for name, n in instructions.items()}, packets
+    return instructions, entries
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--anchor", required=True)
+    p.add_argument("--anchor")
     p.add_argument("--top", type=int, default=25)
     p.add_argument("boots", nargs="+", metavar="LABEL=MAP:COUNTS")
     a = p.parse_args()
 
-    columns = []
+    boots = []
     for spec in a.boots:
         label, _, paths = spec.partition("=")
         map_path, _, counts_path = paths.partition(":")
         if not label or not map_path or not counts_path:
             sys.exit("profile-report: expected LABEL=SYSTEM.MAP:TBCOUNT, got %r" % spec)
-        costs, packets = per_function(map_path, counts_path, a.anchor)
+        boots.append((label, counts_path) + per_function(map_path, counts_path))
+
+    anchor = a.anchor or max(HOOKS, key=lambda hook: boots[0][3][hook])
+    columns = []
+    for label, counts_path, instructions, entries in boots:
+        packets = entries[anchor]
+        if packets == 0:
+            sys.exit("profile-report: %s never ran in %s" % (anchor, counts_path))
+        costs = {name: n / packets for name, n in instructions.items()}
         columns.append((label, costs, packets))
 
     base = columns[0][1]
@@ -91,7 +103,7 @@ def main():
 
     labels = [label for label, _, _ in columns]
     print("instructions per packet (%s entries: %s)" % (
-        a.anchor, ", ".join("%s %d" % (label, packets) for label, _, packets in columns)))
+        anchor, ", ".join("%s %d" % (label, packets) for label, _, packets in columns)))
     print("| function | " + " | ".join(
         labels + ["%s-%s" % (label, labels[0]) for label in labels[1:]]) + " |")
     print("|---|" + "---:|" * (2 * len(labels) - 1))

@@ -16,10 +16,11 @@
 #                          [--results DIR]
 #
 # --mode is one of guest.py's (slow, tunft, full, ceiling, ceilingt, gen;
-# full and ceilingt on the patched kernel only).  --anchor is a function
-# entered once per packet: by default the flowtable hook of the family
-# the router receives (the inner family on tx and in the ceiling modes,
-# the outer one on rx through the tunnel).  Each boot takes about 30 s.
+# full and ceilingt on the patched kernel only; slow and gen have no
+# flowtable, so give them an --anchor).  --anchor is a function entered
+# once per packet: by default the flowtable hook the first kernel entered
+# most, the one of the family the router receives (profile-report.py).
+# Each boot takes about 30 s.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,25 +42,6 @@ while [ $# -gt 0 ]; do
 	*) echo "profile: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
-
-case $kind in
-ipip | gre) outer=4 inner=4 ;;
-sit) outer=4 inner=6 ;;
-ip6ip6) outer=6 inner=6 ;;
-ipip6 | ip6gre) outer=6 inner=4 ;;
-*) echo "profile: unknown kind '$kind'" >&2; exit 2 ;;
-esac
-if [ -z "$anchor" ]; then
-	family=$inner
-	if [ "$dir" = rx ] && [ "$mode" != ceiling ] && [ "$mode" != ceilingt ]; then
-		family=$outer
-	fi
-	if [ "$family" = 4 ]; then
-		anchor=nf_flow_offload_ip_hook
-	else
-		anchor=nf_flow_offload_ipv6_hook
-	fi
-fi
 
 results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/flowd-profile.XXXXXX")}
 mkdir -p "$results"
@@ -99,6 +81,8 @@ for f in "${flavour_list[@]}"; do
 	columns+=("$f=$out/System.map:$out/tbcount.txt")
 done
 
-python3 "$here/profile-report.py" --anchor "$anchor" --top "$topn" "${columns[@]}" |
+anchor_arg=()
+[ -n "$anchor" ] && anchor_arg=(--anchor "$anchor")
+python3 "$here/profile-report.py" "${anchor_arg[@]}" --top "$topn" "${columns[@]}" |
 	tee "$results/report.md"
 echo "profile: results in $results" >&2
