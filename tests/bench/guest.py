@@ -96,22 +96,31 @@ def guest_sleep(sec):
 
 # --- per-netns views through a sleeper process ---------------------------
 
+# How long the generators get to start, in guest time.  Generous: with
+# icount sleep=off, guest time runs ahead while the guest waits for a busy
+# host (its root is on 9p), and a start is seen within milliseconds anyway.
+START_WAIT_NS = 60 * 10**9
+
+
 class Sleepers:
     def __init__(self, names):
         self.procs = {}
-        me = os.readlink("/proc/self/ns/net")
         for ns in names:
-            p = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "infinity"])
-            for _ in range(500):
-                try:
-                    if os.readlink("/proc/%d/ns/net" % p.pid) != me and \
-                            open("/proc/%d/comm" % p.pid).read().strip() == "sleep":
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.01)
-            else:
-                raise RuntimeError("sleeper in %s did not start" % ns)
+            # The shell says it is there once `ip netns exec` has entered
+            # the namespace, and becomes the sleeper.  A blocking read, not
+            # a poll with a timeout: under icount with sleep=off the guest
+            # clock jumps ahead while the guest waits for the host (9p),
+            # so a busy host made a guest-time timeout expire at once.
+            p = subprocess.Popen(["ip", "netns", "exec", ns, "sh", "-c",
+                                  "echo ready; exec sleep infinity"],
+                                 stdout=subprocess.PIPE)
+            line = p.stdout.readline()
+            p.stdout.close()
+            if line.strip() != b"ready":
+                p.kill()
+                p.wait()
+                raise RuntimeError("sleeper in %s did not start (exit %s)" %
+                                   (ns, p.returncode))
             self.procs[ns] = p
 
     def path(self, ns, rel):
@@ -474,7 +483,7 @@ class Bench:
                               "echo start > /proc/net/pktgen/pgctrl"])
         # pgctrl only asks the pktgen thread to start (it may take 100 ms
         # to look): wait until it has, or the warm-up and window miss it.
-        deadline = mono_ns() + 5 * 10**9
+        deadline = mono_ns() + START_WAIT_NS
         while mono_ns() < deadline:
             st, sofar = pktgen_state(self.sl)
             if st != before and sofar:
@@ -507,7 +516,7 @@ class Bench:
         # Wait until frames arrive at the router (trafgen has to start up
         # and fill its ring first).
         c0 = read_dev(self.sl, "router")["eth1"][0]
-        deadline = mono_ns() + 5 * 10**9
+        deadline = mono_ns() + START_WAIT_NS
         while mono_ns() < deadline:
             if read_dev(self.sl, "router")["eth1"][0] > c0 + 100:
                 return p
