@@ -124,6 +124,22 @@ topo_tunnel_args() {
 	esac
 }
 
+# topo_netns_forwarding [SYSCTL_PATH...]: the namespaces of
+# TOPO_NAMESPACES, each forwarding IPv4, with 0 written to each
+# /proc/sys/SYSCTL_PATH too (a test's own topology, not topo_up's).
+topo_netns_forwarding() {
+	local ns path zero=
+	for path in "$@"; do
+		zero+=" && echo 0 >/proc/sys/$path"
+	done
+	# shellcheck disable=SC2086 # the names, split on purpose
+	printf 'netns add %s\n' $TOPO_NAMESPACES | ip -batch - || bail "ip netns add"
+	for ns in $TOPO_NAMESPACES; do
+		in_ns "$ns" sh -c "echo 1 >/proc/sys/net/ipv4/ip_forward$zero" ||
+			bail "sysctl in $ns"
+	done
+}
+
 # topo_ns_batch NS: the ip commands on stdin (one per line, `ip -batch`)
 # in namespace NS, in one process: under TCG with the root on 9p every
 # exec costs the guest tens of milliseconds, and the topology is some fifty

@@ -20,13 +20,8 @@
 TOPO_NAMESPACES="gc gr gs"
 
 setup() {
-	local ns
-	# shellcheck disable=SC2086 # the names, split on purpose
-	printf 'netns add %s\n' $TOPO_NAMESPACES | ip -batch - || bail "ip netns add"
-	for ns in $TOPO_NAMESPACES; do
-		in_ns "$ns" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward' ||
-			bail "sysctl in $ns"
-	done
+	# shellcheck disable=SC2119 # no sysctl to zero
+	topo_netns_forwarding
 	{
 		echo "link set lo up"
 		echo "link add eth0 type veth peer name eth0 netns gr"
