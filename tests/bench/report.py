@@ -52,20 +52,32 @@ def stats(vals):
             "spread_pct": 100.0 * (max(vals) - min(vals)) / med if med else None}
 
 
-def aggregate(meas):
+def aggregate(boot_meas):
+    """Per cell: the median of the valid rounds of each boot, then, with
+    several boots of a kernel, the median (and spread) of those per-boot
+    medians.  Rounds within one boot repeat to about 0.1 %; the boots
+    settle in states a few percent apart (README), so it is boots, not
+    rounds, that a median has to be taken over."""
     cells = {}
-    for m in meas:
-        key = (m["kind"], m["dir"], m["size"], m["mode"])
-        c = cells.setdefault(key, {"pps": [], "rounds": 0, "invalid": []})
-        c["rounds"] += 1
-        if m.get("valid"):
-            c["pps"].append(m["pps"])
-        else:
-            c["invalid"].append(m.get("invalid_reason", "?"))
+    for b, meas in enumerate(boot_meas):
+        for m in meas:
+            key = (m["kind"], m["dir"], m["size"], m["mode"])
+            c = cells.setdefault(key, {"boots": {}, "rounds": 0, "valid": 0, "invalid": []})
+            c["rounds"] += 1
+            if m.get("valid"):
+                c["valid"] += 1
+                c["boots"].setdefault(b, []).append(m["pps"])
+            else:
+                c["invalid"].append(m.get("invalid_reason", "?"))
     out = {}
     for key, c in cells.items():
-        s = stats(c["pps"])
-        e = {"rounds": c["rounds"], "valid": len(c["pps"]), "pps": s}
+        per_boot = [statistics.median(v) for _, v in sorted(c["boots"].items())]
+        if len(boot_meas) == 1:
+            s = stats(c["boots"].get(0, []))
+        else:
+            s = stats(per_boot)
+        e = {"rounds": c["rounds"], "valid": c["valid"], "pps": s,
+             "boot_medians": per_boot}
         if c["invalid"]:
             e["invalid"] = sorted(set(c["invalid"]))
         out[key] = e
@@ -105,15 +117,26 @@ def main():
     p.add_argument("inputs", nargs="+", help="FLAVOUR=PATH")
     a = p.parse_args()
 
+    # A flavour may be given once per boot (run.sh --boots N): the first
+    # boot's metadata stands for the kernel, the measurements of all of
+    # them are aggregated.
     boots = {}
+    boot_meas = {}
     for arg in a.inputs:
         f, path = arg.split("=", 1)
         with open(path) as fh:
-            boots[f] = json.load(fh)
+            b = json.load(fh)
         wall = os.path.join(os.path.dirname(path), "wall_seconds")
         if os.path.exists(wall):
-            boots[f]["wall_seconds"] = int(open(wall).read().strip() or 0)
-    agg = {f: aggregate(b["measurements"]) for f, b in boots.items()}
+            b["wall_seconds"] = int(open(wall).read().strip() or 0)
+        if f in boots:
+            boots[f]["wall_seconds"] = boots[f].get("wall_seconds", 0) + b.get("wall_seconds", 0)
+            boots[f]["errors"] = boots[f].get("errors", []) + b.get("errors", [])
+        else:
+            boots[f] = b
+        boot_meas.setdefault(f, []).append(b["measurements"])
+    agg = {f: aggregate(boot_meas[f]) for f in boots}
+    nboots = {f: len(v) for f, v in boot_meas.items()}
 
     keys = set()
     for f in agg:
@@ -202,6 +225,7 @@ def main():
         # --report-only keeps the figure of the run that measured.
         "wall_seconds_total": int(os.environ["BENCH_WALL_SECONDS"]) if os.environ.get("BENCH_WALL_SECONDS") else prev_wall,
         "params": {f: b.get("params") for f, b in boots.items()},
+        "boots": nboots,
         "method": "QEMU TCG -icount shift=0,sleep=off, 1 vCPU; pps = packets counted at the sink / guest "
                   "seconds (guest time = instructions); instr/pkt = 1e9/pps; generator share = the "
                   "'gen' mode (router drops at its own ingress) of the same boot; median of the "
@@ -215,7 +239,7 @@ def main():
     }
     doc = dict(meta)
     doc["summary"] = summary
-    doc["raw"] = {f: b["measurements"] for f, b in boots.items()}
+    doc["raw"] = {f: (boot_meas[f][0] if nboots[f] == 1 else boot_meas[f]) for f in boots}
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "latest.json"), "w") as fh:
@@ -240,10 +264,18 @@ def markdown(meta, summary, boots):
         meta["date"][:10], meta["machine"]["cpu_model"], meta["machine"]["nproc"], kern,
         meta["patch_series"]["sha256_16"], meta["patch_series"]["last_commit"]))
     prm = next(iter(meta["params"].values())) or {}
-    L.append("QEMU TCG icount (guest time = instructions), one vCPU; %s round(s), %.2f s guest window "
-             "per measurement; inner UDP, one flow; pps in guest time, median (min–max) of the "
-             "valid rounds.  tx = client → into the tunnel (pktgen), rx = out of the tunnel → client "
-             "(trafgen -P 1, pre-encapsulated frames)." % (prm.get("rounds", "?"), prm.get("window", 0)))
+    nb = max(meta.get("boots", {}).values() or [1])
+    if nb > 1:
+        how = ("%d boots of each kernel, interleaved (stock, patched, stock, ...), %s round(s) each; "
+               "pps in guest time, median (min–max) of the per-boot medians of the valid rounds"
+               % (nb, prm.get("rounds", "?")))
+    else:
+        how = ("%s round(s); pps in guest time, median (min–max) of the valid rounds"
+               % prm.get("rounds", "?"))
+    L.append("QEMU TCG icount (guest time = instructions), one vCPU; %s; %.2f s guest window "
+             "per measurement; inner UDP, one flow.  tx = client → into the tunnel (pktgen), "
+             "rx = out of the tunnel → client (trafgen -P 1, pre-encapsulated frames)."
+             % (how, prm.get("window", 0)))
     L.append("")
     L.append("Modes: 1 slow = conntrack forwarding, no flowtable; 2 stock ft = flowtable "
              "`{ eth0, tun0 }` on the stock kernel; 2p = the same on the patched kernel; "

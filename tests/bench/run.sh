@@ -16,6 +16,10 @@
 #   --window SEC       guest seconds counted per measurement (default 0.15)
 #   --warmup SEC       guest seconds before each window (default 0.05)
 #   --flavours LIST    kernels to boot (default stock,patched)
+#   --boots N          boot each kernel N times, interleaved (default 1);
+#                      the report takes each cell's median over the boots:
+#                      a boot settles in one of a few states a few percent
+#                      apart (README), which rounds within it do not show
 #   --tx-sink WHERE    remote (default: the router's next hop drops the tx
 #                      packets at its eth1) | server (the remote
 #                      decapsulates and forwards to the server's eth0 first)
@@ -33,7 +37,7 @@ top=$(cd "$here/../.." && pwd)
 
 kinds=ipip,gre,sit,ip6ip6,ipip6,ip6gre dirs=tx,rx sizes=64,1400 rounds=3
 window=0.15 warmup=0.05 flavours=stock,patched tx_sink=remote
-results= timeout= smoke=0 report_only=0
+results= timeout= smoke=0 report_only=0 boots=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1; shift ;;
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--window) window=$2; shift 2 ;;
 	--warmup) warmup=$2; shift 2 ;;
 	--flavours) flavours=$2; shift 2 ;;
+	--boots) boots=$2; shift 2 ;;
 	--tx-sink) tx_sink=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -52,6 +57,9 @@ while [ $# -gt 0 ]; do
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+case $boots in
+'' | *[!0-9]* | 0) echo "bench: --boots wants a number of boots, not '$boots'" >&2; exit 2 ;;
+esac
 if [ $smoke -eq 1 ]; then
 	kinds=ipip sizes=64 rounds=1 window=0.1
 	[ -n "$results" ] || results=$(mktemp -d "${TMPDIR:-/tmp}/flowd-bench-smoke.XXXXXX")
@@ -67,9 +75,16 @@ n=$(($(count "$kinds") * $(count "$dirs") * $(count "$sizes") * rounds * 5))
 # machines, a minute per topology; twice that as the limit.
 timeout=${timeout:-$((n * 8 + $(count "$kinds") * 120 + 300))}
 
+# The raw results of boot B of kernel F: raw-F for the first, raw-F-B for
+# the others (one boot per kernel keeps the layout it always had).
+raw_dir() { if [ "$2" -eq 1 ]; then echo "$results/raw-$1"; else echo "$results/raw-$1-$2"; fi; }
+
 start=$(date +%s)
 failed=0
 if [ $report_only -eq 0 ]; then
+	# Boots of an earlier run with more of them would be reported too.
+	rm -rf "$results"/raw-*-[0-9]*
+	for b in $(seq "$boots"); do
 	for f in "${flavour_list[@]}"; do
 		# FLOWD_VM_IMAGE_STOCK / _PATCHED: an image already built (as
 		# for tests/vm/run-tests.sh), else build or find it.
@@ -79,8 +94,8 @@ if [ $report_only -eq 0 ]; then
 		else
 			bz=$("$top/tests/vm/build-kernel.sh" "$f") || exit 1
 		fi
-		raw="$results/raw-$f"
-		echo "bench: $f kernel ($bz), kinds $kinds, dirs $dirs, sizes $sizes, $rounds round(s), window ${window}s" >&2
+		raw=$(raw_dir "$f" "$b")
+		echo "bench: $f kernel ($bz), boot $b of $boots, kinds $kinds, dirs $dirs, sizes $sizes, $rounds round(s), window ${window}s" >&2
 		t0=$(date +%s)
 		rm -rf "$raw"
 		mkdir -p "$raw"
@@ -104,6 +119,7 @@ if [ $report_only -eq 0 ]; then
 			echo "bench: the $f boot failed (exit $rc); partial results kept in $raw" >&2
 		fi
 	done
+	done
 fi
 
 # Host facts for the report.
@@ -115,7 +131,9 @@ export BENCH_SOURCE_COMMIT="$(git -C "$top" rev-parse --short HEAD 2>/dev/null |
 [ $report_only -eq 1 ] || export BENCH_WALL_SECONDS=$(($(date +%s) - start))
 raws=()
 for f in "${flavour_list[@]}"; do
-	[ -f "$results/raw-$f/bench.json" ] && raws+=("$f=$results/raw-$f/bench.json")
+	for d in "$results/raw-$f" "$results/raw-$f"-[0-9]*; do
+		[ -f "$d/bench.json" ] && raws+=("$f=$d/bench.json")
+	done
 done
 if [ ${#raws[@]} -eq 0 ]; then
 	echo "bench: no results" >&2
