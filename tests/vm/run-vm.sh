@@ -176,6 +176,17 @@ cmdline+=" norandmaps"
 # doesn't work"), failing a run before its test starts: seen here with
 # three guests on two cores.  The timer works; only the check is fooled.
 cmdline+=" no_timer_check"
+# Time from the guest's timer ticks, not from its TSC.  Under TCG without
+# icount the guest TSC is the host's TSC, and on a host whose own TSC is
+# not synchronised across its CPUs (this one boots with tsc=unstable) it
+# can leap when a vCPU thread moves to another host CPU: seen here under
+# load, a guest clock 5 days ahead in one step (dmesg 1.6 s -> 462383 s,
+# an "RCU stall" of 115592561 jiffies), which expired every conntrack
+# entry and flow of the running test at once.  Whether the guest used its
+# TSC at all depended on a calibration that fails on a busy host, so half
+# the runs already kept time by the tick.  Under icount the TSC counts
+# guest instructions and cannot leap; the benchmarks keep it.
+[ $icount -eq 1 ] || cmdline+=" tsc=unstable"
 
 # FLOWD_QEMU_EXTRA: more QEMU options, split at blanks (tests/bench/profile.sh
 # loads its plugin with it).
