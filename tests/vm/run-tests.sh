@@ -201,6 +201,10 @@ report() {
 		failed=$((failed + 1))
 		failed_names+=("$name[$flavour]")
 		echo "FAIL $name [$flavour] (exit $rc, ${secs}s, cpu ${cpu}s): log follows"
+		# What failed first: a viewer that shows only the head of a
+		# long report (a CI page) must still show which checks failed.
+		grep -E '^(not ok|Bail out!)' "$out/log" 2>/dev/null | head -n 10 |
+			sed 's/^/    > /'
 		sed 's/^/    | /' "$out.runner" 2>/dev/null | tail -n 20
 		sed 's/^/    | /' "$out/log" 2>/dev/null | tail -n 80
 	fi
