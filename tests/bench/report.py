@@ -276,6 +276,11 @@ def markdown(meta, summary, boots):
              "per measurement; inner UDP, one flow.  tx = client → into the tunnel (pktgen), "
              "rx = out of the tunnel → client (trafgen -P 1, pre-encapsulated frames)."
              % (how, prm.get("window", 0)))
+    if prm.get("encaplimit", "none") == "none":
+        L.append("IPv6-underlay tunnels (ip6ip6, ipip6, ip6gre) set `encaplimit none` on both ends.")
+    else:
+        L.append("IPv6-underlay tunnels (ip6ip6, ipip6, ip6gre) keep iproute2's default "
+                 "encapsulation limit: every outer packet carries the 8-byte option.")
     L.append("")
     L.append("Modes: 1 slow = conntrack forwarding, no flowtable; 2 stock ft = flowtable "
              "`{ eth0, tun0 }` on the stock kernel; 2p = the same on the patched kernel; "

@@ -23,6 +23,10 @@
 #   --tx-sink WHERE    remote (default: the router's next hop drops the tx
 #                      packets at its eth1) | server (the remote
 #                      decapsulates and forwards to the server's eth0 first)
+#   --encaplimit none|default
+#                      IPv6-underlay tunnels without the encapsulation limit
+#                      option (default, as the committed results) or with
+#                      iproute2's default limit, as users create them
 #   --results DIR      where latest.{json,md,png,svg} go
 #                      (default tests/bench/results; --smoke: a temp dir)
 #   --timeout SEC      per VM boot (default: from the matrix size)
@@ -36,7 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 kinds=ipip,gre,sit,ip6ip6,ipip6,ip6gre dirs=tx,rx sizes=64,1400 rounds=3
-window=0.15 warmup=0.05 flavours=stock,patched tx_sink=remote
+window=0.15 warmup=0.05 flavours=stock,patched tx_sink=remote encaplimit=none
 results= timeout= smoke=0 report_only=0 boots=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--flavours) flavours=$2; shift 2 ;;
 	--boots) boots=$2; shift 2 ;;
 	--tx-sink) tx_sink=$2; shift 2 ;;
+	--encaplimit) encaplimit=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--report-only) report_only=1; shift ;;
@@ -59,6 +64,10 @@ while [ $# -gt 0 ]; do
 done
 case $boots in
 '' | *[!0-9]* | 0) echo "bench: --boots wants a number of boots, not '$boots'" >&2; exit 2 ;;
+esac
+case $encaplimit in
+none | default) ;;
+*) echo "bench: --encaplimit is none or default, not '$encaplimit'" >&2; exit 2 ;;
 esac
 if [ $smoke -eq 1 ]; then
 	kinds=ipip sizes=64 rounds=1 window=0.1
@@ -108,7 +117,7 @@ if [ $report_only -eq 0 ]; then
 			--out "$raw" --quiet "$here/guest.sh" \
 			--kinds "$kinds" --dirs "$dirs" --sizes "$sizes" --rounds "$rounds" \
 			--window "$window" --warmup "$warmup" --tx-sink "$tx_sink" \
-			--out /run/flowd-out/bench.json || rc=$?
+			--encaplimit "$encaplimit" --out /run/flowd-out/bench.json || rc=$?
 		sleep 1
 		kill "$tailpid" 2>/dev/null || true
 		wait "$tailpid" 2>/dev/null || true
