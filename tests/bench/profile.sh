@@ -13,20 +13,21 @@
 #   tests/bench/profile.sh [--flavours stock,patched] [--kind ipip]
 #                          [--dir tx|rx] [--size 64] [--mode ceiling]
 #                          [--window SEC] [--anchor SYMBOL] [--top N]
-#                          [--results DIR]
+#                          [--encaplimit none|default] [--results DIR]
 #
 # --mode is one of guest.py's (slow, tunft, full, ceiling, ceilingt, gen;
 # full and ceilingt on the patched kernel only; slow and gen have no
 # flowtable, so give them an --anchor).  --anchor is a function entered
 # once per packet: by default the flowtable hook the first kernel entered
 # most, the one of the family the router receives (profile-report.py).
+# --encaplimit is run.sh's (IPv6 tunnels with or without the option).
 # Each boot takes about 30 s.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 flavours=stock,patched kind=ipip dir=rx size=64 mode=ceiling window=1.0
-anchor='' topn=25 results=''
+anchor='' topn=25 results='' encaplimit=none
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavours) flavours=$2; shift 2 ;;
@@ -38,10 +39,16 @@ while [ $# -gt 0 ]; do
 	--anchor) anchor=$2; shift 2 ;;
 	--top) topn=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
+	--encaplimit) encaplimit=$2; shift 2 ;;
 	-h | --help) sed -n '3,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "profile: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
+
+case $encaplimit in
+none | default) ;;
+*) echo "profile: --encaplimit is none or default, not '$encaplimit'" >&2; exit 2 ;;
+esac
 
 results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/flowd-profile.XXXXXX")}
 mkdir -p "$results"
@@ -68,7 +75,8 @@ for f in "${flavour_list[@]}"; do
 		"$top/tests/vm/run-vm.sh" --icount --kernel "$f" --bzimage "$bz" \
 		--timeout 900 --out "$out" --quiet "$here/guest.sh" \
 		--kinds "$kind" --dirs "$dir" --sizes "$size" --modes "$mode" \
-		--rounds 1 --window "$window" --out /run/flowd-out/bench.json || {
+		--rounds 1 --window "$window" --encaplimit "$encaplimit" \
+		--out /run/flowd-out/bench.json || {
 		echo "profile: the $f boot failed; its log: $out/log" >&2
 		exit 1
 	}

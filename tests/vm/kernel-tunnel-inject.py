@@ -8,7 +8,7 @@
 #   kernel-tunnel-inject.py --dev eth1 --dmac MAC --outer 4 --proto ipip \
 #       --osrc 192.168.1.2 --odst 192.168.1.1 --isrc 10.2.0.2 \
 #       --idst 10.0.0.2 --sport 5000 --dport 6000 --count 10 [--mutate M] \
-#       [-- ARGS...]
+#       [--paged] [-- ARGS...]
 #   kernel-tunnel-inject.py --serve
 #
 # Each group of arguments after a "--" is one more batch, sent after the
@@ -16,16 +16,25 @@
 # last well-formed "marker" packet reaches the receiver only after every
 # packet before it was handled.
 #
+# --paged sends through a PACKET_TX_RING: the kernel then builds each frame
+# from the ring's pages and puts only the link-layer header in the linear
+# area, so the receiver pulls every header it reads (as it does for
+# packets a driver builds from pages), where a plain send() gives it the
+# whole frame in the linear area.
+#
 # --serve reads one such argument list per line on stdin (shell-quoted),
 # sends it and answers "sent" (or "error: REASON") on stdout: the tests
 # keep one injector per topology instead of starting Python (seconds
 # under TCG) for every probe.
 import argparse
 import ipaddress
+import mmap
+import select
 import shlex
 import socket
 import struct
 import sys
+import time
 
 ETH_P_IP, ETH_P_IPV6, ETH_P_8021Q = 0x0800, 0x86DD, 0x8100
 PROTO = {"ipip": 4, "ipv6": 41, "gre": 47}
@@ -104,6 +113,47 @@ def udp(fam, src, dst, sport, dport, data):
     return struct.pack("!HHHH", sport, dport, length, c) + data
 
 
+SOL_PACKET, PACKET_VERSION, PACKET_TX_RING, TPACKET_V2 = 263, 10, 13, 1
+TP_STATUS_AVAILABLE, TP_STATUS_SEND_REQUEST = 0, 1
+# A frame's data follows its struct tpacket2_hdr (32 bytes, aligned).
+RING_FRAME, RING_FRAMES, RING_DATA = 2048, 64, 32
+
+
+def send_paged(s, frame, count):
+    """Send FRAME COUNT times through a TX ring on socket S."""
+    if len(frame) > RING_FRAME - RING_DATA:
+        raise ValueError("frame of %d bytes too long for the ring" % len(frame))
+    s.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
+    size = RING_FRAME * RING_FRAMES
+    s.setsockopt(SOL_PACKET, PACKET_TX_RING,
+                 struct.pack("IIII", size, 1, RING_FRAME, RING_FRAMES))
+    ring = mmap.mmap(s.fileno(), size)
+    try:
+        while count:
+            batch = min(count, RING_FRAMES)
+            for i in range(batch):
+                at = i * RING_FRAME
+                ring[at + RING_DATA:at + RING_DATA + len(frame)] = frame
+                # tp_len, then tp_status last: the kernel reads the frame
+                # once it sees the status.
+                ring[at + 4:at + 8] = struct.pack("I", len(frame))
+                ring[at:at + 4] = struct.pack("I", TP_STATUS_SEND_REQUEST)
+            # A blocking send returns once every frame has been handed to
+            # the device (tpacket_snd() waits for them).
+            s.send(b"")
+            # The frames are free again once the receiver let them go.
+            end = time.monotonic() + 30
+            for i in range(batch):
+                at = i * RING_FRAME
+                while struct.unpack("I", ring[at:at + 4])[0] != TP_STATUS_AVAILABLE:
+                    if time.monotonic() > end:
+                        raise OSError("TX ring frame %d never sent" % i)
+                    select.select([], [s], [], 0.01)
+            count -= batch
+    finally:
+        ring.close()
+
+
 def send(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("--dev", required=True)
@@ -129,6 +179,8 @@ def send(argv):
                     help="inner tos / traffic class")
     ap.add_argument("--size", type=int, default=64, help="UDP payload bytes")
     ap.add_argument("--mutate", choices=MUTATIONS, default="none")
+    ap.add_argument("--paged", action="store_true",
+                    help="send through a TX ring: headers outside the linear area")
     a = ap.parse_args(argv)
     m = a.mutate
 
@@ -228,9 +280,14 @@ def send(argv):
         l2 = dst + src + struct.pack("!HHH", ETH_P_8021Q, a.vlan, etype)
     else:
         l2 = dst + src + struct.pack("!H", etype)
-    for _ in range(a.count):
-        s.send(l2 + pkt)
-    s.close()
+    try:
+        if a.paged:
+            send_paged(s, l2 + pkt, a.count)
+        else:
+            for _ in range(a.count):
+                s.send(l2 + pkt)
+    finally:
+        s.close()
 
 
 def send_groups(args):

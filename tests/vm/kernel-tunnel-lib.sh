@@ -545,10 +545,18 @@ kt_perfect_match() {
 
 	kt_inject --count $n
 	check "$what: exact outer header: delivered" [ "$GOT" -eq $n ]
+	[ "$(kt_flavour)" = stock ] ||
+		check "$what: exact outer header: fast path (forward chain flat)" [ "$PSLOW" -eq 0 ]
+	# The same frames built from pages (a TX ring): the router pulls every
+	# header it reads, in a flowtable with tunnels in one go before the
+	# lookup (kernel/patches/ 0042).
+	kt_inject --count $n --paged
+	check "$what: exact outer header, headers in pages: delivered" [ "$GOT" -eq $n ]
 	if [ "$(kt_flavour)" = stock ]; then
 		return 0
 	fi
-	check "$what: exact outer header: fast path (forward chain flat)" [ "$PSLOW" -eq 0 ]
+	check "$what: exact outer header, headers in pages: fast path (forward chain flat)" \
+		[ "$PSLOW" -eq 0 ]
 
 	# Every outer header that differs from the flow's in one field, in one
 	# batch: none is delivered, the slow path's drop rule sees each.
@@ -557,8 +565,14 @@ kt_perfect_match() {
 	if [ "$TOPO_KIND" = gre ] || [ "$TOPO_KIND" = ip6gre ]; then
 		spoofs+=("--count $n --ident 0xbeef --key 0x1234")
 	fi
+	# And each of them again with the headers in pages.
+	local set paged=()
+	for set in "${spoofs[@]}"; do
+		paged+=("$set --paged")
+	done
+	spoofs+=("${paged[@]}")
 	kt_inject_batch "${spoofs[@]}"
-	local spoofed="spoofed outer source, other outer destination${spoofs[2]:+, GRE key where none is configured}"
+	local spoofed="spoofed outer source, other outer destination${spoofs[4]:+, GRE key where none is configured} (linear and paged)"
 	check "$what: $spoofed: none delivered" [ "$GOT" -eq 0 ]
 	check "$what: $spoofed: the slow path drop rule sees each" [ "$SPOOF" -eq $((n * ${#spoofs[@]})) ]
 	if [ "$GOT" -ne 0 ] || [ "$SPOOF" -ne $((n * ${#spoofs[@]})) ]; then
@@ -588,10 +602,11 @@ kt_perfect_match() {
 	# again alone to name it.
 	local malformed=()
 	for m in "${muts[@]}"; do
-		malformed+=("--count 5 --mutate $m")
+		malformed+=("--count 5 --mutate $m" "--count 5 --mutate $m --paged")
 	done
 	kt_inject_batch "${malformed[@]}"
-	check "$what: malformed (${muts[*]}): none forwarded by the fast path" [ "$GOT" -eq "$PSLOW" ]
+	check "$what: malformed (${muts[*]}; linear and paged): none forwarded by the fast path" \
+		[ "$GOT" -eq "$PSLOW" ]
 	if [ "$GOT" -ne "$PSLOW" ]; then
 		kt_inject_each "${malformed[@]}"
 	fi
