@@ -9,7 +9,10 @@
 # flowtable offloads such a flow as a flow of its own.  With the tunnel
 # flag, the patched kernel gives GRE packets to the tunnels first and looks
 # them up as a GRE flow only when no tunnel takes them (kernel/patches/,
-# "plain flows keep the lookup key"): this checks that second lookup.
+# "plain flows keep the lookup key"): this checks that second lookup, for
+# pings and for UDP inside the tunnel (a UDP inner packet is looked up as
+# a tunnel's first, which fills the lookup key: the GRE lookup after it
+# starts again from a clean key, kernel/patches/ 0041).
 #
 #   gc (g0 172.30.0.1) --- eth0 gr eth1 --- gs (g0 172.30.0.2)
 #   10.50.0.2              10.50.0.1  10.51.0.1     10.51.0.2
@@ -70,8 +73,8 @@ gre_offloaded() { [ "$(ct_offloaded gr '^gre ')" -ge 1 ]; }
 
 slow() { nft_counter gr inet filter slow; }
 
-# run WHAT: 200 pings through the GRE tunnel once its flow is offloaded;
-# the router's forward chain must not see them.
+# run WHAT: 200 pings and 200 UDP datagrams through the GRE tunnel once its
+# flow is offloaded; the router's forward chain must not see them.
 run() {
 	local s1 s2
 	wait_until "$(deadline 30)" ping_ok gc 172.30.0.2 ||
@@ -81,6 +84,10 @@ run() {
 	s1=$(slow)
 	check "$1: 200 pings through the tunnel" \
 		in_ns gc ping -q -c 200 -i 0.01 -W 2 172.30.0.2
+	# No listener: each datagram comes back as a port unreachable, which
+	# is GRE of the same flow too.
+	check "$1: 200 UDP datagrams through the tunnel" \
+		in_ns gc "$FLOWD_UDP_SEND" -b 7100 -n 200 -i 5 -s 100 172.30.0.2 7000
 	s2=$(slow)
 	note "$1: forward chain after flow add: $((s2 - s1)) of the GRE packets"
 	# A flow torn down by the garbage collector in the window sends a
