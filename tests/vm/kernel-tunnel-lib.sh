@@ -562,8 +562,10 @@ kt_perfect_match() {
 	# batch: none is delivered, the slow path's drop rule sees each.
 	local spoofs=("--count $n --ident 0xbeef --osrc $spoof_src"
 		"--count $n --ident 0xbeef --odst $spoof_dst")
+	local spoofed="spoofed outer source, other outer destination"
 	if [ "$TOPO_KIND" = gre ] || [ "$TOPO_KIND" = ip6gre ]; then
 		spoofs+=("--count $n --ident 0xbeef --key 0x1234")
+		spoofed+=", GRE key where none is configured"
 	fi
 	# And each of them again with the headers in pages.
 	local set paged=()
@@ -571,8 +573,8 @@ kt_perfect_match() {
 		paged+=("$set --paged")
 	done
 	spoofs+=("${paged[@]}")
+	spoofed+=" (linear and paged)"
 	kt_inject_batch "${spoofs[@]}"
-	local spoofed="spoofed outer source, other outer destination${spoofs[4]:+, GRE key where none is configured} (linear and paged)"
 	check "$what: $spoofed: none delivered" [ "$GOT" -eq 0 ]
 	check "$what: $spoofed: the slow path drop rule sees each" [ "$SPOOF" -eq $((n * ${#spoofs[@]})) ]
 	if [ "$GOT" -ne 0 ] || [ "$SPOOF" -ne $((n * ${#spoofs[@]})) ]; then
