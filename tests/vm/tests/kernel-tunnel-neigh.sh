@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vm-kernel: patched
-# vm-cost: 100
+# vm-kernel: patched debug
+# vm-cost: 200
 #
 # Tunnel flows keep the neighbour their packets leave through (kernel/
 # patches/ 0044): the outer packets sent into the tunnel (to the remote,
