@@ -240,20 +240,34 @@ topo_ecmp_underlay() {
 	topo_addr router eth3 192.168.3.1/24 fd00:3::1/64
 	topo_addr remote eth3 192.168.3.2/24 fd00:3::2/64
 	for ns in router remote; do
-		in_ns $ns ip link add dummy0 type dummy || bail "dummy0 in $ns"
-		in_ns $ns ip link set dummy0 up
 		in_ns $ns sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth3.rp_filter=0 \
 			net.ipv4.conf.eth1.rp_filter=0
 	done
-	in_ns router ip addr add 192.168.10.1/32 dev dummy0
-	in_ns remote ip addr add 192.168.10.2/32 dev dummy0
-	in_ns router ip route add 192.168.10.2/32 \
-		nexthop via 192.168.1.2 dev eth1 nexthop via 192.168.3.2 dev eth3 || bail "ECMP route"
-	in_ns remote ip route add 192.168.10.1/32 via 192.168.1.1 dev eth1 || bail "route back"
-	in_ns router ip link set tun0 type ipip local 192.168.10.1 remote 192.168.10.2 || bail "tun0"
-	in_ns remote ip link set tun1 type ipip local 192.168.10.2 remote 192.168.10.1 || bail "tun1"
+	topo_dummy_endpoints ipip "nexthop via 192.168.1.2 dev eth1 nexthop via 192.168.3.2 dev eth3" \
+		"via 192.168.1.1 dev eth1"
 	note "router: $(in_ns router ip route show 192.168.10.2 | tr -s ' \n' ' ')"
 	wait_until "$(deadline 20)" ping_ok client 10.2.0.2 || bail "no connectivity over the ECMP underlay"
+}
+
+# topo_dummy_endpoints TYPE ROUTER_VIA REMOTE_VIA: the tunnel's end points
+# (tun0 and tun1, of link type TYPE) moved to 192.168.10.1 and 192.168.10.2
+# on dummy devices of the router and the remote, which reach each other's by
+# `ip route add ADDR/32 ROUTER_VIA` and `... REMOTE_VIA`.  The underlay
+# devices then carry no address of the tunnel's.
+topo_dummy_endpoints() {
+	local type=$1 router_via=$2 remote_via=$3 ns
+	for ns in router remote; do
+		in_ns $ns ip link add dummy0 type dummy || bail "dummy0 in $ns"
+		in_ns $ns ip link set dummy0 up || bail "dummy0 up in $ns"
+	done
+	in_ns router ip addr add 192.168.10.1/32 dev dummy0 || bail "router end point"
+	in_ns remote ip addr add 192.168.10.2/32 dev dummy0 || bail "remote end point"
+	# shellcheck disable=SC2086 # the words of a route
+	in_ns router ip route add 192.168.10.2/32 $router_via || bail "route to the remote's end point"
+	# shellcheck disable=SC2086
+	in_ns remote ip route add 192.168.10.1/32 $remote_via || bail "route back"
+	in_ns router ip link set tun0 type "$type" local 192.168.10.1 remote 192.168.10.2 || bail "tun0"
+	in_ns remote ip link set tun1 type "$type" local 192.168.10.2 remote 192.168.10.1 || bail "tun1"
 }
 
 # udp_flows_send N COUNT: COUNT rounds of one 200-byte datagram from each

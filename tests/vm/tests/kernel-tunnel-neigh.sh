@@ -125,19 +125,9 @@ kt_neigh_kind() {
 # reached over the VLAN, so that the addresses eth1.10 takes with it are not
 # the tunnel's (whose removal tears its flows down, kernel/patches/ 0034).
 kt_neigh_unregister() {
-	local t0 took o1 ns
+	local t0 took o1
 	KT_VLAN=10 kt_setup gre
-	for ns in router remote; do
-		in_ns $ns ip link add dummy0 type dummy && in_ns $ns ip link set dummy0 up ||
-			bail "dummy0 in $ns"
-	done
-	in_ns router ip addr add 192.168.10.1/32 dev dummy0 &&
-		in_ns remote ip addr add 192.168.10.2/32 dev dummy0 &&
-		in_ns router ip route add 192.168.10.2/32 via 192.168.1.2 dev eth1.10 &&
-		in_ns remote ip route add 192.168.10.1/32 via 192.168.1.1 dev eth1.10 &&
-		in_ns router ip link set tun0 type gre local 192.168.10.1 remote 192.168.10.2 &&
-		in_ns remote ip link set tun1 type gre local 192.168.10.2 remote 192.168.10.1 ||
-		bail "tunnel end points on dummy0"
+	topo_dummy_endpoints gre "via 192.168.1.2 dev eth1.10" "via 192.168.1.1 dev eth1.10"
 	wait_until "$(deadline 20)" ping_ok client 10.2.0.2 || bail "no connectivity over the new end points"
 	udp_flows_send 8 3
 	check "gre over VLAN: the flows are [OFFLOAD]" \
