@@ -26,8 +26,14 @@ Modes:
   ceilingt ceiling with the tunnel flag on the flowtable (patched kernel
            only): a plain flow in the flowtable flowd programs, which
            also looks at every received packet for a tunnel header
-  gen      the router drops at its own ingress (eth0 for tx, eth1 for rx):
-           the generator's (and the sink's) share
+  gen      the generator's share.  tx: the router drops pktgen's packets
+           at its own ingress (eth0).  rx: trafgen sends the frames of the
+           tunnel modes into a dummy device in its own namespace, and
+           nothing reaches the router
+  genp     rx only: gen with the plain frames of the ceiling modes.  A
+           tunnel frame costs the generator more than a plain one (its
+           packet socket dissects every header of it), so the plain modes'
+           share is measured apart
 """
 import argparse
 import json
@@ -48,9 +54,16 @@ TMP = os.environ.get("TMPDIR", "/tmp")
 KINDS = ["ipip", "gre", "sit", "ip6ip6", "ipip6", "ip6gre"]
 UNDERLAY = {"ipip": 4, "gre": 4, "sit": 4, "ip6ip6": 6, "ipip6": 6, "ip6gre": 6}
 INNER = {"ipip": 4, "ipip6": 4, "sit": 6, "ip6ip6": 6, "gre": 4, "ip6gre": 4}
-ALL_MODES = ["slow", "tunft", "full", "ceiling", "ceilingt", "gen"]
+ALL_MODES = ["slow", "tunft", "full", "ceiling", "ceilingt", "gen", "genp"]
 # The modes without a tunnel on the path.
 PLAIN_MODES = ("ceiling", "ceilingt")
+# The generator's share: what the generator costs without a router.
+GEN_MODES = ("gen", "genp")
+# rx: the device in the remote's namespace that takes gen's frames instead
+# of eth1.  A dummy device frees what it is given: no veth, no router, and
+# the same cost for any frame, so that gen and genp differ only by what
+# the generator does with the frame.
+GEN_DEV = "gen0"
 
 # Addresses of tests/vm/lib.sh's topology.
 ADDR = {
@@ -132,13 +145,14 @@ class Sleepers:
             p.wait()
 
 
-def read_dev(sl, ns):
+def read_dev(sl, ns, tx=False):
+    """(packets, bytes) received by each device of NS, or sent with TX."""
     out = {}
     with open(sl.path(ns, "dev")) as f:
         for line in f.readlines()[2:]:
             name, rest = line.split(":", 1)
             v = rest.split()
-            out[name.strip()] = (int(v[1]), int(v[0]))  # rx packets, rx bytes
+            out[name.strip()] = (int(v[9]), int(v[8])) if tx else (int(v[1]), int(v[0]))
     return out
 
 
@@ -358,8 +372,9 @@ def ruleset(mode, direction):
         return FW + FLOWD % "eth0, eth1, tun0"
     if mode in PLAIN_MODES:
         return FW + FLOWD % "eth0, eth1"
-    if mode == "gen":
-        return GEN % ("eth0" if direction == "tx" else "eth1")
+    if mode in GEN_MODES:
+        # rx: the frames go into GEN_DEV, not to the router.
+        return GEN % "eth0" if direction == "tx" else ""
     raise ValueError(mode)
 
 
@@ -406,6 +421,8 @@ class Bench:
         fam = INNER[kind]
         dst = ADDR[fam]["server"]
         script += "wait_until 10 ping_ok client %s || bail 'no connectivity through %s'\n" % (dst, kind)
+        script += "in_ns remote ip link add %s type dummy || exit 1\n" % GEN_DEV
+        script += "in_ns remote ip link set %s up || exit 1\n" % GEN_DEV
         # The sinks drop the benchmark's packets at their ingress (ARP/ND
         # pass): the client's eth0 (rx), and for tx the remote's eth1 (the
         # router's next hop: outer packets, or inner ones for the ceiling)
@@ -519,7 +536,9 @@ class Bench:
             p.kill()
             p.wait()
 
-    def rx_start(self, kind, fam, size, tunnel):
+    def rx_start(self, kind, fam, size, tunnel, dev="eth1"):
+        """trafgen in the remote's namespace, sending out of DEV: eth1 (to
+        the router), or GEN_DEV for the generator's share."""
         frame = rx_frame(kind, fam, size, mac_bytes(self.macs[("router", "eth1")]),
                          mac_bytes(self.macs[("remote", "eth1")]), tunnel,
                          self.a.encaplimit == "default")
@@ -528,17 +547,23 @@ class Bench:
         outf = open(os.path.join(TMP, "trafgen.log"), "w")
         # -P 1: one sender (several starve the guest under TCG); -A/-Q: do
         # not tune socket memory or IRQ affinity; qdisc bypassed (default).
-        p = subprocess.Popen(["ip", "netns", "exec", "remote", "trafgen", "-i", cfg, "-o", "eth1",
+        p = subprocess.Popen(["ip", "netns", "exec", "remote", "trafgen", "-i", cfg, "-o", dev,
                               "-P", "1", "-n", "0", "--no-sock-mem", "-Q", "-C"] + self.a.trafgen_opts.split(),
                              stdout=outf, stderr=subprocess.STDOUT, start_new_session=True,
                              cwd=TMP)  # trafgen writes a temporary file in its cwd
         p.logf = outf
-        # Wait until frames arrive at the router (trafgen has to start up
-        # and fill its ring first).
-        c0 = read_dev(self.sl, "router")["eth1"][0]
+        # Wait until frames arrive at the router, or leave through GEN_DEV
+        # (trafgen has to start up and fill its ring first).
+        if dev == "eth1":
+            def count():
+                return read_dev(self.sl, "router")["eth1"][0]
+        else:
+            def count():
+                return read_dev(self.sl, "remote", tx=True)[dev][0]
+        c0 = count()
         deadline = mono_ns() + START_WAIT_NS
         while mono_ns() < deadline:
-            if read_dev(self.sl, "router")["eth1"][0] > c0 + 100:
+            if count() > c0 + 100:
                 return p
             if p.poll() is not None:
                 break
@@ -565,8 +590,12 @@ class Bench:
         self.set_plain_route(mode in PLAIN_MODES, fam)
         self.load(mode, direction)
         sport, dport = PORTS[direction]
-        if mode == "gen":
-            cnt_ns, cnt_dev = "router", ("eth0" if direction == "tx" else "eth1")
+        count_tx = False
+        if mode in GEN_MODES:
+            if direction == "tx":
+                cnt_ns, cnt_dev = "router", "eth0"
+            else:
+                cnt_ns, cnt_dev, count_tx = "remote", GEN_DEV, True
         else:
             if direction == "rx":
                 cnt_ns, cnt_dev = "client", "eth0"
@@ -580,7 +609,8 @@ class Bench:
         if direction == "tx":
             gen = self.tx_start(fam, size)
         else:
-            gen = self.rx_start(kind, fam, size, mode not in PLAIN_MODES)
+            gen = self.rx_start(kind, fam, size, mode not in PLAIN_MODES + ("genp",),
+                                GEN_DEV if mode in GEN_MODES else "eth1")
         try:
             guest_sleep(a.warmup)
             need_offload = mode in ("tunft", "full") + PLAIN_MODES
@@ -596,7 +626,7 @@ class Bench:
                         break
                     guest_sleep(0.02)
                 guest_sleep(0.02)
-            d0 = read_dev(self.sl, cnt_ns)[cnt_dev]
+            d0 = read_dev(self.sl, cnt_ns, count_tx)[cnt_dev]
             s0 = read_snmp(self.sl, "router")
             g0 = pktgen_sofar(self.sl) if direction == "tx" else None
             c0 = read_cpu()
@@ -607,7 +637,7 @@ class Bench:
             x1 = read_sched()
             c1 = read_cpu()
             g1 = pktgen_sofar(self.sl) if direction == "tx" else None
-            d1 = read_dev(self.sl, cnt_ns)[cnt_dev]
+            d1 = read_dev(self.sl, cnt_ns, count_tx)[cnt_dev]
             s1 = read_snmp(self.sl, "router")
             # The flow may not have stayed in the fast path all along.
             off_after = offloaded(self.sl, sport, dport) if need_offload else None
@@ -688,6 +718,8 @@ class Bench:
                 for direction in a.dirs:
                     for size in a.sizes:
                         for mode in modes:
+                            if mode == "genp" and direction == "tx":
+                                continue  # pktgen sends the same packets in every mode
                             earlier = []
                             for attempt in range(1 + a.retries):
                                 try:
@@ -742,7 +774,8 @@ def main():
     a.sizes = [int(s) for s in a.sizes.split(",") if s]
     if a.modes is None:
         flav = os.environ.get("FLOWD_KERNEL_FLAVOUR", "patched")
-        a.modes = "slow,tunft,ceiling,gen" if flav == "stock" else "slow,tunft,full,ceiling,ceilingt,gen"
+        a.modes = ("slow,tunft,ceiling,gen,genp" if flav == "stock"
+                   else "slow,tunft,full,ceiling,ceilingt,gen,genp")
     a.modes = [m for m in a.modes.split(",") if m]
     for m in a.modes:
         if m not in ALL_MODES:

@@ -15,7 +15,7 @@
 #                          [--window SEC] [--anchor SYMBOL] [--top N]
 #                          [--encaplimit none|default] [--results DIR]
 #
-# --mode is one of guest.py's (slow, tunft, full, ceiling, ceilingt, gen;
+# --mode is one of guest.py's (slow, tunft, full, ceiling, ceilingt, gen, genp;
 # full and ceilingt on the patched kernel only; slow and gen have no
 # flowtable, so give them an --anchor).  --anchor is a function entered
 # once per packet: by default the flowtable hook the first kernel entered
