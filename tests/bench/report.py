@@ -18,9 +18,10 @@ Ratios (pps) of full acceleration (patched boot) to:
   3/4  the no-tunnel ceiling of the same boot,
   3/4s the no-tunnel ceiling of the stock boot (the stock kernel's plain
        flowtable: what tunnel acceleration is measured against),
-  3/4r the same in the router's instructions only: the stock ceiling's
-       with the generator's share of a plain frame subtracted, over full
-       acceleration's with that of a tunnel frame subtracted.
+  3/4r 3/4s over the slowest boot of each kernel (3/4s=) in the router's
+       instructions only: the stock ceiling's less its boot's generator
+       share of a plain frame, over full acceleration's less its boot's
+       share of a tunnel frame.
 
 Plain flows (no tunnel on the path) on the patched kernel against the
 stock kernel: mode "ceiling" (flowtable without the tunnel flag) and
@@ -92,6 +93,18 @@ def aggregate(boot_meas):
 
 def ipp(pps):
     return 1e9 / pps if pps else None
+
+
+def router_instr(e, gen):
+    """Instructions a packet of mode E less the generator's share GEN, in
+    E's slowest boot (the state the kernels share, as for 3/4s=) and from
+    that boot's own GEN; None without a valid round of both in it."""
+    if not e or not gen or not e["boot_medians"]:
+        return None
+    if len(e["boot_medians"]) != len(gen["boot_medians"]):
+        return None
+    b = min(range(len(e["boot_medians"])), key=lambda i: e["boot_medians"][i])
+    return ipp(e["boot_medians"][b]) - ipp(gen["boot_medians"][b])
 
 
 def fmt_k(s):
@@ -195,10 +208,12 @@ def main():
             fe, se = get("patched", k, d, s, "full"), get("stock", k, d, s, "ceiling")
             if fe and se and fe["pps"] and se["pps"]:
                 r["3/4_stock_ceiling_same_state"] = fe["pps"]["min"] / se["pps"]["min"]
-            # The router's share alone: the generator's, which depends on
-            # the frame (rx), subtracted on each side.
-            ri_full = row["modes"].get("patched:full", {}).get("instr_per_pkt_minus_gen")
-            ri_ceil = row["modes"].get("stock:ceiling", {}).get("instr_per_pkt_minus_gen")
+            # The router's share alone: each side less the generator's
+            # share of its own frames (they differ on rx), in the same
+            # boots as 3/4s= and each less its own boot's share.
+            ri_ceil = router_instr(get("stock", k, d, s, "ceiling"),
+                                   get("stock", k, d, s, "genp") or get("stock", k, d, s, "gen"))
+            ri_full = router_instr(fe, get("patched", k, d, s, "gen"))
             if ri_full and ri_ceil:
                 r["3/4_stock_ceiling_router"] = ri_ceil / ri_full
         # Plain flows: router instructions per packet, patched over stock.
@@ -345,9 +360,10 @@ def markdown(meta, summary, boots):
              "ceiling on the stock boots): a boot settles in one of a few states a few percent apart, "
              "and the medians of 3/4s may come from different states (the boots of each cell are in "
              "the spreads); the slowest boots are in the state both kernels share.")
-    L.append("3/4r is 3/4s in the router's instructions alone (medians): the stock ceiling's "
-             "instructions per packet less the generator's share of its plain frame (genp on rx), "
-             "over full acceleration's less that of the tunnel frame (gen).  On rx the generator's "
+    L.append("3/4r is 3/4s= in the router's instructions alone: the stock ceiling's instructions "
+             "per packet less the generator's share of its plain frame (genp on rx), over full "
+             "acceleration's less that of the tunnel frame (gen), in the same boots as 3/4s= and "
+             "each less its own boot's share.  On rx the generator's "
              "packet socket dissects every header of a frame, so a tunnel frame costs it more than "
              "a plain one; 3/4s counts that against the tunnel, 3/4r does not.  No target: it says "
              "where the rest of 3/4s goes.")
