@@ -79,12 +79,14 @@ def aggregate(boot_meas):
     out = {}
     for key, c in cells.items():
         per_boot = [statistics.median(v) for _, v in sorted(c["boots"].items())]
+        # Which boot each of those is: a boot without a valid round has none.
+        boot_index = sorted(c["boots"])
         if len(boot_meas) == 1:
             s = stats(c["boots"].get(0, []))
         else:
             s = stats(per_boot)
         e = {"rounds": c["rounds"], "valid": c["valid"], "pps": s,
-             "boot_medians": per_boot}
+             "boot_medians": per_boot, "boot_index": boot_index}
         if c["invalid"]:
             e["invalid"] = sorted(set(c["invalid"]))
         out[key] = e
@@ -101,10 +103,12 @@ def router_instr(e, gen):
     that boot's own GEN; None without a valid round of both in it."""
     if not e or not gen or not e["boot_medians"]:
         return None
-    if len(e["boot_medians"]) != len(gen["boot_medians"]):
+    of_e = dict(zip(e["boot_index"], e["boot_medians"]))
+    of_gen = dict(zip(gen["boot_index"], gen["boot_medians"]))
+    b = min(of_e, key=of_e.get)
+    if b not in of_gen:
         return None
-    b = min(range(len(e["boot_medians"])), key=lambda i: e["boot_medians"][i])
-    return ipp(e["boot_medians"][b]) - ipp(gen["boot_medians"][b])
+    return ipp(of_e[b]) - ipp(of_gen[b])
 
 
 def fmt_k(s):
